@@ -1,0 +1,85 @@
+"""Named exceptions, one per family of bad input or failed operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EntryProblem:
+    """One invalid entry: where it was, what it said, why it is wrong, and a fix if one is known."""
+
+    text: str
+    reason: str
+    hint: str | None = None
+    line: int | None = None
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source and self.line is not None:
+            where = f"{self.source}, line {self.line}: "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        msg = f"{where}{self.text!r} {self.reason}"
+        if self.hint:
+            msg += f" — did you mean {self.hint!r}?"
+        return msg
+
+
+class NeverLogError(Exception):
+    """Base class of every error this toolkit raises on purpose."""
+
+
+class EntryError(NeverLogError, ValueError):
+    """One or more Never Log entries are not of the form name@domain.com or *@domain.com."""
+
+    def __init__(self, problems: list[EntryProblem] | EntryProblem, source: str | None = None):
+        if isinstance(problems, EntryProblem):
+            problems = [problems]
+        self.problems = list(problems)
+        self.source = source
+        if len(self.problems) == 1:
+            msg = str(self.problems[0])
+        else:
+            head = f"{len(self.problems)} invalid entries"
+            if source:
+                head += f" in {source}"
+            msg = head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
+        msg += "\nA Never Log entry is name@domain.com (one recipient) or *@domain.com (a whole domain)."
+        super().__init__(msg)
+
+
+class InputError(NeverLogError, ValueError):
+    """A data file or table cannot be read as the format it is meant to be."""
+
+
+class MissingColumnsError(InputError):
+    """Required columns are absent from an input table."""
+
+    def __init__(self, what: str, missing: list[str], available: list[str], suggestions: dict[str, str]):
+        self.missing = missing
+        self.available = available
+        self.suggestions = suggestions
+        parts = []
+        for col in missing:
+            s = suggestions.get(col)
+            parts.append(f"{col!r}" + (f" (closest: {s!r})" if s else ""))
+        msg = (
+            f"{what} is missing required column(s) {', '.join(parts)}; "
+            f"it has {available!r}. Rename them in the file, or map them with "
+            f"columns={{'their name': 'our name'}}"
+        )
+        super().__init__(msg)
+
+
+class RulesError(NeverLogError, ValueError):
+    """A rule profile or assumption value is not one the simulator knows."""
+
+
+class ExportError(NeverLogError):
+    """An export could not be written, or failed its own verification; nothing was left behind."""
+
+
+class CapError(NeverLogError, ValueError):
+    """A list is over HubSpot's cap where compliance was required."""

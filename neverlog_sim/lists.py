@@ -1,0 +1,376 @@
+"""Never Log lists and policies (SEMANTICS §1): team and personal lists, the cap, duplicates, redundancy."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from .entries import Entry, _split_outside_quotes, classify_recipient, parse_entry_lenient, _parse, _prepare, _Invalid
+from .errors import EntryError, EntryProblem, InputError
+
+CAP = 500
+SCOPES = ("team", "personal")
+# Responsibility order when several entries match one recipient (SEMANTICS §4).
+PRIORITY = {("team", "address"): 1, ("team", "domain"): 2, ("personal", "address"): 3, ("personal", "domain"): 4}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An entry that appeared again (after normalisation) on ``line``; the first was on ``first_line``."""
+
+    entry: Entry
+    text: str
+    line: int | None
+    first_line: int | None
+
+
+@dataclass(frozen=True)
+class Redundant:
+    """An address entry whose domain entry is in the same list: it spends cap and changes nothing."""
+
+    entry: Entry
+    covered_by: Entry
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What lenient mode changed on a line."""
+
+    line: int | None
+    text: str
+    entry: Entry
+    note: str
+
+
+def _owner(owner: str | None, scope: str) -> str | None:
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
+    if scope == "team":
+        if owner is not None:
+            raise ValueError(f"a team list has no owner; got owner={owner!r} — use scope='personal'")
+        return None
+    if owner is None:
+        raise ValueError("a personal list needs owner= (the address of the user whose sends it governs)")
+    address, status = classify_recipient(owner)
+    if address is None:
+        raise ValueError(f"owner {owner!r} is not an email address; give the user's sending address")
+    return address
+
+
+class NeverLogList:
+    """A team list, or a personal list with its owner, normalised and checked against the cap.
+
+    The list may hold more than ``cap`` entries (a wish list often does); it then reports
+    that it is not compliant and by how much.
+
+    >>> lst = NeverLogList.from_text("jo@acme.com\\n*@acme.com\\nJO@acme.com")
+    >>> len(lst), [str(d.entry) for d in lst.duplicates], [str(r.entry) for r in lst.redundant]
+    (2, ['jo@acme.com'], ['jo@acme.com'])
+    """
+
+    def __init__(
+        self,
+        entries: Iterable[str | Entry] = (),
+        scope: str = "team",
+        owner: str | None = None,
+        *,
+        lenient: bool = False,
+        source: str | None = None,
+        cap: int = CAP,
+    ):
+        self.scope = scope
+        self.owner = _owner(owner, scope)
+        self.cap = cap
+        self.source = source
+        self.lenient = lenient
+        items = [(e, None) for e in entries] if not isinstance(entries, str) else [(entries, None)]
+        self._build(items)
+
+    def _build(self, items: list[tuple[object, int | None]], on_invalid: str = "raise") -> None:
+        seen: dict[Entry, int | None] = {}
+        self.duplicates: list[Duplicate] = []
+        self.problems: list[EntryProblem] = []
+        self.fixes: list[Fix] = []
+        for text, line in items:
+            if isinstance(text, Entry):
+                entry, note = text, None
+            else:
+                try:
+                    entry, note = (parse_entry_lenient(text) if self.lenient else (_strict(text), None))
+                except EntryError as exc:
+                    p = exc.problems[0]
+                    self.problems.append(EntryProblem(p.text, p.reason, p.hint, line, self.source))
+                    continue
+                if note:
+                    self.fixes.append(Fix(line, str(text), entry, note))
+            if entry in seen:
+                self.duplicates.append(Duplicate(entry, str(text), line, seen[entry]))
+            else:
+                seen[entry] = line
+        if on_invalid not in ("raise", "collect"):
+            raise ValueError(f"on_invalid must be one of ['raise', 'collect'], got {on_invalid!r}")
+        if self.problems and not self.lenient and on_invalid == "raise":
+            raise EntryError(self.problems, self.source)
+        self.entries: list[Entry] = list(seen)
+        self._lines = seen
+        domains = {e.domain: e for e in self.entries if e.kind == "domain"}
+        self.redundant: list[Redundant] = [
+            Redundant(e, domains[e.domain], seen[e]) for e in self.entries if e.kind == "address" and e.domain in domains
+        ]
+
+    # --- readers ----------------------------------------------------------------------
+    @classmethod
+    def from_text(cls, text: str, scope: str = "team", owner: str | None = None, lenient: bool = False, *,
+                  source: str | None = None, cap: int = CAP, on_invalid: str = "raise") -> "NeverLogList":
+        """Read entries from text: one a line, or separated by ``,`` / ``;``; blank lines and ``# `` comments skipped.
+
+        Invalid lines raise one ``EntryError`` listing them all; with ``lenient=True`` a line a hint
+        can fix is fixed (see ``.fixes``), and with ``lenient=True`` or ``on_invalid="collect"`` the
+        rest are kept in ``.problems`` instead of raising.
+        """
+        obj = cls.__new__(cls)
+        obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = scope, _owner(owner, scope), cap, source, lenient
+        obj._build(list(_text_items(text)), on_invalid)
+        return obj
+
+    @classmethod
+    def from_file(cls, path: str | Path, scope: str = "team", owner: str | None = None, lenient: bool = False, *,
+                  cap: int = CAP, on_invalid: str = "raise") -> "NeverLogList":
+        """Read a ``.txt`` list (one entry a line) or a ``.csv`` with an ``entry`` column."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"list file {str(path)!r} does not exist (or is not a file)")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"{path}: line {line} is not UTF-8 (byte {raw[exc.start]:#x}); save the file as UTF-8"
+            ) from None
+        if path.suffix.lower() == ".csv":
+            items = _csv_items(text, str(path))
+            obj = cls.__new__(cls)
+            obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = scope, _owner(owner, scope), cap, str(path), lenient
+            obj._build(items, on_invalid)
+            return obj
+        return cls.from_text(text, scope=scope, owner=owner, lenient=lenient, source=str(path), cap=cap,
+                             on_invalid=on_invalid)
+
+    # --- views ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, str):
+            try:
+                item = _strict(item)
+            except EntryError:
+                return False
+        return item in self._lines
+
+    @property
+    def over_cap(self) -> int:
+        """How many entries must go for the list to fit the cap (0 when it fits)."""
+        return max(0, len(self) - self.cap)
+
+    @property
+    def is_compliant(self) -> bool:
+        """True when HubSpot would accept the list: within the cap and no invalid lines."""
+        return self.over_cap == 0 and not self.problems
+
+    @property
+    def name(self) -> str:
+        return "team list" if self.scope == "team" else f"personal list of {self.owner}"
+
+    def cap_status(self) -> str:
+        if self.over_cap:
+            return (f"{self.name} has {len(self)} entries; the cap is {self.cap} — remove {self.over_cap}, "
+                    "or let export_lists() compact it")
+        return f"{self.name} has {len(self)} of {self.cap} entries"
+
+    def to_text(self) -> str:
+        """The HubSpot form: sorted, one entry a line, LF line ends."""
+        return "".join(f"{e}\n" for e in sorted(self.entries, key=str))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per entry: ``entry, kind, key, list, owner, line, redundant``."""
+        red = {r.entry for r in self.redundant}
+        return pd.DataFrame({
+            "entry": [str(e) for e in self.entries],
+            "kind": [e.kind for e in self.entries],
+            "key": [e.address if e.kind == "address" else e.domain for e in self.entries],
+            "list": self.scope,
+            "owner": self.owner,
+            "line": pd.array([self._lines[e] for e in self.entries], dtype="Int64"),
+            "redundant": [e in red for e in self.entries],
+        })
+
+    def summary(self) -> dict:
+        """A JSON-ready account of the list: size, cap status and every problem."""
+        return {
+            "list": self.scope, "owner": self.owner, "source": self.source,
+            "entries": len(self), "cap": self.cap, "over_cap": self.over_cap, "compliant": self.is_compliant,
+            "address_entries": sum(e.kind == "address" for e in self.entries),
+            "domain_entries": sum(e.kind == "domain" for e in self.entries),
+            "duplicates": [{"entry": str(d.entry), "line": d.line, "first_line": d.first_line} for d in self.duplicates],
+            "redundant": [{"entry": str(r.entry), "covered_by": str(r.covered_by), "line": r.line} for r in self.redundant],
+            "invalid": [{"line": p.line, "text": p.text, "reason": p.reason, "hint": p.hint} for p in self.problems],
+            "fixed": [{"line": f.line, "text": f.text, "entry": str(f.entry), "note": f.note} for f in self.fixes],
+        }
+
+    def __repr__(self) -> str:
+        bits = [f"{len(self)} entries", "compliant" if self.is_compliant else "NOT compliant"]
+        if self.over_cap:
+            bits.append(f"{self.over_cap} over the cap of {self.cap}")
+        for label, items in (("duplicates", self.duplicates), ("redundant", self.redundant),
+                             ("invalid", self.problems), ("fixed", self.fixes)):
+            if items:
+                bits.append(f"{len(items)} {label}")
+        owner = f" owner={self.owner!r}" if self.owner else ""
+        return f"<NeverLogList {self.scope}{owner}: {', '.join(bits)}>"
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        colour = "#1a7f37" if self.is_compliant else "#cf222e"
+        rows = [f"<b>{html.escape(self.name)}</b>: {s['entries']} of {s['cap']} entries "
+                f"(<span style='color:{colour}'>{'compliant' if self.is_compliant else 'not compliant'}</span>)"]
+        for key, fmt in (("duplicates", lambda d: f"line {d['line']}: {d['entry']} (first on line {d['first_line']})"),
+                         ("redundant", lambda r: f"line {r['line']}: {r['entry']} is covered by {r['covered_by']}"),
+                         ("invalid", lambda p: f"line {p['line']}: {p['text']!r} {p['reason']}"
+                                               + (f" — did you mean {p['hint']!r}?" if p["hint"] else "")),
+                         ("fixed", lambda f: f"line {f['line']}: {f['note']}")):
+            if s[key]:
+                items = "".join(f"<li>{html.escape(fmt(x))}</li>" for x in s[key][:20])
+                more = f"<li>… {len(s[key]) - 20} more</li>" if len(s[key]) > 20 else ""
+                rows.append(f"{len(s[key])} {key}:<ul>{items}{more}</ul>")
+        return "<div class='neverlog-list'>" + "<br>".join(rows) + "</div>"
+
+
+def _strict(text: object) -> Entry:
+    try:
+        return _parse(_prepare(text))
+    except _Invalid as exc:
+        raise EntryError(EntryProblem(str(text), exc.reason, exc.hint)) from None
+
+
+def _text_items(text: str):
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("# ") or stripped == "#":
+            continue
+        for piece in _split_outside_quotes(stripped):
+            if piece.strip():
+                yield piece, number
+
+
+def _csv_items(text: str, source: str) -> list[tuple[str, int]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return []
+    names = [h.strip().lower() for h in header]
+    if "entry" not in names:
+        raise InputError(f"{source}: a CSV list needs an 'entry' column; the header has {header!r}")
+    col = names.index("entry")
+    items = []
+    for row in reader:
+        line = reader.line_num
+        if col < len(row) and row[col].strip():
+            items.append((row[col], line))
+    return items
+
+
+def as_list(value, scope: str = "team", owner: str | None = None) -> NeverLogList:
+    """Accept a ``NeverLogList``, text, or an iterable of strings, and return a list of that scope."""
+    if isinstance(value, NeverLogList):
+        if value.scope != scope or (scope == "personal" and value.owner != _owner(owner, scope)):
+            raise ValueError(f"expected the {scope} list{' of ' + owner if owner else ''}, got {value!r}")
+        return value
+    if value is None:
+        return NeverLogList((), scope=scope, owner=owner)
+    if isinstance(value, (str, Path)) and Path(str(value)).suffix.lower() in (".txt", ".csv") and Path(str(value)).is_file():
+        return NeverLogList.from_file(value, scope=scope, owner=owner)
+    if isinstance(value, str):
+        return NeverLogList.from_text(value, scope=scope, owner=owner)
+    return NeverLogList(list(value), scope=scope, owner=owner)
+
+
+class Policy:
+    """The lists in force for a scenario: one team list and personal lists keyed by owner address.
+
+    >>> Policy(team=["*@rival.com"], personal={"ann@us.com": ["jo@friend.org"]}).size
+    2
+    """
+
+    def __init__(self, team=None, personal: Mapping[str, object] | None = None):
+        self.team = as_list(team, "team")
+        self.personal: dict[str, NeverLogList] = {}
+        for owner, lst in (personal or {}).items():
+            lst = as_list(lst, "personal", owner)
+            if lst.owner in self.personal:
+                raise ValueError(f"two personal lists for owner {lst.owner!r}; merge them into one")
+            self.personal[lst.owner] = lst
+
+    @classmethod
+    def from_dir(cls, path: str | Path, lenient: bool = False) -> "Policy":
+        """Read ``team.txt`` and ``personal/<owner>.txt`` from a folder (either may be missing)."""
+        path = Path(path)
+        if not path.is_dir():
+            raise InputError(f"policy folder {str(path)!r} does not exist; it should hold team.txt "
+                             "and/or personal/<owner address>.txt")
+        team_file = path / "team.txt"
+        team = NeverLogList.from_file(team_file, lenient=lenient) if team_file.is_file() else None
+        personal = {}
+        pdir = path / "personal"
+        if pdir.is_dir():
+            for f in sorted(pdir.glob("*.txt")):
+                personal[f.stem] = NeverLogList.from_file(f, scope="personal", owner=f.stem, lenient=lenient)
+        if team is None and not personal:
+            raise InputError(f"policy folder {str(path)!r} has neither team.txt nor personal/*.txt")
+        return cls(team=team, personal=personal)
+
+    @classmethod
+    def empty(cls) -> "Policy":
+        return cls()
+
+    @property
+    def lists(self) -> list[NeverLogList]:
+        return [self.team, *self.personal.values()]
+
+    @property
+    def size(self) -> int:
+        return sum(len(lst) for lst in self.lists)
+
+    @property
+    def is_compliant(self) -> bool:
+        return all(lst.is_compliant for lst in self.lists)
+
+    def entries_frame(self) -> pd.DataFrame:
+        """Every entry of every list: ``entry, kind, key, list, owner, priority``."""
+        frames = [lst.to_frame() for lst in self.lists if len(lst)]
+        if not frames:
+            df = pd.DataFrame({c: pd.Series(dtype="object") for c in ("entry", "kind", "key", "list", "owner")})
+        else:
+            df = pd.concat(frames, ignore_index=True)[["entry", "kind", "key", "list", "owner"]]
+        df["priority"] = [PRIORITY[(l, k)] for l, k in zip(df["list"], df["kind"])]
+        df["priority"] = df["priority"].astype("int32")
+        return df
+
+    def __repr__(self) -> str:
+        personal = ", ".join(f"{o}: {len(l)}" for o, l in self.personal.items()) or "none"
+        return f"<Policy team: {len(self.team)} entries; personal lists: {personal}>"
+
+    def _repr_html_(self) -> str:
+        return "".join(lst._repr_html_() for lst in self.lists)
