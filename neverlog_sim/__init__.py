@@ -11,8 +11,11 @@ from .errors import (
     NeverLogError,
     RulesError,
 )
+from .ingest import SentMail, build_sent, load_contacts, load_sent, load_tracking
 from .lists import CAP, NeverLogList, Policy
+from .results import SimulationResult
 from .rules import PROFILES, Rules, get_rules
+from .simulate import simulate
 
 __version__ = "0.1.0"
 
@@ -31,6 +34,13 @@ __all__ = [
     "Policy",
     "Rules",
     "RulesError",
+    "SentMail",
+    "SimulationResult",
+    "build_sent",
     "get_rules",
+    "load_contacts",
+    "load_sent",
+    "load_tracking",
     "parse_entry",
+    "simulate",
 ]

@@ -131,7 +131,7 @@ class SentMail:
         self.source = source
         self._problems = problems
         self.tracking = tracking
-        stats = con.execute(sql.sent_stats(table)).fetchone()
+        stats = con.execute(sql.sent_stats(table)).fetchall()[0]
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
         self.span = (first, last)
         self._pandas: pd.DataFrame | None = None

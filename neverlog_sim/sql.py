@@ -199,3 +199,273 @@ def sent_stats(table: str) -> str:
 def sent_rows(table: str) -> str:
     return (f"SELECT message_id, sent_at, sender, channel, recipient, role, log_enabled, direction FROM {table} "
             f"ORDER BY sent_at NULLS LAST, message_id, {_ROLE_RANK}, recipient")
+
+
+# --- simulation (SEMANTICS §2–§4) ------------------------------------------------------------
+# Named parameters every simulation statement may use:
+#   $applies   channels the lists govern          $roles     recipient roles a list can block (A3)
+#   $known     the canonical channels             $unknown   whether unknown channels are governed (U1)
+#   $creating  channels whose logged sends create a contact (A4)
+#   $crm       whether a crm send implies an existing record (A4)
+
+APPLIES = ("(direction = 'outbound' AND log_enabled AND list_contains($roles, role) AND "
+           "(list_contains($applies, channel) OR ($unknown AND NOT list_contains($known, channel))))")
+
+
+def domain_suffixes(rows: str, out: str) -> str:
+    """Every recipient domain with each of its parent domains (two labels at least), for A2's sub-domain what-if."""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH d AS (SELECT DISTINCT rdomain, string_split(rdomain, '.') AS parts FROM {rows})
+    SELECT rdomain, array_to_string(parts[i:], '.') AS suffix
+    FROM (SELECT rdomain, parts, unnest(generate_series(1, greatest(len(parts) - 1, 1))) AS i FROM d)"""
+
+
+def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
+    """Every (row, scenario, entry) that matches: team entries for every sender, personal ones on (owner, key)."""
+    if suffixes is None:
+        team_dom = f"JOIN {entries} e ON e.kind = 'domain' AND e.owner IS NULL AND e.key = r.rdomain"
+        pers_dom = f"JOIN {entries} e ON e.kind = 'domain' AND e.owner = r.sender AND e.key = r.rdomain"
+    else:
+        team_dom = (f"JOIN {suffixes} s ON s.rdomain = r.rdomain "
+                    f"JOIN {entries} e ON e.kind = 'domain' AND e.owner IS NULL AND e.key = s.suffix")
+        pers_dom = (f"JOIN {suffixes} s ON s.rdomain = r.rdomain "
+                    f"JOIN {entries} e ON e.kind = 'domain' AND e.owner = r.sender AND e.key = s.suffix")
+    cols = "r.row_id, r.message_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.priority, e.keylen"
+    return f"""
+    CREATE TABLE {out} AS
+    WITH r AS (SELECT row_id, message_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES}),
+    m AS (
+        SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.owner IS NULL AND e.key = r.recipient
+        UNION ALL SELECT {cols} FROM r {team_dom}
+        UNION ALL SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.owner = r.sender AND e.key = r.recipient
+        UNION ALL SELECT {cols} FROM r {pers_dom}
+    )
+    SELECT *, count(*) OVER w AS n_matching,
+           row_number() OVER (PARTITION BY row_id, scenario ORDER BY priority, keylen DESC, entry) = 1 AS responsible
+    FROM m WINDOW w AS (PARTITION BY row_id, scenario)"""
+
+
+def blocks(matches_t: str, out: str) -> str:
+    """One row per blocked row: the responsible entry under each scenario (SEMANTICS §4 order)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT row_id,
+           bool_or(scenario = 'baseline') AS blocked_before,
+           bool_or(scenario = 'candidate') AS blocked_after,
+           any_value(entry) FILTER (WHERE scenario = 'baseline' AND responsible) AS blocked_by_before,
+           any_value(list) FILTER (WHERE scenario = 'baseline' AND responsible) AS blocked_by_list_before,
+           any_value(entry) FILTER (WHERE scenario = 'candidate' AND responsible) AS blocked_by,
+           any_value(list) FILTER (WHERE scenario = 'candidate' AND responsible) AS blocked_by_list
+    FROM {matches_t} GROUP BY row_id"""
+
+
+def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str) -> str:
+    """Rows of recipients that some entry matches: the only recipients whose outcome can change."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT r.*, {APPLIES} AS applies,
+           coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after,
+           b.blocked_by_before, b.blocked_by_list_before, b.blocked_by, b.blocked_by_list
+    FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
+    WHERE r.recipient IN (SELECT DISTINCT recipient FROM {matches_t})"""
+
+
+def contact_stats(source: str, contacts: str, out: str) -> str:
+    """Per recipient, under both scenarios: does a record exist, since when, how many timeline entries (A4).
+
+    ``source`` has the row columns plus ``blocked_before`` and ``blocked_after``.
+    """
+    def side(s: str) -> str:
+        return f"""
+        bool_or(l{s} AND creates) AS has_create_{s}, min(sent_at) FILTER (WHERE l{s} AND creates) AS first_create_{s},
+        count(*) FILTER (WHERE l{s} AND (creates OR implies)) AS sure_{s},
+        list(sent_at) FILTER (WHERE l{s} AND NOT creates AND NOT implies) AS late_{s},"""
+
+    def outcome(s: str, name: str) -> str:
+        created = f"least(known_at, first_crm, first_create_{s})"
+        cmp = f"least(CASE WHEN known AND known_at IS NULL THEN TIMESTAMP '-infinity' END, {created})"
+        return f"""
+        (known OR has_crm OR has_create_{s}) AS exists_{name},
+        CASE WHEN known OR has_crm OR has_create_{s} THEN {created} END AS created_at_{name},
+        CASE WHEN known OR has_crm OR has_create_{s} THEN
+             sure_{s} + len(list_filter(coalesce(late_{s}, []), lambda t: t IS NULL OR {cmp} IS NULL OR t >= {cmp}))
+             ELSE 0 END AS timeline_{name},"""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH x AS (
+        SELECT recipient, sent_at, (log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la,
+               list_contains($creating, channel) AS creates, (channel = 'crm' AND $crm) AS implies
+        FROM {source} WHERE direction = 'outbound'
+    ), g AS (
+        SELECT recipient, bool_or(implies) AS has_crm, min(sent_at) FILTER (WHERE implies) AS first_crm,
+               {side('b')} {side('a')}
+               count(*) AS sends
+        FROM x GROUP BY recipient
+    ), k AS (
+        SELECT g.*, c.email IS NOT NULL AS known, c.created_at AS known_at
+        FROM g LEFT JOIN {contacts} c ON c.email = g.recipient
+    ), o AS (
+        SELECT recipient AS contact, known AS known_before_history, sends,
+               {outcome('b', 'before')} {outcome('a', 'after')}
+        FROM k
+    )
+    SELECT *, {change_class()} AS change FROM o"""
+
+
+def change_class() -> str:
+    """SEMANTICS §4: the first class that holds."""
+    return """CASE
+        WHEN exists_before AND NOT exists_after THEN 'not_created'
+        WHEN exists_before AND exists_after AND created_at_after > created_at_before THEN 'created_later'
+        WHEN exists_before AND exists_after AND timeline_before > 0 AND timeline_after = 0 THEN 'timeline_emptied'
+        WHEN timeline_after < timeline_before AND timeline_after > 0 THEN 'timeline_reduced'
+        WHEN NOT exists_before AND exists_after THEN 'newly_created'
+        WHEN exists_before AND exists_after AND created_at_after < created_at_before THEN 'created_earlier'
+        WHEN timeline_after > timeline_before THEN 'timeline_added'
+        ELSE 'unchanged' END"""
+
+
+def unblocked(rows: str) -> str:
+    """The rows as a source for contact_stats with no list in force (recipients no entry matches)."""
+    return f"(SELECT *, false AS blocked_before, false AS blocked_after FROM {rows})"
+
+
+def contacts_view(all_stats: str, affected_stats: str, out: str) -> str:
+    return f"""
+    CREATE VIEW {out} AS
+    SELECT * FROM {affected_stats}
+    UNION ALL SELECT * FROM {all_stats} WHERE contact NOT IN (SELECT contact FROM {affected_stats})"""
+
+
+def _on_timeline(s: str, contact: str) -> str:
+    cmp = (f"coalesce({contact}.created_at_{s}, CASE WHEN {contact}.known_before_history THEN TIMESTAMP '-infinity' END)")
+    blocked = "blocked_before" if s == "before" else "blocked_after"
+    return (f"(direction = 'outbound' AND log_enabled AND NOT {blocked} AND coalesce({contact}.exists_{s}, false) AND "
+            f"(list_contains($creating, channel) OR (channel = 'crm' AND $crm) OR sent_at IS NULL OR {cmp} IS NULL "
+            f"OR sent_at >= {cmp}))")
+
+
+def recipients_view(rows: str, blocks_t: str, contacts: str) -> str:
+    """SimulationResult.recipients: every row with its outcome under both scenarios."""
+    return f"""
+    WITH r AS (
+        SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after,
+               b.blocked_by, b.blocked_by_list
+        FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
+    )
+    SELECT r.message_id, r.sent_at, r.sender, r.channel, r.role, r.recipient, {APPLIES} AS applies,
+           r.blocked_before, r.blocked_after, coalesce(r.blocked_by, '') AS blocked_by,
+           coalesce(r.blocked_by_list, '') AS blocked_by_list,
+           (r.log_enabled AND NOT r.blocked_before) AS logged_before, (r.log_enabled AND NOT r.blocked_after) AS logged_after,
+           {_on_timeline('before', 'c')} AS on_timeline_before, {_on_timeline('after', 'c')} AS on_timeline_after,
+           r.log_enabled, r.direction
+    FROM r LEFT JOIN {contacts} c ON c.contact = r.recipient
+    ORDER BY r.sent_at NULLS LAST, r.message_id, {_ROLE_RANK}, r.recipient"""
+
+
+def timeline_rows(arows: str, astats: str, out: str) -> str:
+    """The (message, recipient) rows whose logging or timeline entry changes."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT * FROM (
+        SELECT a.row_id, a.message_id, a.sent_at, a.sender, a.channel, a.role, a.recipient,
+               (a.log_enabled AND NOT a.blocked_before) AS logged_before, (a.log_enabled AND NOT a.blocked_after) AS logged_after,
+               {_on_timeline('before', 'c')} AS on_timeline_before, {_on_timeline('after', 'c')} AS on_timeline_after,
+               coalesce(a.blocked_by, a.blocked_by_before, '') AS blocked_by,
+               coalesce(a.blocked_by_list, a.blocked_by_list_before, '') AS blocked_by_list,
+               CASE WHEN a.blocked_after AND NOT a.blocked_before THEN 'removed'
+                    WHEN a.blocked_before AND NOT a.blocked_after THEN 'added' ELSE 'changed' END AS change
+        FROM {arows} a JOIN {astats} c ON c.contact = a.recipient
+    ) WHERE logged_before <> logged_after OR on_timeline_before <> on_timeline_after"""
+
+
+def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str) -> str:
+    """SimulationResult.feed: every tracking event; the feed keeps all of them (SEMANTICS §3), timelines don't."""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH r AS (
+        SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after
+        FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
+        WHERE r.message_id IN (SELECT message_id FROM {tracking})
+    ), t AS (
+        SELECT t.*, r.row_id IS NOT NULL AS known_row,
+               coalesce({_on_timeline('before', 'c')}, false) AS on_timeline_before,
+               coalesce({_on_timeline('after', 'c')}, false) AS on_timeline_after,
+               coalesce(r.blocked_after, false) AS blocked_after, coalesce(r.blocked_before, false) AS blocked_before
+        FROM {tracking} t
+        LEFT JOIN r ON r.message_id = t.message_id AND r.recipient = t.recipient
+        LEFT JOIN {contacts} c ON c.contact = r.recipient
+    )
+    SELECT message_id, recipient, event, occurred_at, true AS in_feed_before, true AS in_feed_after,
+           on_timeline_before AND recipient IS NOT NULL AS on_timeline_before,
+           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after,
+           blocked_before, blocked_after, known_row
+    FROM t ORDER BY occurred_at NULLS LAST, message_id, recipient NULLS FIRST, event"""
+
+
+def entry_stats(entries: str, matches_t: str) -> str:
+    """SimulationResult.entries: what each entry matches, its exclusive impact, and the dead ones."""
+    return f"""
+    SELECT e.scenario AS policy, e.entry, e.list, coalesce(e.owner, '') AS owner, e.kind,
+           count(m.row_id) AS rows, count(DISTINCT m.message_id) AS messages,
+           count(DISTINCT m.recipient) AS recipients, count(DISTINCT m.sender) AS senders,
+           count(m.row_id) FILTER (WHERE m.n_matching = 1) AS exclusive_rows,
+           count(DISTINCT m.recipient) FILTER (WHERE m.n_matching = 1) AS exclusive_recipients,
+           count(m.row_id) FILTER (WHERE m.responsible) AS responsible_rows,
+           count(m.row_id) = 0 AS dead
+    FROM {entries} e LEFT JOIN {matches_t} m
+      ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list AND m.owner IS NOT DISTINCT FROM e.owner
+    GROUP BY ALL
+    ORDER BY policy DESC, rows DESC, entry"""
+
+
+def contact_totals(contacts: str) -> str:
+    return f"""
+    SELECT count(*) AS recipients,
+           count(*) FILTER (WHERE exists_before) AS records_before, count(*) FILTER (WHERE exists_after) AS records_after,
+           count(*) FILTER (WHERE exists_before AND NOT known_before_history) AS created_before,
+           count(*) FILTER (WHERE exists_after AND NOT known_before_history) AS created_after,
+           coalesce(sum(timeline_before), 0) AS timeline_before, coalesce(sum(timeline_after), 0) AS timeline_after
+    FROM {contacts}"""
+
+
+def change_counts(contacts: str) -> str:
+    return f"SELECT change, count(*) FROM {contacts} GROUP BY change"
+
+
+def row_totals(rows: str, blocks_t: str) -> str:
+    return f"""
+    SELECT count(*) AS rows,
+           count(*) FILTER (WHERE direction = 'inbound') AS inbound,
+           count(*) FILTER (WHERE direction = 'outbound' AND NOT log_enabled) AS log_disabled,
+           count(*) FILTER (WHERE {APPLIES}) AS governed,
+           (SELECT count(*) FILTER (WHERE blocked_before) FROM {blocks_t}) AS blocked_before,
+           (SELECT count(*) FILTER (WHERE blocked_after) FROM {blocks_t}) AS blocked_after
+    FROM {rows}"""
+
+
+def feed_totals(feed_t: str) -> str:
+    return f"""
+    SELECT count(*) AS events, count(*) FILTER (WHERE recipient IS NULL) AS unattributed,
+           count(*) FILTER (WHERE on_timeline_before) AS on_timeline_before,
+           count(*) FILTER (WHERE on_timeline_after) AS on_timeline_after,
+           count(*) FILTER (WHERE blocked_before) AS blocked_before, count(*) FILTER (WHERE blocked_after) AS blocked_after,
+           count(*) FILTER (WHERE NOT known_row AND recipient IS NOT NULL) AS unmatched
+    FROM {feed_t}"""
+
+
+def normalise_emails(src: str, out: str) -> str:
+    """A contacts table keyed by the same lower-cased address as the rows (A1)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT lower(trim(email)) AS email, min(created_at) AS created_at
+    FROM {src} WHERE email IS NOT NULL AND trim(email) <> '' GROUP BY 1"""
+
+
+def normalise_tracking(src: str, out: str) -> str:
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT CAST(message_id AS VARCHAR) AS message_id, NULLIF(lower(trim(recipient)), '') AS recipient,
+           lower(trim(event)) AS event, CAST(occurred_at AS TIMESTAMP) AS occurred_at
+    FROM {src}"""

@@ -1,0 +1,197 @@
+"""SimulationResult: the four levels of change of SEMANTICS §4 as pandas tables, and the summary."""
+
+from __future__ import annotations
+
+import html
+from functools import cached_property
+
+import pandas as pd
+
+from . import sql
+
+CHANGE_CLASSES = ("not_created", "created_later", "timeline_emptied", "timeline_reduced",
+                  "newly_created", "created_earlier", "timeline_added", "unchanged")
+NO_CONTACTS_NOTE = ("no contacts table: no recipient is a contact before the history shows one "
+                    "(a CRM send or a logged, contact-creating send)")
+NO_TRACKING_NOTE = "no tracking events: feed and timeline tracking figures are zero"
+FEED_NOTE = ("the activity feed still shows every open and click, blocked recipients included: "
+             "a Never Log list never changes feed events (SEMANTICS §3)")
+
+
+class SimulationResult:
+    """What a candidate policy changes against a baseline, over one sent-mail history.
+
+    Tables (pandas): ``recipients``, ``contacts``, ``timeline``, ``feed``, ``entries``;
+    ``summary()`` a tidy ``metric, baseline, candidate, change`` table; ``metrics()`` the
+    headline numbers as a dict.
+    """
+
+    def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking):
+        self.sent = sent
+        self.candidate = candidate
+        self.baseline = baseline
+        self.rules = rules
+        self._t = tables
+        self._run = run
+        self.has_contacts = has_contacts
+        self.has_tracking = has_tracking
+
+    # --- tables -------------------------------------------------------------------------
+    @cached_property
+    def recipients(self) -> pd.DataFrame:
+        """One row per message × recipient with its outcome under baseline and candidate."""
+        df = self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._t["contacts"])).df()
+        return df.drop(columns=["log_enabled", "direction"])
+
+    @cached_property
+    def contacts(self) -> pd.DataFrame:
+        """One row per recipient: ``contact, change, created_at_before, created_at_after, timeline_before, timeline_after``."""
+        df = self._run(f"SELECT * FROM {self._t['contacts']} ORDER BY contact", bind=False).df()
+        cols = ["contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
+                "exists_before", "exists_after", "known_before_history", "sends"]
+        df = df[cols]
+        df["change"] = pd.Categorical(df["change"], categories=list(CHANGE_CLASSES))
+        return df
+
+    @cached_property
+    def timeline(self) -> pd.DataFrame:
+        """The (message, recipient) rows whose timeline entry changes, the responsible entry, and tracking events lost."""
+        df = self._run(f"SELECT * FROM {self._t['timeline']} ORDER BY sent_at NULLS LAST, message_id, recipient",
+                       bind=False).df()
+        feed = self.feed
+        lost = feed[feed["on_timeline_before"] != feed["on_timeline_after"]]
+        counts = lost.groupby(["message_id", "recipient"]).size().rename("tracking_events_removed")
+        df = df.drop(columns=["row_id"]).merge(counts, how="left", left_on=["message_id", "recipient"],
+                                               right_index=True)
+        df["tracking_events_removed"] = df["tracking_events_removed"].fillna(0).astype("int64")
+        return df.reset_index(drop=True)
+
+    @cached_property
+    def feed(self) -> pd.DataFrame:
+        """One row per tracking event: in the feed before and after (always), on a contact timeline before and after."""
+        cols = ["message_id", "recipient", "event", "occurred_at", "in_feed_before", "in_feed_after",
+                "on_timeline_before", "on_timeline_after", "blocked_after"]
+        if not self.has_tracking:
+            return pd.DataFrame({c: pd.Series(dtype="bool" if c.startswith(("in_", "on_", "blocked")) else "object")
+                                 for c in cols})
+        return self._run(f"SELECT * FROM {self._t['feed']}", bind=False).df()[cols]
+
+    @cached_property
+    def entries(self) -> pd.DataFrame:
+        """One row per entry of both policies: what it matches, its exclusive impact, dead weight."""
+        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"]), bind=False).df()
+
+    # --- numbers ------------------------------------------------------------------------
+    @cached_property
+    def _totals(self) -> dict:
+        rows = self._run(sql.row_totals(self.sent.table, self._t["blocks"]))
+        r = dict(zip([d[0] for d in rows.description], rows.fetchall()[0]))
+        c = self._run(sql.contact_totals(self._t["contacts"]), bind=False)
+        r.update({f"contacts_{k}": v for k, v in zip([d[0] for d in c.description], c.fetchall()[0])})
+        changes = dict(self._run(sql.change_counts(self._t["contacts"]), bind=False).fetchall())
+        r["changes"] = {k: int(changes.get(k, 0)) for k in CHANGE_CLASSES}
+        if self.has_tracking:
+            f = self._run(sql.feed_totals(self._t["feed"]), bind=False)
+            r.update({f"feed_{k}": v for k, v in zip([d[0] for d in f.description], f.fetchall()[0])})
+        else:
+            r.update({f"feed_{k}": 0 for k in ("events", "unattributed", "on_timeline_before", "on_timeline_after",
+                                               "blocked_before", "blocked_after", "unmatched")})
+        return {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in r.items()}
+
+    def metrics(self) -> dict:
+        """The headline numbers, JSON-ready."""
+        t = self._totals
+        entries = self.entries
+        cand = entries[entries["policy"] == "candidate"]
+        return {
+            "recipient_rows": t["rows"], "inbound_rows": t["inbound"], "log_disabled_rows": t["log_disabled"],
+            "governed_rows": t["governed"],
+            "blocked_rows_before": t["blocked_before"], "blocked_rows_after": t["blocked_after"],
+            "recipients": t["contacts_recipients"],
+            "contact_records_before": t["contacts_records_before"], "contact_records_after": t["contacts_records_after"],
+            "contacts_created_before": t["contacts_created_before"], "contacts_created_after": t["contacts_created_after"],
+            "timeline_entries_before": t["contacts_timeline_before"], "timeline_entries_after": t["contacts_timeline_after"],
+            "changes": t["changes"],
+            "contacts_not_created": t["changes"]["not_created"],
+            "timeline_entries_removed": int(max(0, t["contacts_timeline_before"] - t["contacts_timeline_after"])),
+            "feed_events_before": t["feed_events"], "feed_events_after": t["feed_events"],
+            "feed_events_unattributed": t["feed_unattributed"],
+            "feed_events_of_blocked_recipients": t["feed_blocked_after"],
+            "tracking_on_timeline_before": t["feed_on_timeline_before"],
+            "tracking_on_timeline_after": t["feed_on_timeline_after"],
+            "tracking_events_leaving_timelines": int(max(0, t["feed_on_timeline_before"] - t["feed_on_timeline_after"])),
+            "candidate_entries": int(len(cand)), "dead_entries": int(cand["dead"].sum()),
+            "lists_compliant": bool(self.candidate.is_compliant),
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """A tidy table ``metric, baseline, candidate, change`` of the comparable numbers."""
+        t = self._totals
+        rows = [
+            ("recipient rows blocked", t["blocked_before"], t["blocked_after"]),
+            ("timeline entries (emails logged on contact timelines)", t["contacts_timeline_before"],
+             t["contacts_timeline_after"]),
+            ("contact records", t["contacts_records_before"], t["contacts_records_after"]),
+            ("contacts created by the history", t["contacts_created_before"], t["contacts_created_after"]),
+            ("tracking events on contact timelines", t["feed_on_timeline_before"], t["feed_on_timeline_after"]),
+            ("feed events (opens and clicks in the activity feed)", t["feed_events"], t["feed_events"]),
+            ("feed events of blocked recipients", t["feed_blocked_before"], t["feed_blocked_after"]),
+        ]
+        df = pd.DataFrame(rows, columns=["metric", "baseline", "candidate"])
+        df["change"] = df["candidate"] - df["baseline"]
+        return df
+
+    @property
+    def assumptions(self) -> list[dict]:
+        """The assumptions in force, with notes on what the inputs lacked."""
+        rows = self.rules.assumptions()
+        rows.append({"name": "contacts table", "value": "given" if self.has_contacts else "none",
+                     "default": "none", "note": "contact records before the history come from it" if self.has_contacts
+                     else NO_CONTACTS_NOTE})
+        rows.append({"name": "tracking events", "value": "given" if self.has_tracking else "none", "default": "none",
+                     "note": FEED_NOTE if self.has_tracking else NO_TRACKING_NOTE})
+        return rows
+
+    # --- rendering (report.py owns the layout) -------------------------------------------
+    def report(self, redact: bool = False) -> dict:
+        from .report import build_report
+        return build_report(self, redact=redact)
+
+    def to_html(self, path=None, redact: bool = False) -> str:
+        from .report import render_html, write_text_atomic
+        text = render_html(self.report(redact=redact))
+        if path is not None:
+            write_text_atomic(path, text)
+        return text
+
+    def to_markdown(self, redact: bool = False) -> str:
+        from .report import render_markdown
+        return render_markdown(self.report(redact=redact))
+
+    def to_json(self, redact: bool = False) -> str:
+        import json
+        return json.dumps(self.report(redact=redact), indent=2, default=str)
+
+    def _summary_text(self) -> str:
+        m = self.metrics()
+        lines = [f"<SimulationResult rules={self.rules.name!r}: {m['blocked_rows_after']:,} of {m['recipient_rows']:,} "
+                 f"recipient rows blocked by the candidate (baseline {m['blocked_rows_before']:,})>"]
+        lines.append(self.summary().to_string(index=False))
+        lines.append(f"contacts not created: {m['contacts_not_created']:,}; timeline entries removed: "
+                     f"{m['timeline_entries_removed']:,}; dead candidate entries: {m['dead_entries']:,}")
+        lines.append("assumptions: " + "; ".join(f"{a['name']}: {a['value']}" for a in self.assumptions))
+        if not self.has_contacts:
+            lines.append(NO_CONTACTS_NOTE)
+        lines.append(FEED_NOTE)
+        lines.append("see .summary(), .contacts, .timeline, .feed, .entries, .recipients; .to_html('report.html')")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self._summary_text()
+
+    def _repr_html_(self) -> str:
+        try:
+            from .report import build_report, render_html
+        except ImportError:  # report.py not available: a plain, still useful view
+            return f"<pre>{html.escape(self._summary_text())}</pre>"
+        return render_html(build_report(self), fragment=True)

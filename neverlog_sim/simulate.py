@@ -1,0 +1,122 @@
+"""simulate(): run a baseline and a candidate policy over the same sent mail, set-based in DuckDB."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pandas as pd
+
+from . import sql
+from .ingest import SentMail, load_contacts, load_sent, load_tracking
+from .lists import NeverLogList, Policy
+from .results import SimulationResult
+from .rules import CHANNELS, Rules, get_rules
+
+_counter = itertools.count(1)
+
+
+def as_policy(value, what: str) -> Policy:
+    """Accept a Policy, a team NeverLogList, text / iterable of entries (team list), or a policy folder."""
+    if isinstance(value, Policy):
+        return value
+    if value is None:
+        return Policy()
+    if isinstance(value, NeverLogList):
+        if value.scope == "personal":
+            return Policy(personal={value.owner: value})
+        return Policy(team=value)
+    if isinstance(value, (str, Path)) and Path(str(value)).is_dir():
+        return Policy.from_dir(value)
+    try:
+        return Policy(team=value)
+    except TypeError:
+        raise TypeError(f"{what} must be a Policy, a NeverLogList, entries or a policy folder; "
+                        f"got {type(value).__name__}") from None
+
+
+def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
+    frames = []
+    for scenario, policy in (("baseline", baseline), ("candidate", candidate)):
+        df = policy.entries_frame()
+        df.insert(0, "scenario", scenario)
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    df["keylen"] = df["key"].str.len().fillna(0).astype("int32")
+    return df.astype({"scenario": "object", "entry": "object", "kind": "object", "key": "object",
+                      "list": "object", "owner": "object"})
+
+
+def params(rules: Rules) -> dict:
+    """The named parameters every simulation statement binds (see sql.py)."""
+    return {
+        "applies": sorted(rules.applies), "roles": sorted(rules.roles), "known": list(CHANNELS),
+        "unknown": rules.unknown_channel_applies, "creating": sorted(rules.creating_channels),
+        "crm": rules.crm_implies_contact,
+    }
+
+
+def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-2023", contacts=None,
+             tracking=None) -> SimulationResult:
+    """Compare a baseline policy (empty by default) with a candidate over the same sent mail.
+
+    Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and
+    ``baseline`` a ``Policy`` (or team-list entries); ``rules`` a profile name (``"seed-2023"``,
+    ``"2025"``) or ``Rules``; ``contacts`` (``email, created_at``) and ``tracking``
+    (``message_id, recipient, event, occurred_at``) as DataFrames or files.
+
+    >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
+    >>> result.summary()  # doctest: +SKIP
+    """
+    if not isinstance(sent, SentMail):
+        sent = load_sent(sent)
+    rules = get_rules(rules)
+    candidate = as_policy(candidate, "candidate")
+    baseline = as_policy(baseline, "baseline")
+    contacts_df = None if contacts is None else (contacts if isinstance(contacts, pd.DataFrame) and
+                                                 list(contacts.columns) == ["email", "created_at"]
+                                                 else load_contacts(contacts))
+    if tracking is None:
+        tracking = sent.tracking
+    tracking_df = None if tracking is None else (tracking if isinstance(tracking, pd.DataFrame) and
+                                                 {"message_id", "recipient", "event", "occurred_at"} <= set(tracking.columns)
+                                                 else load_tracking(tracking))
+
+    con, rows = sent.con, sent.table
+    p = f"sim{next(_counter)}"
+    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats", "gstats",
+                                     "contacts", "ctab", "ttab", "timeline", "feed")}
+    binds = params(rules)
+
+    def run(statement: str, bind: bool = True):
+        used = {k: v for k, v in binds.items() if f"${k}" in statement}
+        return con.execute(statement, used) if bind and used else con.execute(statement)
+
+    con.register(f"{p}_entries_df", _entries_frame(baseline, candidate))
+    run(f"CREATE TABLE {names['entries']} AS SELECT * FROM {p}_entries_df", bind=False)
+    con.unregister(f"{p}_entries_df")
+    cdf = contacts_df if contacts_df is not None else pd.DataFrame(
+        {"email": pd.Series(dtype="object"), "created_at": pd.Series(dtype="datetime64[us]")})
+    con.register(f"{p}_contacts_df", cdf.astype({"email": "object"}))
+    run(sql.normalise_emails(f"{p}_contacts_df", names["ctab"]), bind=False)
+    con.unregister(f"{p}_contacts_df")
+
+    suffixes = None
+    if rules.subdomains:
+        run(sql.domain_suffixes(rows, names["suffix"]), bind=False)
+        suffixes = names["suffix"]
+    run(sql.matches(rows, names["entries"], names["matches"], suffixes))
+    run(sql.blocks(names["matches"], names["blocks"]))
+    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]))
+    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"]))
+    run(sql.contact_stats(sql.unblocked(rows), names["ctab"], names["gstats"]))
+    run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False)
+    run(sql.timeline_rows(names["arows"], names["astats"], names["timeline"]))
+    if tracking_df is not None:
+        con.register(f"{p}_tracking_df", tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
+            {"message_id": "object", "recipient": "object", "event": "object"}))
+        run(sql.normalise_tracking(f"{p}_tracking_df", names["ttab"]), bind=False)
+        con.unregister(f"{p}_tracking_df")
+        run(sql.feed(names["ttab"], rows, names["contacts"], names["blocks"], names["feed"]))
+    return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
+                            run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None)
