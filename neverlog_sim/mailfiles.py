@@ -30,7 +30,9 @@ from .errors import InputError
 
 __all__ = ["load_mail", "read_mail", "read_aliases"]
 
-MESSAGE_COLUMNS = ["message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction"]
+MESSAGE_COLUMNS = [
+    "message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject",
+]
 ROLES = ("to", "cc", "bcc")
 MAX_EXAMPLES = 3
 
@@ -261,12 +263,15 @@ def _first(msg: Message, name: str, where: str, problems: _Problems) -> str:
     return values[0] if values else ""
 
 
-def _sender(value: str, aliases: dict[str, str], where: str, problems: _Problems) -> str:
-    candidates = [addr for _, addr in getaddresses([value]) if "@" in addr] if value else []
+def _sender(value: str, aliases: dict[str, str], where: str, problems: _Problems) -> str | None:
+    """The From address, mapped through the alias table; a From with no address is passed as written."""
+    if not value:
+        problems.add("messages with no From header (sender left empty)", where)
+        return None
+    candidates = [addr for _, addr in getaddresses([value]) if "@" in addr]
     address = classify_recipient(candidates[0])[0] if candidates else None
     if address is None:
-        problems.add("messages with no usable From address (sender left empty)", f"{where}: From: {value[:80]!r}")
-        return ""
+        return value  # build_sent reports it as "senders that are not an address", with the value
     return aliases.get(address, address)
 
 
@@ -384,6 +389,7 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
         "bcc": ", ".join(bcc),
         "log_enabled": True,
         "direction": "outbound",
+        "subject": subject,
         "_key": key,
     }
 
@@ -399,4 +405,4 @@ def load_mail(path, *, aliases=None, channel: str = "extension", progress: bool 
     from .ingest import build_sent  # ingest imports the loaders for format detection
 
     messages, problems = read_mail(path, aliases=aliases, channel=channel, progress=progress)
-    return build_sent(messages, problems=problems, source=str(path), tracking=None)
+    return build_sent(messages, problems=problems, source=str(path), progress=progress)
