@@ -122,7 +122,8 @@ def _check_local(local: str) -> None:
 
 def _domain_only_hint(text: str) -> str | None:
     """For texts with no local part (``acme.com``, ``*.acme.com``, ``*acme.com``), the entry meant."""
-    candidate = text
+    # A domain copied in its DNS form ("acme.com.") means the same domain.
+    candidate = text.rstrip(".") if text.rstrip(".") else text
     for prefix in ("*.", "*", "."):
         if candidate.startswith(prefix):
             candidate = candidate[len(prefix):]
