@@ -224,7 +224,7 @@ def _decode_words(text: str, where: str, name: str, problems: _Problems) -> str:
     except (UnicodeError, LookupError, ValueError, TypeError):
         problems.add("RFC 2047 encoded words that could not be decoded (kept as written)", f"{where}: {name}: {text[:80]}")
         return text
-    problems.add("RFC 2047 encoded words decoded", f"{where}: {name}: {decoded[:80]}")
+    problems.add("RFC 2047 encoded words (decoded)", f"{where}: {name}: {decoded[:80]}")
     return decoded
 
 
@@ -248,7 +248,7 @@ def _addresses(msg: Message, name: str, where: str, problems: _Problems) -> list
         if _ENCODED_WORD_RE.search(value):
             # Display names are dropped anyway; only an address hidden inside an encoded word
             # (some mailers encode the whole field) needs decoding to be found.
-            problems.add("RFC 2047 encoded words in address headers", f"{where}: {name}: {value[:80]}")
+            problems.add("RFC 2047 encoded words (decoded)", f"{where}: {name}: {value[:80]}")
         for piece in split_address_field(value):
             if "@" not in piece and _ENCODED_WORD_RE.search(piece):
                 piece = _decode_words(piece, where, name, problems)
