@@ -73,14 +73,12 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     rules = get_rules(rules)
     candidate = as_policy(candidate, "candidate")
     baseline = as_policy(baseline, "baseline")
-    contacts_df = None if contacts is None else (contacts if isinstance(contacts, pd.DataFrame) and
-                                                 list(contacts.columns) == ["email", "created_at"]
-                                                 else load_contacts(contacts))
+    # DataFrames go through the loaders too: they turn text and zoned dates into UTC timestamps
+    # and report a bad date with its row, where DuckDB would fail later with a bare type error.
+    contacts_df = None if contacts is None else load_contacts(contacts)
     if tracking is None:
         tracking = sent.tracking
-    tracking_df = None if tracking is None else (tracking if isinstance(tracking, pd.DataFrame) and
-                                                 {"message_id", "recipient", "event", "occurred_at"} <= set(tracking.columns)
-                                                 else load_tracking(tracking))
+    tracking_df = None if tracking is None else load_tracking(tracking)
 
     con, rows = sent.con, sent.table
     p = f"sim{next(_counter)}"

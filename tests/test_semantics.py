@@ -378,3 +378,15 @@ def test_recipient_listed_twice_is_counted_in_the_load_report():
 def test_matching_is_case_insensitive():
     r = row(simulate(sent(message(to="Jo@ACME.com")), Policy(team=["JO@acme.COM"])), "m1")
     assert True == r["blocked_after"]  # noqa: E712 — pin the value, not its truthiness
+
+
+def test_contacts_dataframe_with_text_dates_is_read_as_dates():
+    contacts = pd.DataFrame({"email": [JO], "created_at": ["2023-01-01T00:00:00Z"]})
+    c = contact(simulate(sent(message()), Policy(team=[JO]), contacts=contacts))
+    assert (pd.Timestamp("2023-01-01"), "timeline_emptied") == (c["created_at_before"], c["change"])
+
+
+def test_contacts_dataframe_with_zoned_dates_is_read_as_utc():
+    contacts = pd.DataFrame({"email": [JO], "created_at": [pd.Timestamp("2023-01-01 01:00", tz="Europe/Warsaw")]})
+    c = contact(simulate(sent(message()), Policy(team=[JO]), contacts=contacts))
+    assert pd.Timestamp("2023-01-01 00:00") == c["created_at_before"]
