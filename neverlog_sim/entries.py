@@ -6,6 +6,7 @@ break the entry syntax but still have a local part and a domain.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ _ANGLE_RE = re.compile(r"<([^<>]*)>")
 FORM = "an entry is name@domain.com (one recipient) or *@domain.com (a whole domain)"
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Entry:
     """One normalised Never Log entry. ``local`` is ``None`` for a domain entry.
 
@@ -51,6 +53,12 @@ class Entry:
 
     def __repr__(self) -> str:
         return f"Entry({str(self)!r})"
+
+    def __lt__(self, other: object) -> bool:
+        # Sort as the HubSpot text form sorts; field order would compare local=None with a str.
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return str(self) < str(other)
 
 
 class _Invalid(Exception):

@@ -332,3 +332,10 @@ def _parses(text: str) -> bool:
     except EntryError:
         return False
     return True
+
+
+def test_entries_sort_as_their_text_form():
+    # Domain and address entries of one domain sort together without comparing None with text.
+    found = sorted([parse_entry("b@acme.com"), parse_entry("*@acme.com"), parse_entry("a@acme.com"),
+                    parse_entry("*@beta.org")])
+    assert ["*@acme.com", "*@beta.org", "a@acme.com", "b@acme.com"] == [str(e) for e in found]
