@@ -216,6 +216,16 @@ class NeverLogList:
             "redundant": [e in red for e in self.entries],
         })
 
+    def _entry_records(self) -> list[tuple]:
+        # Cached: a list's entries do not change after it is built, and a live preview
+        # re-simulates many times with the same personal lists.
+        cached = getattr(self, "_records", None)
+        if cached is None:
+            cached = self._records = [
+                (str(e), e.kind, e.address if e.kind == "address" else e.domain, self.scope, self.owner,
+                 PRIORITY[(self.scope, e.kind)]) for e in self.entries]
+        return cached
+
     def summary(self) -> dict:
         """A JSON-ready account of the list: size, cap status and every problem."""
         return {
@@ -270,8 +280,9 @@ def _text_items(text: str):
         if not stripped or stripped.startswith("# ") or stripped == "#":
             continue
         for piece in _split_outside_quotes(stripped):
+            # Strip here so that problems and duplicates quote the entry, not the paste's spacing.
             if piece.strip():
-                yield piece, number
+                yield piece.strip(), number
 
 
 def _csv_items(text: str, source: str) -> list[tuple[str, int]]:
@@ -285,10 +296,13 @@ def _csv_items(text: str, source: str) -> list[tuple[str, int]]:
         raise InputError(f"{source}: a CSV list needs an 'entry' column; the header has {header!r}")
     col = names.index("entry")
     items = []
+    # reader.line_num is the line a record ends on; a quoted field may span lines, so the
+    # record's own line is the one after where the previous record ended.
+    line = reader.line_num + 1
     for row in reader:
-        line = reader.line_num
         if col < len(row) and row[col].strip():
             items.append((row[col], line))
+        line = reader.line_num + 1
     return items
 
 
@@ -301,6 +315,8 @@ def as_list(value, scope: str = "team", owner: str | None = None) -> NeverLogLis
     if value is None:
         return NeverLogList((), scope=scope, owner=owner)
     if isinstance(value, (str, Path)) and Path(str(value)).suffix.lower() in (".txt", ".csv") and Path(str(value)).is_file():
+        return NeverLogList.from_file(value, scope=scope, owner=owner)
+    if isinstance(value, Path):  # a path that is not a list file: from_file says why, in an InputError
         return NeverLogList.from_file(value, scope=scope, owner=owner)
     if isinstance(value, str):
         return NeverLogList.from_text(value, scope=scope, owner=owner)
@@ -359,12 +375,9 @@ class Policy:
 
     def entries_frame(self) -> pd.DataFrame:
         """Every entry of every list: ``entry, kind, key, list, owner, priority``."""
-        frames = [lst.to_frame() for lst in self.lists if len(lst)]
-        if not frames:
-            df = pd.DataFrame({c: pd.Series(dtype="object") for c in ("entry", "kind", "key", "list", "owner")})
-        else:
-            df = pd.concat(frames, ignore_index=True)[["entry", "kind", "key", "list", "owner"]]
-        df["priority"] = [PRIORITY[(l, k)] for l, k in zip(df["list"], df["kind"])]
+        records = [row for lst in self.lists for row in lst._entry_records()]
+        df = pd.DataFrame.from_records(records, columns=["entry", "kind", "key", "list", "owner", "priority"])
+        df = df.astype({"entry": "object", "kind": "object", "key": "object", "list": "object", "owner": "object"})
         df["priority"] = df["priority"].astype("int32")
         return df
 
