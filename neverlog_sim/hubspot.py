@@ -220,6 +220,11 @@ def _rename(df: pd.DataFrame, fmt: str, columns: dict | None) -> pd.DataFrame:
     return df[list(renamed)].rename(columns=renamed)
 
 
+def _per_value(values: pd.Series, fn) -> pd.Series:
+    """``values.map(fn)`` computed once per distinct value (exports repeat a few values many times)."""
+    return values.map({v: fn(v) for v in values.unique()})
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """A column as stripped text, "" for missing; whole floats (ids read by pandas with NaN) lose ".0"."""
     if pd.api.types.is_float_dtype(values):
@@ -298,7 +303,7 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
     where = ids.where(ids != "", "line " + pd.Series(range(2, len(data) + 2), index=data.index).astype(str))
 
     # Which rows are sends: status first (never-sent rows are set aside), then direction.
-    status = data["hs_email_status"].map(_value_key)
+    status = data["hs_email_status"].pipe(_per_value, _value_key)
     unsent = status.isin(rules["unsent_status"])
     for value in sorted(status[unsent].unique()):
         hit = status == value
@@ -306,7 +311,7 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
     odd_status = ~unsent & (status != "") & ~status.isin(rules["sent_status"])
     problems.add("unknown email status values (kept as sent)", int(odd_status.sum()),
                  [f"{w}: {v!r}" for w, v in zip(where[odd_status], data["hs_email_status"][odd_status])])
-    direction_key = data["hs_email_direction"].map(_value_key)
+    direction_key = data["hs_email_direction"].pipe(_per_value, _value_key)
     direction = direction_key.map(rules["direction"])
     no_dir = direction.isna() & ~unsent
     problems.add("emails with an unknown or empty direction (set aside)", int(no_dir.sum()),
@@ -314,8 +319,8 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
     keep = ~unsent & ~no_dir
 
     # Channel: object source wins, then logged_from, then the direction (forwarded), else unknown.
-    source_key = data["hs_object_source"].map(_value_key)
-    logged_key = data["hs_email_logged_from"].map(_value_key)
+    source_key = data["hs_object_source"].pipe(_per_value, _value_key)
+    logged_key = data["hs_email_logged_from"].pipe(_per_value, _value_key)
     channel = source_key.map(rules["object_source"])
     channel = channel.fillna(logged_key.map(rules["logged_from"]))
     from_direction = direction_key.map(rules["direction_channel"]).where(logged_key == "")
@@ -329,7 +334,7 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
                  where[no_channel])
     channel = channel.fillna(rules["empty_channel"])
 
-    sender = data["hs_email_from_email"].map(lambda v: classify_recipient(v)[0] or v if v else "")
+    sender = _per_value(data["hs_email_from_email"], lambda v: classify_recipient(v)[0] or v if v else "")
     # The owner sent an outbound email; on an inbound one the owner is who received it.
     use_owner = (sender == "") & (direction == "outbound") & keep
     owner_email = _owner_emails(data["hubspot_owner_id"], owner_table, where, use_owner, problems)
@@ -378,7 +383,7 @@ def _owner_emails(owner_ids: pd.Series, owners: pd.DataFrame, where: pd.Series, 
         address, _ = classify_recipient(value)
         return address or ""
 
-    emails = owner_ids.map(one)
+    emails = _per_value(owner_ids, one)
     needed = keep & (emails == "") & (owner_ids != "")
     problems.add("owner ids not in the owners table (no sender)", int(needed.sum()),
                  [f"{w}: owner {v!r}" for w, v in zip(where[needed], owner_ids[needed])])

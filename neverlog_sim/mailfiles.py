@@ -15,6 +15,7 @@ import mailbox
 import os
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
@@ -29,6 +30,9 @@ from .entries import classify_recipient, split_address_field
 from .errors import InputError
 
 __all__ = ["load_mail", "read_mail", "read_aliases"]
+
+# Mailboxes repeat the same few addresses thousands of times: read each one once.
+_classify = lru_cache(maxsize=100_000)(classify_recipient)
 
 MESSAGE_COLUMNS = [
     "message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject",
@@ -269,7 +273,7 @@ def _sender(value: str, aliases: dict[str, str], where: str, problems: _Problems
         problems.add("messages with no From header (sender left empty)", where)
         return None
     candidates = [addr for _, addr in getaddresses([value]) if "@" in addr]
-    address = classify_recipient(candidates[0])[0] if candidates else None
+    address = _classify(candidates[0])[0] if candidates else None
     if address is None:
         return value  # build_sent reports it as "senders that are not an address", with the value
     return aliases.get(address, address)
@@ -289,7 +293,7 @@ def _parse_date(value: str, where: str, problems: _Problems):
 
 
 def _has_recipient(pieces: list[str]) -> bool:
-    return any(classify_recipient(piece)[0] is not None for piece in pieces)
+    return any(_classify(piece)[0] is not None for piece in pieces)
 
 
 def _stable_id(key: tuple) -> str:
@@ -372,9 +376,9 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
     sender = _sender(from_text, aliases, where, problems)
     subject = " ".join(_decode_words(_first(msg, "Subject", where, problems), where, "Subject", problems).split())
     recipients = tuple(
-        tuple(sorted(a for a in (classify_recipient(p)[0] for p in pieces) if a)) for pieces in (to, cc, bcc)
+        tuple(sorted(a for a in (_classify(p)[0] for p in pieces) if a)) for pieces in (to, cc, bcc)
     )
-    from_address = classify_recipient(from_text)[0] if from_text else None
+    from_address = _classify(from_text)[0] if from_text else None
     key = (sent_at.isoformat() if sent_at is not pd.NaT else date_text, from_address or from_text, recipients, subject)
     message_id = _first(msg, "Message-ID", where, problems).strip()
     if not message_id:

@@ -266,3 +266,23 @@ def test_export_with_nothing_sent_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match=r"has no sent or received emails to load \(1 rows; see the problems: "
                                          r"emails with status FAILED \(never sent; set aside\)\)$"):
         load_hubspot(path, progress=False)
+
+
+# --- through load_sent ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, messages", [(API, 13), (WAREHOUSE, 2), (UI, 4)])
+def test_load_sent_recognises_each_hubspot_shape(source, messages):
+    from neverlog_sim.ingest import load_sent
+
+    assert messages == load_sent(source, owners=OWNERS, progress=False).messages
+
+
+def test_load_sent_can_force_the_ui_shape():
+    from neverlog_sim.ingest import load_sent
+
+    assert 4 == load_sent(UI, format="hubspot_ui", owners=OWNERS, progress=False).messages
+
+
+def test_progress_false_writes_nothing(capsys):
+    load_hubspot(API, owners=OWNERS, progress=False)
+    assert ("", "") == tuple(capsys.readouterr())

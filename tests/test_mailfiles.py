@@ -277,3 +277,24 @@ def test_enron_odd_addresses_are_counted_and_kept(enron):
     report = sent.problems.set_index("problem")
     assert {"f..brawner@enron.com", "'fishkin@enron.com"} <= set(rows["recipient"])
     assert 0 < report.loc["non-standard recipient addresses (kept and matched)", "count"]
+
+
+# --- through load_sent ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, messages", [(MBOX, 3), (FOLDER, 10)])
+def test_load_sent_recognises_mail_files(source, messages):
+    from neverlog_sim.ingest import load_sent
+
+    assert messages == load_sent(source, progress=False).messages
+
+
+def test_load_sent_passes_the_alias_table_on():
+    from neverlog_sim.ingest import load_sent
+
+    sent = load_sent(MBOX, aliases=DATA / "mail_aliases.csv", progress=False)
+    assert ["ana@acme.com"] == sorted(sent.to_pandas()["sender"].unique())
+
+
+def test_progress_false_writes_nothing(capsys):
+    read_mail(FOLDER, progress=False)
+    assert ("", "") == tuple(capsys.readouterr())
