@@ -294,10 +294,14 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
         wanted = missing if fmt == "hubspot_api" else [next(k for k, v in UI_LABELS.items() if v == m) for m in missing]
         raise MissingColumnsError(f"HubSpot export ({fmt})", wanted, [str(c) for c in df.columns], {})
     data = pd.DataFrame({c: _as_text(data[c]) for c in data.columns}, index=data.index)
+    problems = _Problems()
+    if "hs_email_direction" not in data.columns:
+        # Exports of a "sent emails" view often leave the direction out; say what we assumed.
+        data["hs_email_direction"] = "EMAIL"
+        problems.add("no email direction column (every row read as a sent EMAIL)", len(data), [fmt])
     for col in API_FIELDS:
         if col not in data.columns:
             data[col] = ""
-    problems = _Problems()
     ids = data["hs_object_id"]
     # Rows without a record id are named by their CSV line (header = line 1).
     where = ids.where(ids != "", "line " + pd.Series(range(2, len(data) + 2), index=data.index).astype(str))
@@ -362,8 +366,8 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
         "to": data["hs_email_to_email"], "cc": data["hs_email_cc_email"], "bcc": data["hs_email_bcc_email"],
         "log_enabled": True, "direction": direction, "subject": data["hs_email_subject"],
     })[keep].reset_index(drop=True)
-    opens = _counts(data["hs_email_open_count"], "open count", where, problems)[keep].reset_index(drop=True)
-    clicks = _counts(data["hs_email_click_count"], "click count", where, problems)[keep].reset_index(drop=True)
+    opens = _counts(data["hs_email_open_count"][keep], "open count", where[keep], problems).reset_index(drop=True)
+    clicks = _counts(data["hs_email_click_count"][keep], "click count", where[keep], problems).reset_index(drop=True)
     tracking = _tracking(messages, opens, clicks)
     return messages, tracking, list(problems.items.values())
 

@@ -286,3 +286,10 @@ def test_load_sent_can_force_the_ui_shape():
 def test_progress_false_writes_nothing(capsys):
     load_hubspot(API, owners=OWNERS, progress=False)
     assert ("", "") == tuple(capsys.readouterr())
+
+
+def test_missing_direction_column_reads_rows_as_sent_and_says_so():
+    frame = read(API).drop(columns=["hs_email_direction"])
+    messages, _, problems = to_canonical(frame, owners=OWNERS)
+    note = problem(problems, "no email direction column (every row read as a sent EMAIL)")
+    assert ({"outbound"}, 16) == (set(messages["direction"]), note["count"])
