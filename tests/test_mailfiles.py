@@ -298,3 +298,16 @@ def test_load_sent_passes_the_alias_table_on():
 def test_progress_false_writes_nothing(capsys):
     read_mail(FOLDER, progress=False)
     assert ("", "") == tuple(capsys.readouterr())
+
+
+def test_thunderbird_profile_folder_reads_its_mbox_and_skips_the_index():
+    messages, problems = read_mail(DATA / "mail_thunderbird", progress=False)
+    assert ["<tb1@acme.com>", "<tb2@acme.com>"] == messages["message_id"].tolist()
+    assert ["Mail/Local Folders/Sent.msf"] == problem(problems, "files that are not mail messages (skipped)")["examples"]
+
+
+def test_apple_mail_emlx_byte_count_line_is_skipped(tmp_path):
+    message = b"Message-ID: <x@acme.com>\nFrom: ana@acme.com\nTo: jo@client.com\nSubject: emlx\n\nbody\n"
+    (tmp_path / "1.emlx").write_bytes(str(len(message)).encode() + b"\n" + message)
+    messages, _ = read_mail(tmp_path, progress=False)
+    assert [("<x@acme.com>", "jo@client.com")] == list(messages[["message_id", "to"]].itertuples(index=False, name=None))
