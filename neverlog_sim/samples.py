@@ -1,0 +1,724 @@
+"""A sample company: a seeded, deterministic history of sent mail, contacts, tracking and Never Log lists.
+
+Northwind Analytics (``northwind-analytics.com``) has 40 users who email customers, prospects,
+vendors, competitors, colleagues and their own families over 2024-2025. The same seed always
+gives the same tables and byte-identical files; nothing depends on today's date.
+
+>>> company = generate(seed=7)
+>>> paths = write_samples("/tmp/northwind")          # doctest: +SKIP
+>>> sample_path("sent_canonical.csv")                # the bundled copy  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.generator import BytesGenerator
+from email.message import EmailMessage
+from email.utils import format_datetime
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SampleCompany", "generate", "write_samples", "sample_path", "DOMAIN", "DEFAULT_SEED"]
+
+DEFAULT_SEED = 7
+DOMAIN = "northwind-analytics.com"
+START = pd.Timestamp("2024-01-01", tz="UTC")
+END = pd.Timestamp("2026-01-01", tz="UTC")  # exclusive: the history is 2024-01-01 .. 2025-12-31
+CHANNELS = ("extension", "crm", "bcc_forward", "team_inbox", "integration")
+# Bundled copy next to the package (editable install / repo checkout); tests monkeypatch it.
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
+N_CONVERSATIONS = 17_500
+
+_FIRST = ("Aaron Abigail Adam Aisha Alan Alice Amir Ana Andre Anna Arjun Ben Bianca Brian Carla Carlos Chloe Chris "
+          "Claire Daniel Diana David Elena Emma Eric Fatima Felix Fiona Gabriel Grace Hannah Hugo Ian Isabel Ivan "
+          "Jack James Jasmine Javier Jin Julia Kai Karen Kevin Laura Leila Leo Liam Lina Lucas Maria Mark Marta Max "
+          "Maya Mei Mia Nadia Nathan Nina Noah Olivia Omar Oscar Paula Peter Priya Rachel Rafael Ravi Rosa Ryan Sara "
+          "Sean Sofia Sophie Stefan Tariq Tom Uma Victor Wei Yuki Zoe José Zoë Søren Chloé Renée Jürgen").split()
+_LAST = ("Abbott Adams Ahmed Alvarez Anders Baker Banerjee Becker Bennett Brooks Campbell Carter Chang Chen Clarke "
+         "Cohen Collins Cooper Cruz Davies Diaz Dubois Edwards Evans Fischer Fletcher Foster Garcia Gordon Graham "
+         "Green Gupta Hall Hansen Harris Hayes Henderson Hughes Ito Jackson Jensen Johnson Kaur Kelly Khan Kim Klein "
+         "Kowalski Larsen Lee Lewis Lopez Marsh Martin Meyer Miller Moore Morgan Murphy Nguyen Novak Okafor Olsen "
+         "Owens Park Patel Perez Price Quinn Reed Reyes Richter Rivera Roberts Rossi Russo Sato Schmidt Shah Silva "
+         "Singh Smith Sousa Stewart Suzuki Taylor Thomas Torres Turner Walker Wang Ward Weber Wilson Wong Wright "
+         "Young Zhang Müller Núñez Gonçalves").split()
+_PREFIX = "blue red silver north iron oak cedar harbor summit river stone bright clear true swift maple pine granite coral amber".split()
+_NOUN = "peak field gate bridge line wave point works forge mill path crest rock leaf haven".split()
+_INDUSTRY = "logistics foods health retail labs systems group partners manufacturing energy media capital dental legal".split()
+_TLDS = (("com", .72), ("io", .08), ("co.uk", .07), ("de", .05), ("nl", .03), ("ca", .05))
+_FREEMAIL = (("gmail.com", .45), ("yahoo.com", .12), ("outlook.com", .10), ("hotmail.com", .10), ("icloud.com", .08),
+             ("aol.com", .04), ("comcast.net", .03), ("proton.me", .03), ("gmx.de", .03), ("me.com", .02))
+_COMPETITORS = ("southwind-data.com", "eastgate-insights.com", "datalumen.io", "quantiva-analytics.com", "metricsmith.co")
+_DEAD_COMPETITOR = "brightline-metrics.com"  # on the candidate list, never emailed: dead weight against the cap
+# (domain, sensitive?) — sensitive vendors (payroll, law, bank, recruiting, insurance) go on the candidate team list.
+_VENDORS = (("paycrest-payroll.com", True), ("hale-winthrop-law.com", True), ("firstharbor-bank.com", True),
+            ("talentbridge-recruiting.com", True), ("shieldmark-insurance.com", True), ("stratocloud-hosting.com", False),
+            ("officeloop-supplies.com", False), ("jetwise-travel.com", False), ("ledgerline-cpa.com", False),
+            ("brightspark-creative.com", False), ("venuecraft-events.com", False), ("helpdeskhero-it.com", False))
+# role: (users, activity, kind weights customer/prospect/vendor/competitor/personal/internal,
+#        channel weights extension/crm/bcc_forward/team_inbox/integration)
+_ROLES = {
+    "exec": (3, 0.8, (.40, .05, .15, .05, .20, .10), (.80, .10, .10, 0, 0)),
+    "sales": (16, 1.3, (.42, .38, .02, .03, .08, .07), (.26, .32, .08, .04, .30)),
+    "success": (8, 1.1, (.78, .02, .02, .01, .07, .06), (.32, .28, .06, .28, .06)),
+    "support": (6, 1.0, (.88, .02, 0, 0, .03, .04), (.15, .05, 0, .80, 0)),
+    "marketing": (3, 0.9, (.30, .30, .20, .04, .08, .08), (.20, .10, 0, 0, .70)),
+    "finance": (4, 0.6, (.25, 0, .50, 0, .10, .08), (.50, .05, .45, 0, 0)),
+}
+_KINDS = ("customer", "prospect", "vendor", "competitor", "personal", "internal")
+_ALLOWED = {"customer": CHANNELS, "prospect": ("extension", "crm", "bcc_forward", "integration"),
+            "vendor": ("extension", "crm", "bcc_forward"), "competitor": ("extension",),
+            "personal": ("extension",), "internal": ("extension",)}
+_SUBJECTS = {
+    "customer": ("Q{q} business review", "Renewal for {org}", "Dashboard access", "Follow-up on our call",
+                 "Invoice {n} for {org}", "Onboarding next steps", "Data pipeline question", "Updated SOW",
+                 "Training session next week", "Feature request: scheduled exports"),
+    "support": ("[#{n}] Login problem", "[#{n}] Export failing", "[#{n}] Dashboard not loading",
+                "[#{n}] API rate limit", "[#{n}] SSO setup"),
+    "prospect": ("Quick question, {first}", "Northwind Analytics x {org}", "Intro: analytics for {org}",
+                 "Following up", "Demo recording", "Pricing overview"),
+    "vendor": ("Invoice {n}", "Contract renewal", "PO {n}", "Payroll run for {month}", "Hosting upgrade",
+               "Office supplies order", "Policy documents", "Trip to Chicago"),
+    "competitor": ("Catching up", "Partnership idea", "Conference panel", "Coffee next week?"),
+    "personal": ("Dinner Saturday?", "Pictures from the weekend", "Mom's birthday", "Flight details",
+                 "School pickup tomorrow", "Happy birthday!", "Weekend plans", "House insurance"),
+    "internal": ("Pipeline review", "Deck for {org}", "Out of office", "Team lunch", "Quick sync", "Handover notes"),
+}
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+@dataclass
+class SampleCompany:
+    """The generated history: canonical messages, recipient rows, contacts, tracking, owners and lists.
+
+    ``messages``: message_id, sent_at (UTC), sender, channel, to, cc, bcc, log_enabled, direction, subject.
+    ``recipients``: one row per message x recipient (message_id, sent_at, sender, channel, recipient, role,
+    log_enabled, direction), addresses lower-cased. ``thread_ids`` maps message_id to its thread.
+    """
+
+    seed: int
+    messages: pd.DataFrame
+    recipients: pd.DataFrame
+    contacts: pd.DataFrame
+    tracking: pd.DataFrame
+    owners: pd.DataFrame
+    candidate_team: list[str]
+    personal: dict[str, list[str]]
+    mbox_user: str
+    thread_ids: dict[str, str]
+    hubspot_unsent: pd.DataFrame
+    user_names: dict[str, str]
+
+    def __repr__(self) -> str:
+        return (f"<SampleCompany seed={self.seed}: {len(self.messages)} messages, {len(self.recipients)} recipient rows, "
+                f"{len(self.owners)} users, {len(self.contacts)} contacts, {len(self.tracking)} tracking events>")
+
+
+class _Pool:
+    """People and their display names; addresses are unique and lower-case."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.names: dict[str, tuple[str, str]] = {}
+        self.cased: dict[str, str] = {}  # address -> how it is written in the sources (a few are mixed-case)
+
+    def name(self) -> tuple[str, str]:
+        return str(self.rng.choice(_FIRST)), str(self.rng.choice(_LAST))
+
+    def add(self, local: str, domain: str, first: str, last: str) -> str:
+        base, n = local, 1
+        while f"{local}@{domain}" in self.names:
+            n += 1
+            local = f"{base}{n}"
+        address = f"{local}@{domain}"
+        self.names[address] = (first, last)
+        if domain != DOMAIN and self.rng.random() < 0.02:  # some clients keep the capitals people type
+            self.cased[address] = f"{'.'.join(p.capitalize() for p in local.split('.'))}@{domain}"
+        return address
+
+    def person(self, domain: str, style: int, freemail: bool = False, last: str | None = None) -> str:
+        first, family = self.name()
+        last = last or family
+        f, l = _ascii(first), _ascii(last)
+        if freemail:
+            local = (f"{f}.{l}", f"{f}{l}{self.rng.integers(1, 99)}", f"{f[0]}{l}{self.rng.integers(60, 99)}")[
+                self.rng.integers(0, 3)]
+        else:
+            local = (f"{f}.{l}", f"{f[0]}{l}", f, f"{f}{l[0]}")[style]
+        return self.add(local, domain, first, last)
+
+
+def _ascii(text: str) -> str:
+    text = text.lower().replace("ø", "o").replace("ł", "l").replace("ß", "ss")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _weighted(rng, options, weights=None):
+    options = list(options)
+    w = np.full(len(options), 1.0) if weights is None else np.asarray(weights, dtype=float)
+    return options[int(np.searchsorted(np.cumsum(w), rng.random() * w.sum(), side="right"))]
+
+
+def _zipf(rng, n: int, s: float = 1.1) -> np.ndarray:
+    """Zipf-like weights for n items in a random order: a few items get most of the mail."""
+    return (1.0 / np.arange(1, n + 1) ** s)[rng.permutation(n)]
+
+
+def _world(rng):
+    pool = _Pool(rng)
+    freemail_domains, freemail_w = zip(*_FREEMAIL)
+    domains: set[str] = set()
+
+    def company_domain() -> str:
+        while True:
+            d = f"{rng.choice(_PREFIX)}{rng.choice(_NOUN)}"
+            if rng.random() < 0.6:
+                d += f"-{rng.choice(_INDUSTRY)}"
+            d += "." + _weighted(rng, *zip(*_TLDS))
+            if d not in domains:
+                domains.add(d)
+                return d
+
+    def org(n_contacts: int, freemail_share: float) -> dict:
+        domain = company_domain()
+        freemail = rng.random() < freemail_share  # small businesses run on Gmail and friends
+        style = int(rng.integers(0, 4))
+        people = [pool.person(_weighted(rng, freemail_domains, freemail_w) if freemail else domain, style, freemail)
+                  for _ in range(n_contacts)]
+        return {"domain": domain, "name": domain.split(".")[0].replace("-", " ").title(), "people": people,
+                "weights": _zipf(rng, len(people), 1.2)}
+
+    customers = [org(1 + int(rng.geometric(0.3)), 0.12) for _ in range(160)]
+    prospects = [org(1 + int(rng.random() < 0.2), 0.25) for _ in range(3000)]
+    vendors = [{"domain": d, "name": d.split("-")[0].title(), "people": [pool.person(d, 0) for _ in range(1 + i % 3)],
+                "weights": np.ones(1 + i % 3)} for i, (d, _) in enumerate(_VENDORS)]
+    competitors = [{"domain": d, "name": d.split(".")[0], "people": [pool.person(d, 0) for _ in range(2)],
+                    "weights": np.array([2.0, 1.0])} for d in _COMPETITORS]
+    users = []
+    for role, (n, activity, kinds, channels) in _ROLES.items():
+        for _ in range(n):
+            first, last = pool.name()
+            while any(u["last"] == last for u in users):
+                first, last = pool.name()
+            address = pool.add(f"{_ascii(first)}.{_ascii(last)}", DOMAIN, first, last)
+            users.append({"address": address, "first": first, "last": last, "role": role,
+                          "activity": activity * float(rng.lognormal(0, 0.5)), "kinds": kinds, "channels": channels,
+                          "start": START, "end": END})
+    for i in rng.choice(len(users), 4, replace=False):  # people join ...
+        u = users[int(i)]
+        u["start"] = START + pd.Timedelta(days=int(rng.integers(60, 540)))
+    for u in [u for u in users if u["start"] == START][-2:]:  # ... and leave
+        u["end"] = START + pd.Timedelta(days=int(rng.integers(400, 700)))
+    for u in users:  # family and friends, often on the same family name, often on free mail
+        u["family"] = []
+        own = f"{_ascii(u['last'])}family.net" if rng.random() < 0.25 else None
+        for _ in range(2 + int(rng.integers(0, 7))):
+            if own and rng.random() < 0.4:
+                u["family"].append(pool.person(own, 2, last=u["last"]))
+            else:
+                d = _weighted(rng, freemail_domains, freemail_w)
+                u["family"].append(pool.person(d, 0, True, last=u["last"] if rng.random() < 0.5 else None))
+        u["family_weights"] = _zipf(rng, len(u["family"]), 1.0)
+        u["family_domain"] = own
+    sellers = [u for u in users if u["role"] in ("sales", "success")]
+    for c in customers:
+        c["owner"] = sellers[int(rng.integers(0, len(sellers)))]["address"]
+    # The mbox user: an account manager who works only from Gmail (all sends through the extension).
+    mbox = min((u for u in users if u["role"] == "success" and u["start"] == START and u["end"] == END),
+               key=lambda u: u["activity"])
+    mbox["channels"], mbox["activity"] = (1, 0, 0, 0, 0), mbox["activity"] / 2  # a small mbox
+    return pool, users, {"customer": customers, "prospect": prospects, "vendor": vendors, "competitor": competitors}, mbox
+
+
+def _pick(rng, cum: np.ndarray) -> int:
+    """Index drawn with weights given as their cumulative sum."""
+    return int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+
+
+def _prepare(rng, users, orgs) -> dict:
+    """Cumulative weights, computed once, so the per-conversation loop stays cheap."""
+    for kind, group in orgs.items():  # cold outreach spreads thinly over many prospects
+        for o, w in zip(group, _zipf(rng, len(group), {"prospect": 0.5, "customer": 0.9}.get(kind, 1.1))):
+            o["zipf"], o["cum"] = w, np.cumsum(o["weights"])
+    for u in users:
+        u["colleagues"] = [v["address"] for v in users if v is not u]
+        u["family_cum"] = np.cumsum(u["family_weights"])
+        u["kind_cum"] = np.cumsum(u["kinds"])
+        u["channel_cum"] = {k: np.cumsum([w if c in _ALLOWED[k] else 0 for c, w in zip(CHANNELS, u["channels"])])
+                            for k in _KINDS}
+        u["owned"] = [c for c in orgs["customer"] if c["owner"] == u["address"]] or orgs["customer"]
+        u["owned_cum"] = np.cumsum([c["zipf"] for c in u["owned"]])
+    return {kind: (group, np.cumsum([o["zipf"] for o in group])) for kind, group in orgs.items()}
+
+
+def _recipients(rng, kind: str, channel: str, user: dict, picks: dict) -> tuple[str, list, list, list]:
+    """Pick (organisation name, to, cc, bcc) for one conversation."""
+    colleagues = user["colleagues"]
+    if kind == "personal":
+        to = [user["family"][_pick(rng, user["family_cum"])] for _ in range(1 + int(rng.random() < .15))]
+        return "", list(dict.fromkeys(to)), [], []
+    if kind == "internal":
+        to = list(dict.fromkeys(colleagues[int(i)] for i in rng.integers(0, len(colleagues), 1 + int(rng.random() < .3))))
+        cc = [colleagues[int(rng.integers(0, len(colleagues)))]] if rng.random() < .3 else []
+        return "Northwind", to, [c for c in cc if c not in to], []
+    group, cum = picks[kind]
+    if kind == "customer" and user["role"] in ("sales", "success") and rng.random() < .85:
+        group, cum = user["owned"], user["owned_cum"]  # an account's owner writes to it most
+    org = group[_pick(rng, cum)]
+    n_to = 1 if channel in ("integration", "team_inbox") else 1 + int(rng.random() < .45) + int(rng.random() < .2)
+    to = list(dict.fromkeys(org["people"][_pick(rng, org["cum"])] for _ in range(n_to)))
+    cc, bcc = [], []
+    if channel != "integration":
+        if rng.random() < .14:
+            cc.append(colleagues[int(rng.integers(0, len(colleagues)))])
+        rest = [p for p in org["people"] if p not in to]
+        if rest and rng.random() < .2:
+            cc.append(rest[0])
+        if rng.random() < .03:
+            bcc.append(colleagues[int(rng.integers(0, len(colleagues)))])
+    return org["name"], to, cc, [b for b in bcc if b not in cc]
+
+
+def _subject(rng, kind: str, channel: str, org: str, first: str, month: int) -> str:
+    options = _SUBJECTS["support" if channel == "team_inbox" else kind]
+    return options[int(rng.integers(0, len(options)))].format(
+        q=(month - 1) // 3 + 1, org=org, n=int(rng.integers(1000, 9999)), first=first, month=_MONTHS[month - 1])
+
+
+def _history(rng, pool, users, orgs):
+    picks = _prepare(rng, users, orgs)
+    days = pd.date_range(START, END, freq="D", inclusive="left").as_unit("ns")
+    trend = 1 + 0.35 * np.arange(len(days)) / len(days)  # the company grows
+    weekday = np.where(days.day_of_week < 5, 1.0, 0.08)
+    p = trend * weekday
+    day = rng.choice(len(days), N_CONVERSATIONS, p=p / p.sum())
+    seconds = np.clip(rng.normal(16.5, 2.3, N_CONVERSATIONS), 12, 23.9) * 3600
+    starts = np.sort(days[day].asi8 // 10**9 * 10**9 + seconds.astype(np.int64) * 10**9)  # ns since epoch
+    months = pd.DatetimeIndex(starts, tz="UTC").month
+    activity = np.array([u["activity"] for u in users])
+    ustart = np.array([u["start"].value for u in users])
+    uend = np.array([u["end"].value for u in users])
+    end, day_ns = END.value, 86400 * 10**9
+    messages, rows = [], []
+    for conv, t in enumerate(starts.tolist()):
+        ui = _pick(rng, np.cumsum(activity * ((ustart <= t) & (t < uend))))
+        user = users[ui]
+        kind = _KINDS[_pick(rng, user["kind_cum"])]
+        channel = CHANNELS[_pick(rng, user["channel_cum"][kind])]
+        org, to, cc, bcc = _recipients(rng, kind, channel, user, picks)
+        subject = _subject(rng, kind, channel, org, pool.names[to[0]][0], int(months[conv]))
+        can_reply = kind in ("customer", "prospect", "vendor") and channel != "integration"
+        when = t
+        for i in range(int(rng.geometric(0.55))):
+            if when >= min(end, uend[ui]):
+                break
+            log = not (channel == "extension" and rng.random() < {"personal": .35, "internal": .10}.get(kind, .02))
+            messages.append((conv, when, user["address"], channel, to, cc, bcc, log, "outbound",
+                             ("Re: " if i else "") + subject))
+            when += int(rng.exponential(1.6 * day_ns)) // 10**9 * 10**9 + 600 * 10**9
+            if can_reply and rng.random() < .09 and when < end:  # a reply, logged to the same thread
+                messages.append((conv, when, to[0], channel, [user["address"]], [], [], True, "inbound",
+                                 "Re: " + subject))
+                when += int(rng.exponential(day_ns)) // 10**9 * 10**9 + 600 * 10**9
+    messages.sort(key=lambda m: (m[1], m[0]))
+    ids = 40_000_000_000 + np.cumsum(rng.integers(1, 5000, len(messages)))
+    threads = {}
+    conv_thread = 7_100_000_000 + np.cumsum(rng.integers(1, 900, N_CONVERSATIONS))
+    out = []
+    for mid, (conv, when, sender, channel, to, cc, bcc, log, direction, subject) in zip(ids.tolist(), messages):
+        mid = str(mid)
+        threads[mid] = str(conv_thread[conv])
+        fields = {}
+        for role, addrs in (("to", to), ("cc", cc), ("bcc", bcc)):
+            fields[role] = ", ".join(_display(rng, pool, a) for a in addrs)
+            rows.extend((mid, when, sender, channel, a, role, log, direction) for a in addrs)
+        out.append((mid, when, sender, channel, fields["to"], fields["cc"], fields["bcc"], log, direction, subject))
+    cols = ["message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject"]
+    msgs = pd.DataFrame(out, columns=cols)
+    rcols = ["message_id", "sent_at", "sender", "channel", "recipient", "role", "log_enabled", "direction"]
+    recips = pd.DataFrame(rows, columns=rcols)
+    for df in (msgs, recips):
+        df["sent_at"] = pd.to_datetime(df["sent_at"].to_numpy(dtype="int64"), utc=True).astype("datetime64[ns, UTC]")
+    return msgs, recips, threads
+
+
+def _display(rng, pool, address: str) -> str:
+    """How an address is written in a To/Cc/Bcc field: bare, with a name, or with 'Last, First'."""
+    first, last = pool.names[address]
+    shown = pool.cased.get(address, address)
+    r = rng.random()
+    if r < .6:
+        return shown
+    name = f"{first} {last}" if r < .88 else f"{last}, {first}"
+    quoted = any(c in name for c in ',."') or not name.isascii()
+    return f'"{name}" <{shown}>' if quoted else f"{name} <{shown}>"
+
+
+def _tracking(rng, msgs: pd.DataFrame, recips: pd.DataFrame) -> pd.DataFrame:
+    """Opens and clicks; an open of a multi-recipient email is often unattributed ("Someone")."""
+    tracked = recips[recips["log_enabled"] & (recips["direction"] == "outbound")
+                     & recips["channel"].isin(["extension", "crm", "team_inbox", "integration"])]
+    per_msg = tracked.groupby("message_id")["recipient"].transform("size").to_numpy()
+    opened = rng.random(len(tracked)) < 0.4
+    n_open = np.where(opened, rng.geometric(0.6, len(tracked)), 0)
+    n_click = np.where(opened & (rng.random(len(tracked)) < 0.15), 1 + (rng.random(len(tracked)) < .2), 0)
+    events = []
+    for event, counts in (("open", n_open), ("click", n_click)):
+        rep = np.repeat(np.arange(len(tracked)), counts)
+        delay = pd.to_timedelta(rng.exponential(8 * 3600, len(rep)).astype(int) + 30, unit="s")
+        someone = (per_msg[rep] > 1) & (rng.random(len(rep)) < 0.35) & (event == "open")
+        events.append(pd.DataFrame({
+            "message_id": tracked["message_id"].to_numpy()[rep],
+            "recipient": np.where(someone, "", tracked["recipient"].to_numpy()[rep]),
+            "event": event,
+            "occurred_at": pd.DatetimeIndex(tracked["sent_at"])[rep] + delay}))
+    ev = pd.concat(events, ignore_index=True)
+    ev["occurred_at"] = pd.to_datetime(ev["occurred_at"], utc=True).astype("datetime64[ns, UTC]")
+    ev = ev[ev["occurred_at"] < END]  # the export is taken at the end of the history
+    return ev.sort_values(["occurred_at", "message_id", "event", "recipient"], kind="stable").reset_index(drop=True)
+
+
+def _contacts(rng, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
+    """A CRM contacts export: most customers, fewer prospects and vendors, some family members logged by mistake."""
+    logged = recips[recips["log_enabled"] & (recips["direction"] == "outbound")]
+    first = logged.groupby("recipient")["sent_at"].min()
+    first_crm = logged[logged["channel"] == "crm"].groupby("recipient")["sent_at"].min()
+    share = {"customer": (.85, .45), "prospect": (.6, .1), "vendor": (.3, .5), "competitor": (.2, .3)}
+    people = [(kind, p) for kind, group in orgs.items() for o in group for p in o["people"]]
+    people += [("personal", p) for u in users for p in u["family"]]
+    rows = []
+    for kind, person in people:
+        covered, before = share.get(kind, (.5, 0))
+        if rng.random() >= covered or (kind == "personal" and person not in first.index):
+            continue
+        if rng.random() < before or person not in first.index:  # imported before the history, or a form fill
+            span = (pd.Timestamp("2021-01-01", tz="UTC"), START) if person in first.index else (START, END)
+            created = span[0] + pd.Timedelta(seconds=int(rng.integers(0, (span[1] - span[0]).total_seconds())))
+        elif person in first_crm.index and first_crm[person] <= first[person]:
+            created = first_crm[person] - pd.Timedelta(seconds=int(rng.integers(600, 5 * 86400)))  # CRM sends need a record
+        else:
+            created = first[person]  # the first logged send created it
+        rows.append((person, created))
+    df = pd.DataFrame(rows, columns=["email", "created_at"])
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True).astype("datetime64[ns, UTC]")
+    return df.sort_values(["created_at", "email"], kind="stable").reset_index(drop=True)
+
+
+def _lists(users, recips: pd.DataFrame, mbox_user: dict) -> tuple[list[str], dict[str, list[str]]]:
+    """The candidate team list and two personal lists an admin might propose."""
+    team = [f"*@{DOMAIN}", *(f"*@{d}" for d in _COMPETITORS), f"*@{_DEAD_COMPETITOR}",
+            *(f"*@{d}" for d, sensitive in _VENDORS if sensitive),
+            *(f"*@{d}" for d in ("gmail.com", "yahoo.com", "hotmail.com", "aol.com", "icloud.com", "comcast.net",
+                                 "gmx.de", "me.com", "web.de", "proton.me"))]
+    team += [f"*@{u['family_domain']}" for u in users if u["family_domain"]]
+    blocked = {e[2:] for e in team}
+    # A few people admins named one by one: family on outlook.com (not a blocked domain) and a board member.
+    singles = [a for u in users for a in u["family"] if a.split("@")[1] not in blocked][:6]
+    team += singles + ["board.chair@harborpoint-capital.com"]
+    team = sorted(dict.fromkeys(team))
+    sent = recips[recips["direction"] == "outbound"].groupby("sender").size()
+    execs = sorted((u for u in users if u["role"] == "exec"), key=lambda u: -sent.get(u["address"], 0))
+    personal = {}
+    for u in (mbox_user, execs[0]):  # family addresses; a family domain becomes one domain entry
+        fam = u["family_domain"]
+        entries = [a for a in u["family"] if not fam or not a.endswith("@" + fam)] + ([f"*@{fam}"] if fam else [])
+        personal[u["address"]] = sorted(dict.fromkeys(entries))
+    return team, personal
+
+
+def generate(seed: int = DEFAULT_SEED) -> SampleCompany:
+    """Generate the sample company; the same seed always gives equal tables.
+
+    seed: any integer; 7 is the one bundled in ``data/samples/``.
+
+    >>> generate(7).owners.shape
+    (40, 2)
+    """
+    rng = np.random.default_rng(seed)
+    pool, users, orgs, mbox_user = _world(rng)
+    msgs, recips, threads = _history(rng, pool, users, orgs)
+    recips["recipient"] = recips["recipient"].str.lower()
+    tracking = _tracking(rng, msgs, recips)
+    contacts = _contacts(rng, recips, users, orgs)
+    team, personal = _lists(users, recips, mbox_user)
+    owner_ids = 50_000_000 + np.sort(rng.choice(9_000_000, len(users), replace=False))
+    owners = pd.DataFrame({"id": owner_ids.astype(str), "email": [u["address"] for u in users]})
+    unsent = _unsent(rng, users, orgs, owners)
+    return SampleCompany(seed, msgs, recips, contacts, tracking, owners, team, personal, mbox_user["address"],
+                         threads, unsent, {u["address"]: f"{u['first']} {u['last']}" for u in users})
+
+
+def _unsent(rng, users, orgs, owners) -> pd.DataFrame:
+    """HubSpot rows that were never sent (FAILED, SCHEDULED past the end): absent from the canonical file."""
+    rows = []
+    for i in range(30):
+        status = "FAILED" if i < 22 else "SCHEDULED"
+        u = _weighted(rng, [u for u in users if u["role"] == "sales"])
+        when = (START + pd.Timedelta(seconds=int(rng.integers(0, 730 * 86400)))) if status == "FAILED" \
+            else END + pd.Timedelta(seconds=int(rng.integers(86400, 20 * 86400)))
+        org = _weighted(rng, orgs["prospect"])
+        rows.append((str(39_000_000_000 + i * 7919), when, status, u["address"], org["people"][0], org["name"]))
+    return pd.DataFrame(rows, columns=["message_id", "sent_at", "status", "sender", "to", "org"])
+
+# --- files -------------------------------------------------------------------------------------------------
+
+_LOGGED_FROM = {"crm": "CRM", "extension": "EXTENSION", "bcc_forward": "BCC", "team_inbox": "TEAM_INBOX",
+                "integration": ""}
+_SOURCE = {"crm": "CRM_UI", "extension": "EMAIL_INTEGRATION", "bcc_forward": "EMAIL_INTEGRATION",
+           "team_inbox": "CONVERSATIONS", "integration": "INTEGRATION"}
+_BODIES = ("Thanks for the time today. I've attached the notes we discussed.",
+           "Just following up on my last email - does next Tuesday work?",
+           "Quick one: could you send over the latest numbers when you get a chance?",
+           "Looping in the right people here. Let me know what you think.",
+           "Sounds good, see you then!")
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hubspot_frame(company: SampleCompany) -> pd.DataFrame:
+    """The logged history in HubSpot's CRM API shape (``hs_*`` email properties), plus never-sent rows.
+
+    >>> hubspot_frame(generate()).columns[0]
+    'hs_object_id'
+    """
+    m = company.messages[company.messages["log_enabled"]].reset_index(drop=True)
+    r = company.recipients[company.recipients["log_enabled"]]
+    plain = r.groupby(["message_id", "role"], sort=False)["recipient"].agg(";".join).unstack("role")
+    plain = plain.reindex(columns=["to", "cc", "bcc"]).reindex(m["message_id"]).fillna("")
+    counts = company.tracking.groupby(["message_id", "event"]).size().unstack("event").reindex(
+        m["message_id"], columns=["open", "click"]).fillna(0).astype(int)
+    owner_of = dict(zip(company.owners["email"], company.owners["id"]))
+    inbound = (m["direction"] == "inbound").to_numpy()
+    ids = m["message_id"].astype("int64")
+    bcc_fwd = (m["channel"] == "bcc_forward").to_numpy() & (ids % 4 == 0).to_numpy()  # forwarded after the fact
+    # Some sends carry no from address (sequences, API-created); their sender is the owner, via owners.csv.
+    no_from = ~inbound & (ids % 17 == 0).to_numpy()
+    frame = pd.DataFrame({
+        "hs_object_id": m["message_id"],
+        "hs_timestamp": _iso(m["sent_at"]),
+        "hs_email_direction": np.where(inbound, "INCOMING_EMAIL", np.where(bcc_fwd, "FORWARDED_EMAIL", "EMAIL")),
+        "hs_email_status": "SENT",
+        "hs_email_subject": m["subject"],
+        "hs_email_from_email": np.where(no_from, "", m["sender"]),
+        "hs_email_to_email": plain["to"].to_numpy(),
+        "hs_email_cc_email": plain["cc"].to_numpy(),
+        "hs_email_bcc_email": plain["bcc"].to_numpy(),
+        # On an inbound email the owner is the user who received it.
+        "hubspot_owner_id": [owner_of[s if not i else t] for s, t, i in zip(m["sender"], plain["to"], inbound)],
+        "hs_email_logged_from": m["channel"].map(_LOGGED_FROM),
+        "hs_object_source": m["channel"].map(_SOURCE),
+        "hs_email_open_count": counts["open"].to_numpy(),
+        "hs_email_click_count": counts["click"].to_numpy(),
+        "hs_email_thread_id": m["message_id"].map(company.thread_ids),
+    })
+    u = company.hubspot_unsent
+    unsent = pd.DataFrame({
+        "hs_object_id": u["message_id"], "hs_timestamp": _iso(u["sent_at"]), "hs_email_direction": "EMAIL",
+        "hs_email_status": u["status"], "hs_email_subject": "Northwind Analytics x " + u["org"],
+        "hs_email_from_email": u["sender"], "hs_email_to_email": u["to"], "hs_email_cc_email": "",
+        "hs_email_bcc_email": "", "hubspot_owner_id": u["sender"].map(owner_of), "hs_email_logged_from": "CRM",
+        "hs_object_source": "CRM_UI", "hs_email_open_count": 0, "hs_email_click_count": 0,
+        "hs_email_thread_id": (8_000_000_000 + u.index).astype(str)})
+    return pd.concat([frame, unsent], ignore_index=True).sort_values("hs_object_id", kind="stable")
+
+
+def mbox_bytes(company: SampleCompany) -> bytes:
+    """Every outbound message of ``company.mbox_user`` (all extension sends, logged or not) as a Gmail-style mbox."""
+    policy = email_policy.default.clone(linesep="\n")
+    m = company.messages[(company.messages["sender"] == company.mbox_user)
+                         & (company.messages["direction"] == "outbound")]
+    first, last = company.mbox_user.split("@")[0].split(".")
+    name = company.user_names[company.mbox_user]
+    out = BytesIO()
+    for row in m.itertuples(index=False):
+        msg = EmailMessage(policy=policy)
+        msg["From"] = f'"{name}" <{row.sender}>' if not name.isascii() else f"{name} <{row.sender}>"
+        for header, value in (("To", row.to), ("Cc", row.cc), ("Bcc", row.bcc)):
+            if value:
+                msg[header] = value
+        msg["Subject"] = row.subject
+        msg["Date"] = format_datetime(row.sent_at.to_pydatetime())
+        msg["Message-ID"] = f"<{row.message_id}.{first}@mail.{DOMAIN}>"
+        msg["X-Gmail-Labels"] = "Sent"
+        msg.set_content(f"Hi,\n\n{_BODIES[int(row.message_id) % len(_BODIES)]}\n\nBest,\n{name.split()[0]}\n")
+        out.write(f"From {row.message_id}@xxx {row.sent_at.strftime('%a %b %d %H:%M:%S +0000 %Y')}\n".encode())
+        BytesGenerator(out, mangle_from_=True, policy=policy).flatten(msg)
+        out.write(b"\n")
+    return out.getvalue()
+
+
+def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
+    r = c.recipients
+    table = r.groupby("channel").agg(rows=("recipient", "size"), messages=("message_id", "nunique"))
+    lines = [f"| {ch} | {table.loc[ch, 'messages']} | {table.loc[ch, 'rows']} |" for ch in CHANNELS]
+    mbox_name = next(k for k in files if k.startswith("mbox/"))
+    mbox_rows = r[(r["sender"] == c.mbox_user) & (r["direction"] == "outbound")]
+    personal = "\n".join(f"- `lists/personal/{o}.txt` — {len(e)} entries: the family and friends of {o}"
+                         for o, e in c.personal.items())
+    unsent = c.hubspot_unsent["status"].value_counts()
+    return f"""# Sample company: Northwind Analytics
+
+A made-up business for trying the simulator: {len(c.owners)} users at `{DOMAIN}` emailing customers,
+prospects, vendors, competitors, colleagues and their own families from {START:%Y-%m-%d} to
+{(END - pd.Timedelta(days=1)):%Y-%m-%d}. Every file here is generated by `neverlog_sim.samples`
+with seed {c.seed}; `python -c "import neverlog_sim.samples as s; s.write_samples('data/samples')"`
+rewrites them byte for byte (a test checks it). No real person or mailbox is behind any of it;
+the free-mail domains (gmail.com, yahoo.com, ...) are real domains with invented people.
+
+History: {len(c.messages)} messages, {len(r)} recipient rows (message x recipient),
+{int((c.messages['direction'] == 'inbound').sum())} of the messages inbound (replies),
+{int((~c.messages['log_enabled']).sum())} sent with "Log in CRM" switched off.
+
+| channel | messages | recipient rows |
+|---|---|---|
+{chr(10).join(lines)}
+
+Who gets mail follows a Zipf-like skew: a few customer contacts get hundreds of emails, most
+get one or two. Some customers and prospects are small businesses on free mail, and users
+write to family and friends from the same inbox - the reason people want Never Log.
+
+## Files
+
+- `sent_canonical.csv` — the whole history, one row per message, in the toolkit's canonical
+  message-level shape: `message_id, sent_at` (ISO-8601 UTC), `sender`, `channel`
+  ({", ".join(CHANNELS)}), `to, cc, bcc` (addresses separated by ", ", some with display
+  names such as `"Doe, Jane" <jane@acme.com>`, a few with capitals), `log_enabled` (true/false),
+  `direction` (outbound/inbound), `subject`. On an inbound row `sender` is the outside person
+  who replied and `to` is the user. `load_sent(sample_path("sent_canonical.csv"))` reads it.
+- `sent_hubspot.csv` — the same history as HubSpot's CRM API returns email engagements:
+  `hs_object_id` (= message_id), `hs_timestamp` (UTC, `Z`), `hs_email_direction` (EMAIL,
+  INCOMING_EMAIL for replies, FORWARDED_EMAIL for a quarter of the BCC-logged sends),
+  `hs_email_status`, `hs_email_subject`, `hs_email_from_email`, `hs_email_to_email`,
+  `hs_email_cc_email`, `hs_email_bcc_email` (plain lower-case addresses separated by ";"),
+  `hubspot_owner_id` (an `owners.csv` id: the sender, or on inbound rows the user who
+  received it), `hs_email_logged_from` (CRM, EXTENSION, BCC, TEAM_INBOX; empty for
+  integrations), `hs_object_source` (CRM_UI, EMAIL_INTEGRATION, CONVERSATIONS, INTEGRATION
+  for third-party tools), `hs_email_open_count`, `hs_email_click_count` (equal to the events
+  in `tracking.csv`), `hs_email_thread_id`. HubSpot holds logged mail only: the
+  {int((~c.messages['log_enabled']).sum())} messages with `log_enabled` false are **not** in it. It has
+  {", ".join(f"{n} {s}" for s, n in unsent.items())} rows that were never sent and so are not in the canonical
+  file. Outbound rows whose message_id is a multiple of 17 have an empty `hs_email_from_email`:
+  their sender comes from `hubspot_owner_id` through `owners.csv`.
+- `owners.csv` — `id, email`: the HubSpot owner id of each of the {len(c.owners)} users.
+- `{mbox_name}` — the Gmail "Sent" mbox of {c.mbox_user}, an account manager who
+  works only from Gmail: all {mbox_rows['message_id'].nunique()} of their outbound messages
+  ({len(mbox_rows)} recipient rows, all channel `extension`, including the ones sent with logging
+  off), as RFC 5322 messages with To/Cc/Bcc, encoded display names and UTC dates. It equals
+  the canonical rows with `sender == "{c.mbox_user}"` and `direction == "outbound"`.
+- `contacts.csv` — `email, created_at`: a CRM contacts export. It covers most customers, fewer
+  prospects and vendors, and family members whose logged emails created a record;
+  {int((c.contacts['created_at'] < START).sum())} of the {len(c.contacts)} were created before the history starts, some
+  (form fills) were never emailed, and a record a CRM send went to exists before that send.
+- `tracking.csv` — `message_id, recipient, event` (open/click), `occurred_at`: {len(c.tracking)}
+  events on logged outbound sends (not BCC-logged ones, which HubSpot cannot track).
+  {int((c.tracking['recipient'] == '').sum())} opens have an empty recipient: opens of a multi-recipient
+  email HubSpot shows as "Someone".
+- `lists/team.txt` — a candidate team list of {len(c.candidate_team)} entries an admin might propose:
+  competitors, sensitive vendors (payroll, law firm, bank, recruiting, insurance), free-mail
+  and family domains, the company's own domain, a few single addresses, and one competitor
+  domain nobody ever emailed (dead weight). Blocking free mail also blocks customers on it.
+{personal}
+
+Regenerate with another seed: `neverlog_sim.samples.write_samples(folder, seed=...)`.
+"""
+
+
+def write_samples(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
+    """Write the sample company's files into ``folder``; returns {relative name: path}.
+
+    folder: created if missing; files of the same names are overwritten.
+    seed: the generator's seed (7 is the bundled one).
+
+    >>> write_samples("/tmp/northwind")["sent_canonical.csv"].name  # doctest: +SKIP
+    'sent_canonical.csv'
+    """
+    folder = Path(folder)
+    c = generate(seed)
+    files: dict[str, Path] = {}
+
+    def put(name: str, data: bytes | str | pd.DataFrame) -> None:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, pd.DataFrame):
+            data = data.to_csv(index=False, lineterminator="\n")
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        files[name] = path
+
+    m = c.messages.copy()
+    m["sent_at"] = _iso(m["sent_at"])
+    m["log_enabled"] = m["log_enabled"].map({True: "true", False: "false"})
+    put("sent_canonical.csv", m)
+    put("sent_hubspot.csv", hubspot_frame(c))
+    put("owners.csv", c.owners)
+    put(f"mbox/{c.mbox_user.split('@')[0]}_sent.mbox", mbox_bytes(c))
+    put("contacts.csv", c.contacts.assign(created_at=_iso(c.contacts["created_at"])))
+    put("tracking.csv", c.tracking.assign(occurred_at=_iso(c.tracking["occurred_at"])))
+    put("lists/team.txt", "".join(e + "\n" for e in c.candidate_team))
+    for owner, entries in c.personal.items():
+        put(f"lists/personal/{owner}.txt", "".join(e + "\n" for e in entries))
+    put("README.md", _readme(c, files))  # last: a folder with README.md is complete
+    return files
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "neverlog-sim"
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "README.md").is_file() and (folder / "sent_canonical.csv").is_file()
+
+
+def _regenerated() -> Path:
+    """Generate the samples once into a per-version cache folder, atomically (temp folder, then rename)."""
+    from . import __version__
+
+    for root in (_cache_root(), Path(tempfile.gettempdir()) / "neverlog-sim"):
+        target = root / f"samples-{__version__}-{DEFAULT_SEED}"
+        if _complete(target):
+            return target
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".samples-", dir=root))
+        except OSError:
+            continue  # an unwritable home: fall back to the temp dir
+        try:
+            write_samples(tmp)
+            if target.exists() and not _complete(target):
+                shutil.rmtree(target, ignore_errors=True)  # a broken leftover
+            os.rename(tmp, target)
+        except OSError:
+            if not _complete(target):  # another process won the race unless this is a real failure
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return target
+    raise OSError(f"cannot write the sample company to {str(_cache_root())!r} or the temp dir; "
+                  "write it yourself with neverlog_sim.samples.write_samples(folder)")
+
+
+def sample_path(name: str | None = None) -> Path:
+    """Where the sample company's files are: ``data/samples/`` next to the package, else a generated cache.
+
+    name: a file inside the samples folder (``"sent_canonical.csv"``, ``"lists/team.txt"``); None for the folder.
+
+    >>> sample_path("sent_hubspot.csv").name
+    'sent_hubspot.csv'
+    """
+    folder = BUNDLED_DIR if _complete(BUNDLED_DIR) else _regenerated()
+    if name is None:
+        return folder
+    path = folder / name
+    if not path.exists():
+        known = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        raise FileNotFoundError(f"no sample named {name!r} in {str(folder)!r}; the samples are: {', '.join(known)}")
+    return path
