@@ -10,6 +10,7 @@ import difflib
 import glob as globmod
 import html
 import itertools
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,14 @@ RECIPIENT_LEVEL = ("message_id", "sent_at", "sender", "channel", "recipient", "r
 OPTIONAL = ("log_enabled", "direction", "subject")
 ROW_COLUMNS = ["message_id", "sent_at", "sender", "channel", "recipient", "role", "log_enabled", "direction"]
 _counter = itertools.count(1)
+
+
+def arrow_table(result) -> pa.Table:
+    """A DuckDB result as an Arrow table (``to_arrow_table`` in DuckDB 2, ``fetch_arrow_table`` before)."""
+    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # DuckDB 2 notes the copy; these tables are read once
+        return fetch()
 
 
 def _progress(total: int | None, desc: str, enabled: bool):
@@ -68,9 +77,9 @@ def read_table(source, *, what: str = "input") -> tuple[pa.Table, str]:
     names = [str(f) for f in files]
     try:
         if kinds == {"parquet"}:
-            table = con.execute(sql.read_parquet(), [names]).fetch_arrow_table()
+            table = arrow_table(con.execute(sql.read_parquet(), [names]))
         else:
-            table = con.execute(sql.read_csv(), [names]).fetch_arrow_table()
+            table = arrow_table(con.execute(sql.read_csv(), [names]))
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot read {what} {str(source)!r}: {first} — check that it is a valid "
@@ -134,6 +143,7 @@ class SentMail:
         stats = con.execute(sql.sent_stats(table)).fetchall()[0]
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
         self.span = (first, last)
+        self.channels = [c for (c,) in con.execute(sql.distinct_channels(table)).fetchall()]
         self._pandas: pd.DataFrame | None = None
 
     def __len__(self) -> int:

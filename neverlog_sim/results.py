@@ -101,8 +101,7 @@ class SimulationResult:
     def metrics(self) -> dict:
         """The headline numbers, JSON-ready."""
         t = self._totals
-        entries = self.entries
-        cand = entries[entries["policy"] == "candidate"]
+        n_entries, n_dead = self._run(sql.entry_counts(self._t["entries"], self._t["matches"]), bind=False).fetchall()[0]
         return {
             "recipient_rows": t["rows"], "inbound_rows": t["inbound"], "log_disabled_rows": t["log_disabled"],
             "governed_rows": t["governed"],
@@ -120,7 +119,7 @@ class SimulationResult:
             "tracking_on_timeline_before": t["feed_on_timeline_before"],
             "tracking_on_timeline_after": t["feed_on_timeline_after"],
             "tracking_events_leaving_timelines": int(max(0, t["feed_on_timeline_before"] - t["feed_on_timeline_after"])),
-            "candidate_entries": int(len(cand)), "dead_entries": int(cand["dead"].sum()),
+            "candidate_entries": int(n_entries), "dead_entries": int(n_dead),
             "lists_compliant": bool(self.candidate.is_compliant),
         }
 

@@ -106,8 +106,12 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     run(sql.matches(rows, names["entries"], names["matches"], suffixes))
     run(sql.blocks(names["matches"], names["blocks"]))
     run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]))
-    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"]))
-    run(sql.contact_stats(sql.unblocked(rows), names["ctab"], names["gstats"]))
+    # A logged send that neither creates a contact nor implies one is on a timeline only once the
+    # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
+    late = any(ch not in rules.creating_channels and not (ch == "crm" and rules.crm_implies_contact)
+               for ch in sent.channels)
+    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late))
+    run(sql.contact_stats(rows, names["ctab"], names["gstats"], two_sided=False, late=late))
     run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False)
     run(sql.timeline_rows(names["arows"], names["astats"], names["timeline"]))
     if tracking_df is not None:

@@ -196,6 +196,10 @@ def sent_stats(table: str) -> str:
             f"min(sent_at), max(sent_at) FROM {table}")
 
 
+def distinct_channels(table: str) -> str:
+    return f"SELECT DISTINCT channel FROM {table} WHERE direction = 'outbound' ORDER BY channel"
+
+
 def sent_rows(table: str) -> str:
     return (f"SELECT message_id, sent_at, sender, channel, recipient, role, log_enabled, direction FROM {table} "
             f"ORDER BY sent_at NULLS LAST, message_id, {_ROLE_RANK}, recipient")
@@ -222,24 +226,19 @@ def domain_suffixes(rows: str, out: str) -> str:
 
 
 def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
-    """Every (row, scenario, entry) that matches: team entries for every sender, personal ones on (owner, key)."""
+    """Every (row, scenario, entry) that matches: team entries for every sender, personal ones for their owner's."""
     if suffixes is None:
-        team_dom = f"JOIN {entries} e ON e.kind = 'domain' AND e.owner IS NULL AND e.key = r.rdomain"
-        pers_dom = f"JOIN {entries} e ON e.kind = 'domain' AND e.owner = r.sender AND e.key = r.rdomain"
+        dom_join = f"JOIN {entries} e ON e.key = r.rdomain"
     else:
-        team_dom = (f"JOIN {suffixes} s ON s.rdomain = r.rdomain "
-                    f"JOIN {entries} e ON e.kind = 'domain' AND e.owner IS NULL AND e.key = s.suffix")
-        pers_dom = (f"JOIN {suffixes} s ON s.rdomain = r.rdomain "
-                    f"JOIN {entries} e ON e.kind = 'domain' AND e.owner = r.sender AND e.key = s.suffix")
+        dom_join = f"JOIN {suffixes} s ON s.rdomain = r.rdomain JOIN {entries} e ON e.key = s.suffix"
     cols = "r.row_id, r.message_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.priority, e.keylen"
+    owner_ok = "(e.owner IS NULL OR e.owner = r.sender)"
     return f"""
     CREATE TABLE {out} AS
-    WITH r AS (SELECT row_id, message_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES}),
+    WITH r AS MATERIALIZED (SELECT row_id, message_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES}),
     m AS (
-        SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.owner IS NULL AND e.key = r.recipient
-        UNION ALL SELECT {cols} FROM r {team_dom}
-        UNION ALL SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.owner = r.sender AND e.key = r.recipient
-        UNION ALL SELECT {cols} FROM r {pers_dom}
+        SELECT {cols} FROM r JOIN {entries} e ON e.key = r.recipient WHERE e.kind = 'address' AND {owner_ok}
+        UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}
     )
     SELECT *, count(*) OVER w AS n_matching,
            row_number() OVER (PARTITION BY row_id, scenario ORDER BY priority, keylen DESC, entry) = 1 AS responsible
@@ -271,35 +270,44 @@ def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str) -> str:
     WHERE r.recipient IN (SELECT DISTINCT recipient FROM {matches_t})"""
 
 
-def contact_stats(source: str, contacts: str, out: str) -> str:
+def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = True, late: bool = True) -> str:
     """Per recipient, under both scenarios: does a record exist, since when, how many timeline entries (A4).
 
-    ``source`` has the row columns plus ``blocked_before`` and ``blocked_after``.
+    ``source`` has the row columns plus ``blocked_before`` and ``blocked_after``. With
+    ``two_sided=False`` no list is in force, so one side is computed and serves both. ``late``
+    is needed only when some logged send neither creates a contact nor implies one (a channel
+    switched off under A4, or an unknown channel): such a send is on the timeline only once
+    the record exists.
     """
     def side(s: str) -> str:
-        return f"""
+        text = f"""
         bool_or(l{s} AND creates) AS has_create_{s}, min(sent_at) FILTER (WHERE l{s} AND creates) AS first_create_{s},
-        count(*) FILTER (WHERE l{s} AND (creates OR implies)) AS sure_{s},
-        list(sent_at) FILTER (WHERE l{s} AND NOT creates AND NOT implies) AS late_{s},"""
+        count(*) FILTER (WHERE l{s} AND (creates OR implies)) AS sure_{s},"""
+        if late:
+            text += f" list(sent_at) FILTER (WHERE l{s} AND NOT creates AND NOT implies) AS late_{s},"
+        return text
 
     def outcome(s: str, name: str) -> str:
         created = f"least(known_at, first_crm, first_create_{s})"
         cmp = f"least(CASE WHEN known AND known_at IS NULL THEN TIMESTAMP '-infinity' END, {created})"
+        late_part = (f" + len(list_filter(coalesce(late_{s}, []), lambda t: t IS NULL OR {cmp} IS NULL OR t >= {cmp}))"
+                     if late else "")
         return f"""
         (known OR has_crm OR has_create_{s}) AS exists_{name},
         CASE WHEN known OR has_crm OR has_create_{s} THEN {created} END AS created_at_{name},
-        CASE WHEN known OR has_crm OR has_create_{s} THEN
-             sure_{s} + len(list_filter(coalesce(late_{s}, []), lambda t: t IS NULL OR {cmp} IS NULL OR t >= {cmp}))
-             ELSE 0 END AS timeline_{name},"""
+        CASE WHEN known OR has_crm OR has_create_{s} THEN sure_{s}{late_part} ELSE 0 END AS timeline_{name},"""
+    after = "a" if two_sided else "b"
+    blocked = ("(log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la" if two_sided
+               else "log_enabled AS lb")
     return f"""
     CREATE TABLE {out} AS
     WITH x AS (
-        SELECT recipient, sent_at, (log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la,
+        SELECT recipient, sent_at, {blocked},
                list_contains($creating, channel) AS creates, (channel = 'crm' AND $crm) AS implies
         FROM {source} WHERE direction = 'outbound'
     ), g AS (
         SELECT recipient, bool_or(implies) AS has_crm, min(sent_at) FILTER (WHERE implies) AS first_crm,
-               {side('b')} {side('a')}
+               {side('b')} {side('a') if two_sided else ''}
                count(*) AS sends
         FROM x GROUP BY recipient
     ), k AS (
@@ -307,7 +315,7 @@ def contact_stats(source: str, contacts: str, out: str) -> str:
         FROM g LEFT JOIN {contacts} c ON c.email = g.recipient
     ), o AS (
         SELECT recipient AS contact, known AS known_before_history, sends,
-               {outcome('b', 'before')} {outcome('a', 'after')}
+               {outcome('b', 'before')} {outcome(after, 'after')}
         FROM k
     )
     SELECT *, {change_class()} AS change FROM o"""
@@ -324,11 +332,6 @@ def change_class() -> str:
         WHEN exists_before AND exists_after AND created_at_after < created_at_before THEN 'created_earlier'
         WHEN timeline_after > timeline_before THEN 'timeline_added'
         ELSE 'unchanged' END"""
-
-
-def unblocked(rows: str) -> str:
-    """The rows as a source for contact_stats with no list in force (recipients no entry matches)."""
-    return f"(SELECT *, false AS blocked_before, false AS blocked_after FROM {rows})"
 
 
 def contacts_view(all_stats: str, affected_stats: str, out: str) -> str:
@@ -415,9 +418,19 @@ def entry_stats(entries: str, matches_t: str) -> str:
            count(m.row_id) FILTER (WHERE m.responsible) AS responsible_rows,
            count(m.row_id) = 0 AS dead
     FROM {entries} e LEFT JOIN {matches_t} m
-      ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list AND m.owner IS NOT DISTINCT FROM e.owner
+      ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+     AND coalesce(m.owner, '') = coalesce(e.owner, '')
     GROUP BY ALL
     ORDER BY policy DESC, rows DESC, entry"""
+
+
+def entry_counts(entries: str, matches_t: str) -> str:
+    """Candidate entries and how many match nothing (dead weight against the cap), without the full stats."""
+    return f"""
+    SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+        SELECT 1 FROM {matches_t} m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+          AND coalesce(m.owner, '') = coalesce(e.owner, '')))
+    FROM {entries} e WHERE e.scenario = 'candidate'"""
 
 
 def contact_totals(contacts: str) -> str:

@@ -1,0 +1,113 @@
+"""Benchmark simulate() against a DuckDB floor measured in the same run.
+
+Generates N recipient rows (default 10 million; ~500 senders, ~2 million distinct recipients
+over ~200k domains, Zipf-like), a 500-entry team list and 500 users × 200 personal entries,
+then prints:
+
+* floor: ``CREATE TABLE … AS SELECT recipient, count(*) … GROUP BY recipient`` over the same rows;
+* simulate: ``simulate()`` plus ``metrics()`` (what an analyst needs to read the answer);
+* the ratio simulate ÷ floor, and the process's peak memory.
+
+Usage: ``python benchmarks/bench_simulate.py [--rows 10000000] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import sys
+import time
+
+import duckdb
+import pandas as pd
+
+from neverlog_sim import Policy, build_sent, simulate
+from neverlog_sim.ingest import arrow_table
+
+GEN = """
+WITH g AS (
+    SELECT i,
+           -- Zipf-like recipient popularity: a cubic transform of a uniform draw.
+           CAST(floor($recipients * pow(hash(i * 7 + 1) % 1000003 / 1000003.0, 3)) AS BIGINT) AS r,
+           hash(i // 3) AS mh
+    FROM range($rows) t(i)
+)
+SELECT 'm' || (i // 3) AS message_id,
+       TIMESTAMP '2024-01-01' + to_seconds(CAST(mh % 63072000 AS BIGINT)) AS sent_at,
+       'user' || (mh % $senders) || '@corp.example' AS sender,
+       ['extension', 'extension', 'crm', 'bcc_forward', 'team_inbox', 'integration'][1 + CAST(mh % 6 AS INTEGER)]
+           AS channel,
+       'r' || r || '@d' || CAST(floor($domains * pow(hash(r) % 1000003 / 1000003.0, 2)) AS BIGINT) || '.example'
+           AS recipient,
+       ['to', 'to', 'cc', 'bcc'][1 + CAST(hash(i) % 4 AS INTEGER)] AS role
+FROM g
+"""
+
+
+def make_history(rows: int):
+    con = duckdb.connect()
+    params = {"rows": rows, "recipients": 2_000_000, "domains": 200_000, "senders": 500}
+    table = arrow_table(con.execute(GEN, params))
+    con.close()
+    return table
+
+
+def make_policy(sent) -> Policy:
+    con = sent.con
+    top_domains = [d for (d,) in con.execute(
+        f"SELECT rdomain FROM {sent.table} GROUP BY rdomain ORDER BY count(*) DESC, rdomain LIMIT 250 OFFSET 50"
+    ).fetchall()]
+    some = [a for (a,) in con.execute(
+        f"SELECT DISTINCT recipient FROM {sent.table} ORDER BY hash(recipient) LIMIT 250").fetchall()]
+    team = [f"*@{d}" for d in top_domains] + some
+    picks = [a for (a,) in con.execute(
+        f"SELECT DISTINCT recipient FROM {sent.table} ORDER BY hash(recipient || 'p') LIMIT 100000").fetchall()]
+    personal = {f"user{u}@corp.example": picks[u * 200:(u + 1) * 200] for u in range(500)}
+    return Policy(team=team, personal=personal)
+
+
+def peak_rss_gib() -> float:
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / (1024 * 1024)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    sent = build_sent(make_history(args.rows), source="benchmark", progress=False)
+    load_s = time.perf_counter() - t0
+    policy = make_policy(sent)
+    threads = sent.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, duckdb {duckdb.__version__}, "
+          f"threads {threads}")
+    print(f"history: {len(sent):,} rows, {sent.messages:,} messages, {sent.senders:,} senders, "
+          f"{sent.recipients:,} recipients (load {load_s:.1f} s); policy: team {len(policy.team)}, "
+          f"personal {len(policy.personal)} × 200")
+
+    floors, sims = [], []
+    for k in range(args.repeat):
+        t = time.perf_counter()
+        sent.con.execute(f"CREATE OR REPLACE TABLE floor_{k} AS SELECT recipient, count(*) AS n "
+                         f"FROM {sent.table} GROUP BY recipient").fetchall()
+        floors.append(time.perf_counter() - t)
+        sent.con.execute(f"DROP TABLE floor_{k}").fetchall()
+        t = time.perf_counter()
+        result = simulate(sent, policy)
+        m = result.metrics()
+        sims.append(time.perf_counter() - t)
+    floor, sim = min(floors), min(sims)
+    print(f"floor (GROUP BY recipient): {floor:.3f} s   simulate + metrics: {sim:.3f} s   "
+          f"ratio: {sim / floor:.2f}")
+    print(f"blocked rows: {m['blocked_rows_after']:,}; contacts not created: {m['contacts_not_created']:,}; "
+          f"timeline entries removed: {m['timeline_entries_removed']:,}")
+    print(f"peak memory (process RSS, load included): {peak_rss_gib():.2f} GiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
