@@ -66,6 +66,109 @@ def _print_validation(s: dict, lenient: bool) -> None:
         print(f"  over cap  remove {s['over_cap']} entries, or run `neverlog-sim export` to compact the list")
 
 
+def _err(msg: str) -> None:
+    print(f"neverlog-sim: {msg}", file=sys.stderr)
+
+
+def _policy_arg(paths: list[str] | None, what: str):
+    """A policy from CLI paths: a folder (team.txt + personal/<owner>.txt) or list files for the team list."""
+    from .lists import NeverLogList, Policy
+    if not paths:
+        return Policy()
+    if len(paths) == 1 and Path(paths[0]).is_dir():
+        return Policy.from_dir(paths[0])
+    for p in paths:
+        if not Path(p).is_file():
+            raise FileNotFoundError(f"{what} list {p!r} does not exist; give a .txt/.csv list file or a folder "
+                                    "with team.txt and personal/<owner>.txt")
+    entries = [e for p in paths for e in NeverLogList.from_file(p).entries]
+    return Policy(team=NeverLogList(entries))
+
+
+def _print_summary(result, stream=None) -> None:
+    stream = stream or sys.stdout
+    m = result.metrics()
+    table = result.summary()
+    width = max(len(x) for x in table["metric"])
+    print(f"{'metric':<{width}}  {'baseline':>10}  {'candidate':>10}  {'change':>9}", file=stream)
+    for row in table.itertuples(index=False):
+        print(f"{row.metric:<{width}}  {row.baseline:>10,}  {row.candidate:>10,}  {row.change:>+9,}", file=stream)
+    print(file=stream)
+    print(f"contacts not created: {m['contacts_not_created']:,}; timeline entries removed: "
+          f"{m['timeline_entries_removed']:,}; tracking events leaving timelines: "
+          f"{m['tracking_events_leaving_timelines']:,}", file=stream)
+    print(f"feed events still visible for blocked recipients: {m['feed_events_of_blocked_recipients']:,} "
+          "(the activity feed never changes)", file=stream)
+    print(f"candidate entries: {m['candidate_entries']:,} ({m['dead_entries']:,} match nothing); lists "
+          f"{'within' if m['lists_compliant'] else 'NOT within'} HubSpot's cap", file=stream)
+    notes = [a for a in result.assumptions if a["value"] != a["default"] or a["name"] in ("contacts table",)]
+    for a in notes:
+        print(f"assumption {a['name']}: {a['value']} — {a['note']}", file=stream)
+
+
+def _cmd_simulate(args) -> int:
+    from .ingest import load_sent
+    from .simulate import simulate
+    if args.rules not in ("seed-2023", "2025"):
+        raise ValueError(f"--rules must be one of ['2025', 'seed-2023'], got {args.rules!r}")
+    sent = load_sent(args.sent, progress=not args.quiet)
+    candidate = _policy_arg(args.candidate, "candidate")
+    baseline = _policy_arg(args.baseline, "baseline")
+    rules = __import__("neverlog_sim.rules", fromlist=["get_rules"]).get_rules(args.rules)
+    if args.subdomains:
+        rules = rules.replace(subdomains=True)
+    result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
+                      tracking=args.tracking)
+    if args.html:
+        result.to_html(args.html, redact=args.redact)
+        if not args.quiet:
+            print(f"report written to {args.html}", file=sys.stderr)
+    if args.json:
+        print(result.to_json(redact=args.redact))
+    else:
+        _print_summary(result)
+    return EXIT_OK if candidate.is_compliant else EXIT_FINDING
+
+
+def _cmd_samples(args) -> int:
+    from .samples import write_samples
+    out = Path(args.folder)
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        raise FileExistsError(f"{str(out)!r} exists and is not empty; choose another folder or pass --overwrite")
+    files = write_samples(out, seed=args.seed)
+    for name, path in sorted(files.items()):
+        print(f"{name}: {path}")
+    return EXIT_OK
+
+
+def _cmd_demo(args) -> int:
+    from .export import export_lists
+    from .ingest import load_sent
+    from .lists import Policy
+    from .samples import sample_path
+    from .simulate import simulate
+    out = Path(args.out)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    say(f"1/4 loading the sample company's sent mail from {sample_path('sent_canonical.csv')}")
+    sent = load_sent(sample_path("sent_canonical.csv"), progress=not args.quiet)
+    print(repr(sent))
+    candidate = Policy.from_dir(sample_path("lists"))
+    say(f"2/4 simulating the candidate lists in {sample_path('lists')}: {candidate!r}")
+    result = simulate(sent, candidate, contacts=sample_path("contacts.csv"), tracking=sample_path("tracking.csv"))
+    print()
+    _print_summary(result)
+    out.mkdir(parents=True, exist_ok=True)
+    report_path = out / "report.html"
+    result.to_html(report_path)
+    say(f"3/4 report written to {report_path}")
+    export = export_lists(candidate, out / "lists", sent=sent, overwrite=True)
+    say("4/4 exported cap-compliant lists")
+    print()
+    print(f"report: {report_path.resolve()}")
+    print(f"lists:  {(out / 'lists').resolve()}  ({', '.join(sorted(str(p.relative_to(out / 'lists')) for p in export.files))})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="neverlog-sim", description=(
         "Preview what a HubSpot Never Log list would do to your CRM, from your own sent mail, "
@@ -84,6 +187,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
     p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="what candidate lists would change, from your sent mail",
+                       description="Simulate candidate Never Log lists over a sent-mail history and print the change "
+                                   "against a baseline (empty by default). Exit 0; 1 when a candidate list is over "
+                                   "the cap or invalid; 2 on bad input.")
+    p.add_argument("--sent", required=True, metavar="HISTORY",
+                   help="sent mail: canonical CSV/Parquet, HubSpot export, mbox or mail folder")
+    p.add_argument("--candidate", required=True, nargs="+", metavar="LIST",
+                   help="candidate lists: a folder with team.txt and personal/<owner>.txt, or team list files")
+    p.add_argument("--baseline", nargs="+", metavar="LIST", help="the lists in force today (default: none)")
+    p.add_argument("--contacts", metavar="FILE", help="contacts table (email, created_at)")
+    p.add_argument("--tracking", metavar="FILE", help="tracking events (message_id, recipient, event, occurred_at)")
+    p.add_argument("--rules", default="seed-2023", help="rule profile: seed-2023 (default) or 2025")
+    p.add_argument("--subdomains", action="store_true", help="what-if A2: domain entries also match sub-domains")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    p.add_argument("--redact", action="store_true", help="hide local parts of addresses in the report")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
+    p.set_defaults(func=_cmd_simulate)
+
+    from .export import add_export_command
+    add_export_command(sub)
+
+    p = sub.add_parser("samples", help="write the sample company's files to a folder",
+                       description="Write the seeded sample company (sent mail in three shapes, contacts, "
+                                   "tracking, lists) to FOLDER.")
+    p.add_argument("folder", metavar="FOLDER")
+    p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    p.add_argument("--overwrite", action="store_true", help="write into a folder that is not empty")
+    p.set_defaults(func=_cmd_samples)
+
+    p = sub.add_parser("demo", help="the whole story on the bundled samples: load, simulate, report, export",
+                       description="Load the sample company, simulate its candidate lists, write report.html and "
+                                   "cap-compliant lists into OUT (default ./neverlog-demo), and say where they are.")
+    p.add_argument("--out", default="neverlog-demo", metavar="OUT", help="folder to write into (default ./neverlog-demo)")
+    p.add_argument("--quiet", action="store_true", help="no progress notes on stderr")
+    p.set_defaults(func=_cmd_demo)
     return parser
 
 

@@ -192,7 +192,8 @@ def load_report(raw_rows: str, amap: str, msg: str | None) -> str:
 
 
 def sent_stats(table: str) -> str:
-    return (f"SELECT count(*), count(DISTINCT message_id), count(DISTINCT sender), count(DISTINCT recipient), "
+    return (f"SELECT count(*), count(DISTINCT message_id), count(DISTINCT sender) FILTER (WHERE direction = 'outbound'), "
+            f"count(DISTINCT recipient), "
             f"min(sent_at), max(sent_at) FROM {table}")
 
 
