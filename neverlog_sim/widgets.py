@@ -1,0 +1,335 @@
+"""preview(): a live ipywidgets app to edit Never Log lists and see what they would change.
+
+The sent mail is loaded once and kept; each edit re-runs only ``simulate`` with the new policy
+and computes ``metrics()`` eagerly (the result's tables stay lazy), so numbers follow an edit on
+a million-row history quickly. Charts are drawn after the numbers.
+
+>>> app = preview(sent, team="*@rival.com")   # doctest: +SKIP
+>>> app                                        # doctest: +SKIP  (shows the app in Jupyter)
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+
+from .ingest import SentMail, load_contacts, load_sent, load_tracking
+from .lists import NeverLogList, Policy
+from .rules import PROFILES, ROLES, Rules, get_rules
+from .simulate import simulate
+
+__all__ = ["preview", "PreviewApp"]
+
+
+def _senders(sent: SentMail) -> list[str]:
+    # DuckDB's relational API: no SQL text outside sql.py, and no million-row pandas copy.
+    rel = sent.con.table(sent.table).filter("direction = 'outbound'").select("sender").distinct()
+    return sorted(str(s) for (s,) in rel.fetchall() if s)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, NeverLogList):
+        return value.to_text()
+    if isinstance(value, str):
+        return value
+    return "\n".join(str(v) for v in value)
+
+
+class PreviewApp:
+    """The preview app: list editors, rule toggles, validation, numbers, a chart and an export button.
+
+    Widgets (attributes): ``team_text``, ``owner``, ``personal_text``, ``profile``, ``subdomains``
+    (A2), ``roles`` (A3, a dict role → Checkbox), ``messages``, ``numbers``, ``chart``,
+    ``export_folder``, ``export_button``, ``status``; state: ``result``, ``policy``, ``rules``,
+    ``problems`` (validation rows ``list, line, text, problem, hint``), ``last_timing``.
+    """
+
+    def __init__(self, sent, *, team=None, personal=None, rules="seed-2023", contacts=None, tracking=None,
+                 debounce: float = 0.3, export_folder: str = "neverlog-export"):
+        if not isinstance(sent, SentMail):
+            sent = load_sent(sent, progress=False)
+        self.sent = sent
+        self.contacts = None if contacts is None or isinstance(contacts, pd.DataFrame) else load_contacts(contacts)
+        if isinstance(contacts, pd.DataFrame):
+            self.contacts = contacts
+        self.tracking = tracking if tracking is None or isinstance(tracking, pd.DataFrame) else load_tracking(tracking)
+        self.debounce = float(debounce)
+        base = get_rules(rules)
+        self._profiles = dict(PROFILES)
+        self._profiles.setdefault(base.name, base)
+        personal = {str(k).strip().lower(): _text(v) for k, v in (personal or {}).items()}
+        senders = _senders(sent)
+        owners = sorted(set(senders) | set(personal))
+        self._personal_texts: dict[str, str] = dict(personal)
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
+        self._old_tables: list[str] = []
+        self.result = None
+        self.figure = None
+        self.policy = Policy()
+        self.rules: Rules = base
+        self.problems: list[dict] = []
+        self.last_timing: dict[str, float] = {}
+
+        layout = w.Layout(width="100%", height="180px")
+        self.team_text = w.Textarea(value=_text(team), placeholder="*@rival.com\njo@acme.com", layout=layout,
+                                    description="")
+        self.owner = w.Dropdown(options=owners, value=(next(iter(personal)) if personal else
+                                                       (owners[0] if owners else None)),
+                                description="owner", layout=w.Layout(width="100%"))
+        self.personal_text = w.Textarea(value=self._personal_texts.get(self.owner.value, ""), layout=layout,
+                                        placeholder="entries for this user's sends only")
+        self.profile = w.Dropdown(options=list(self._profiles), value=base.name, description="rules")
+        self.subdomains = w.Checkbox(value=base.subdomains, description="A2: domain entries match sub-domains",
+                                     indent=False)
+        self.roles = {r: w.Checkbox(value=r in base.roles, description=r.capitalize(), indent=False,
+                                    layout=w.Layout(width="70px")) for r in ROLES}
+        self.messages = w.HTML()
+        self.numbers = w.HTML()
+        self.chart = w.Output()
+        self.export_folder = w.Text(value=str(export_folder), description="folder")
+        self.export_button = w.Button(description="Export lists", icon="download", button_style="primary")
+        self.status = w.HTML()
+
+        for widget in (self.team_text, self.personal_text, self.profile, self.subdomains, *self.roles.values()):
+            widget.observe(self._changed, names="value")
+        self.owner.observe(self._owner_changed, names="value")
+        self.export_button.on_click(lambda _b: self.export())
+
+        editors = w.HBox([
+            w.VBox([w.HTML("<b>Team list</b> (every user's sends)"), self.team_text], layout=w.Layout(width="50%")),
+            w.VBox([w.HTML("<b>Personal list</b>"), self.owner, self.personal_text], layout=w.Layout(width="50%")),
+        ])
+        toggles = w.HBox([self.profile, self.subdomains, w.HTML("A3: roles a list can block:"),
+                          *self.roles.values()])
+        export = w.HBox([self.export_folder, self.export_button])
+        self.widget = w.VBox([editors, toggles, self.messages, self.numbers, self.chart, export, self.status])
+        self.refresh()
+
+    # --- events --------------------------------------------------------------------------
+    def _owner_changed(self, change) -> None:
+        # Switching owner shows that owner's list; the edit box belongs to one owner at a time.
+        with self._lock:
+            self._loading_owner = True
+            try:
+                self.personal_text.value = self._personal_texts.get(change["new"], "")
+            finally:
+                self._loading_owner = False
+
+    def _changed(self, change) -> None:
+        if change["owner"] is self.personal_text:
+            if getattr(self, "_loading_owner", False):
+                return
+            self._personal_texts[self.owner.value] = change["new"]
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.debounce <= 0:
+            self.refresh()
+            return
+        self._timer = threading.Timer(self.debounce, self._refresh_quietly)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:  # a background refresh must report, not vanish
+            self.status.value = f"<span style='color:#d9534f'>refresh failed: {html.escape(str(exc))}</span>"
+
+    # --- the work ------------------------------------------------------------------------
+    def _read_lists(self) -> Policy:
+        problems = []
+        team = NeverLogList.from_text(self.team_text.value, source="team list", on_invalid="collect")
+        lists = [team]
+        personal = {}
+        for owner, text in self._personal_texts.items():
+            if text.strip():
+                lst = NeverLogList.from_text(text, scope="personal", owner=owner,
+                                             source=f"personal list of {owner}", on_invalid="collect")
+                personal[owner] = lst
+                lists.append(lst)
+        for lst in lists:
+            for p in lst.problems:
+                problems.append({"list": lst.name, "line": p.line, "text": p.text, "problem": p.reason,
+                                 "hint": p.hint or ""})
+        self.problems = problems
+        self._lists = lists
+        return Policy(team=team, personal=personal)
+
+    def _read_rules(self) -> Rules:
+        base = self._profiles[self.profile.value]
+        roles = frozenset(r for r, box in self.roles.items() if box.value)
+        if roles == base.roles and self.subdomains.value == base.subdomains:
+            return base
+        return base.replace(subdomains=self.subdomains.value, roles=roles)
+
+    def refresh(self, chart: bool = True) -> dict:
+        """Re-read the editors and toggles, re-simulate, update messages, numbers and (optionally) the chart.
+
+        Returns the headline numbers (``metrics()``). Synchronous: tests and scripts call it directly.
+        """
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        with self._lock:
+            t0 = time.perf_counter()
+            policy = self._read_lists()
+            rules = self._read_rules()
+            if not any(self.roles[r].value for r in ROLES):
+                self.messages.value = self._messages_html(extra="A3: tick at least one recipient role")
+                return {}
+            result = simulate(self.sent, policy, rules=rules, contacts=self.contacts, tracking=self.tracking)
+            metrics = result.metrics()
+            self._retire(self.result)
+            self.result, self.policy, self.rules, self.metrics = result, policy, rules, metrics
+            self.messages.value = self._messages_html()
+            self.numbers.value = self._numbers_html(metrics)
+            t1 = time.perf_counter()
+            if chart:
+                self._draw_chart()
+            t2 = time.perf_counter()
+            self.last_timing = {"numbers_ms": 1000 * (t1 - t0), "chart_ms": 1000 * (t2 - t1)}
+            return metrics
+
+    def _retire(self, result) -> None:
+        # Each simulate() leaves its working tables in the SentMail's DuckDB; drop the previous edit's
+        # so a long session does not grow memory. Views (contacts) fail DROP TABLE and are tiny.
+        if result is None:
+            return
+        from . import sql
+        for name in getattr(result, "_t", {}).values():
+            try:
+                self.sent.con.execute(sql.drop(name))
+            except Exception:
+                pass
+
+    def _draw_chart(self) -> None:
+        from .charts import pareto_chart
+        self.figure = pareto_chart(self.result)
+        self.chart.clear_output(wait=True)
+        from IPython import get_ipython
+        if get_ipython() is None:  # outside a kernel display() would print the figure's repr
+            return
+        with self.chart:
+            from IPython.display import display
+            display(self.figure)
+
+    # --- rendering -----------------------------------------------------------------------
+    def _messages_html(self, extra: str = "") -> str:
+        rows = []
+        for p in self.problems:
+            hint = f"did you mean <code>{html.escape(p['hint'])}</code>?" if p["hint"] else ""
+            rows.append(f"<tr><td>{html.escape(p['list'])}</td><td>line {p['line']}</td>"
+                        f"<td><code>{html.escape(str(p['text']))}</code> {html.escape(p['problem'])}</td>"
+                        f"<td>{hint}</td></tr>")
+        notes = []
+        for lst in getattr(self, "_lists", []):
+            for d in lst.duplicates:
+                notes.append(f"{lst.name}, line {d.line}: {d.entry} repeats line {d.first_line}")
+            for r in lst.redundant:
+                notes.append(f"{lst.name}, line {r.line}: {r.entry} is redundant, {r.covered_by} covers it")
+            if lst.over_cap:
+                notes.append(lst.cap_status())
+        parts = []
+        if extra:
+            parts.append(f"<p style='color:#d9534f'>{html.escape(extra)}</p>")
+        if rows:
+            parts.append(f"<b style='color:#d9534f'>{len(rows)} invalid entr{'y' if len(rows) == 1 else 'ies'}</b> "
+                         "(left out of the preview)<table><tr><th>list</th><th>line</th><th>problem</th>"
+                         "<th>hint</th></tr>" + "".join(rows) + "</table>")
+        if notes:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+        if not parts:
+            parts.append("<span style='color:#2e9e4f'>all entries valid</span>")
+        return "<div class='nls-messages'>" + "".join(parts) + "</div>"
+
+    def _numbers_html(self, m: dict) -> str:
+        rows = [
+            ("contacts would not be created", f"{m['contacts_not_created']:,}"),
+            ("timeline entries leave contact timelines",
+             f"{m['timeline_entries_removed']:,} ({m['timeline_entries_before']:,} → {m['timeline_entries_after']:,})"),
+            ("tracking events leave contact timelines", f"{m['tracking_events_leaving_timelines']:,}"),
+            ("feed events stay visible", f"{m['feed_events_after']:,} (of blocked recipients: "
+                                         f"{m['feed_events_of_blocked_recipients']:,})"),
+            ("recipient rows blocked", f"{m['blocked_rows_after']:,} of {m['recipient_rows']:,}"),
+            ("dead entries", f"{m['dead_entries']:,} of {m['candidate_entries']:,}"),
+            ("lists fit the cap", "yes" if m["lists_compliant"] else "no"),
+        ]
+        body = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:right'><b>{html.escape(v)}</b></td></tr>"
+                       for k, v in rows)
+        return (f"<table class='nls-numbers'>{body}</table><small>rules {html.escape(self.rules.name)}; "
+                "the activity feed never changes because of a Never Log list</small>")
+
+    # --- export --------------------------------------------------------------------------
+    def export(self, folder=None, *, overwrite: bool = True):
+        """Write the current lists as HubSpot-ready, cap-compliant files via ``export_lists``; return its report.
+
+        Exports use the chosen profile's HubSpot matching (exact domains, A2), whatever the what-if toggles.
+        """
+        folder = Path(folder or self.export_folder.value)
+        try:
+            from .export import export_lists
+        except ImportError:
+            export_lists = None
+        try:
+            if export_lists is not None:
+                report = export_lists(self.policy, folder, sent=self.sent, rules=self._profiles[self.profile.value],
+                                      overwrite=overwrite)
+                cut = len(report.manifest.get("not_exported", []))
+                done = (f"exported {len(report.files)} files to <code>{html.escape(str(folder))}</code>"
+                        + (f"; {cut} entries did not fit the cap (see cut.csv)" if cut else ""))
+            else:
+                report = self._export_plain(folder)
+                done = f"exported {len(report)} files to <code>{html.escape(str(folder))}</code>"
+        except Exception as exc:
+            self.status.value = f"<span style='color:#d9534f'>{html.escape(str(exc))}</span>"
+            raise
+        self.status.value = done
+        self.export_report = report
+        return report
+
+    def _export_plain(self, folder: Path) -> list[Path]:
+        # Used only until neverlog_sim.export lands: writes lists that already fit, refuses the rest.
+        from .errors import CapError
+        from .report import write_text_atomic
+        over = [lst for lst in self.policy.lists if lst.over_cap]
+        if over:
+            raise CapError("; ".join(lst.cap_status() for lst in over))
+        paths = [write_text_atomic(folder / "team.txt", self.policy.team.to_text())]
+        for owner, lst in self.policy.personal.items():
+            paths.append(write_text_atomic(folder / "personal" / f"{owner}.txt", lst.to_text()))
+        return paths
+
+    # --- display -------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        m = getattr(self, "metrics", None) or {}
+        return (f"<PreviewApp team list {len(self.policy.team)} entries, {len(self.policy.personal)} personal lists; "
+                f"contacts not created: {m.get('contacts_not_created', '?')}; display it in Jupyter to edit>")
+
+
+def preview(sent, *, team=None, personal=None, rules: "str | Rules" = "seed-2023", contacts=None, tracking=None,
+            debounce: float = 0.3) -> PreviewApp:
+    """Open the live preview on a sent-mail history.
+
+    Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``team`` and ``personal``
+    (``{owner: entries}``) the starting lists as text or entries; ``rules`` a profile name;
+    ``contacts`` and ``tracking`` as for ``simulate``; ``debounce`` seconds to wait after an edit.
+
+    >>> app = preview(sent, team="*@rival.com")  # doctest: +SKIP
+    >>> app.team_text.value += "\\njo@acme.com"; app.refresh()["contacts_not_created"]  # doctest: +SKIP
+    """
+    return PreviewApp(sent, team=team, personal=personal, rules=rules, contacts=contacts, tracking=tracking,
+                      debounce=debounce)
