@@ -276,7 +276,7 @@ _DOMAIN_ONLY = st.builds(lambda prefix, domain: prefix + domain, st.sampled_from
 ENTRY_LIKE = st.one_of(st.text(), st.emails(), _COMPOSED, _DOMAIN_ONLY)
 
 
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(ENTRY_LIKE)
 def test_parse_entry_round_trips_or_raises_entry_error(text):
     try:
@@ -287,7 +287,7 @@ def test_parse_entry_round_trips_or_raises_entry_error(text):
     assert str(entry) == str(parse_entry(str(entry)))
 
 
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(ENTRY_LIKE)
 def test_parse_entry_lenient_round_trips_or_raises_entry_error(text):
     try:
@@ -297,7 +297,7 @@ def test_parse_entry_lenient_round_trips_or_raises_entry_error(text):
     assert entry == parse_entry(str(entry))
 
 
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(ENTRY_LIKE, st.none(), st.integers()))
 def test_classify_recipient_never_raises(raw):
     address, status = classify_recipient(raw)
@@ -305,7 +305,7 @@ def test_classify_recipient_never_raises(raw):
     assert status in ("standard", "non_standard", "unparseable")
 
 
-@settings(max_examples=300)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(st.emails())
 def test_generated_emails_mostly_parse(text):
     # Guards the strategy: Hypothesis' emails() are RFC-valid, so a strict parse must either
@@ -315,7 +315,8 @@ def test_generated_emails_mostly_parse(text):
     except EntryError as exc:
         assert exc.problems[0].reason
     else:
-        assert "address" == entry.kind
+        # "*" is a legal RFC local part; HubSpot reads it as the domain wildcard.
+        assert ("domain" if text.rpartition("@")[0] == "*" else "address") == entry.kind
 
 
 def test_strategy_generates_valid_entries():
