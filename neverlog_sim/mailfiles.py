@@ -154,7 +154,7 @@ def _message_sources(root: Path, problems: _Problems) -> list[tuple[str, Path]]:
     files = [root] if root.is_file() else sorted((p for p in root.rglob("*") if p.is_file()), key=_natural_key)
     found: list[tuple[str, Path]] = []
     for path in files:
-        shown = str(path.relative_to(root)) if path != root else path.name
+        shown = path.relative_to(root).as_posix() if path != root else path.name
         if path.name.startswith(".") or path.suffix.lower() in _NOT_MAIL_SUFFIXES:
             kind = "other"
         else:
@@ -179,7 +179,7 @@ def _message_sources(root: Path, problems: _Problems) -> list[tuple[str, Path]]:
 def _iter_raw(sources: list[tuple[str, Path]], root: Path, problems: _Problems):
     """Yield ``(where, raw bytes)`` for every message of every source."""
     for kind, path in sources:
-        shown = str(path.relative_to(root)) if path != root else path.name
+        shown = path.relative_to(root).as_posix() if path != root else path.name
         if kind == "message":
             try:
                 raw = path.read_bytes()
