@@ -188,7 +188,8 @@ def _plan(wanted: Policy, sent, cap, budget, allow_personal, rules) -> dict:
         if history is not None:
             history.close()
     not_exported = [{"entry": e, "list": l, "owner": o or None, "rows": int(r), "recipients": int(n), "rank": int(k),
-                     "reason": f"rank {k} by historical impact in its list; the cap is {cap}"}
+                     "reason": f"rank {k} {'by historical impact' if history else 'in sorted order (no history)'} "
+                               f"in its list; the cap is {cap}"}
                     for e, l, o, r, n, k in cut[["entry", "list", "owner", "rows", "recipients", "rank"]]
                     .itertuples(index=False)]
     final_coll = {c["entry"] for c in claims["collateral"]} if claims else set()
@@ -253,8 +254,8 @@ def _source(sent) -> dict:
 
 
 def _policy(lists: dict) -> Policy:
-    return Policy(team=lists.get(cp.TEAM, []),
-                  personal={o: NeverLogList(e, "personal", o) for o, e in sorted(lists.items()) if o and e})
+    return Policy(team=sorted(lists.get(cp.TEAM, []), key=str),
+                  personal={o: NeverLogList(sorted(e, key=str), "personal", o) for o, e in sorted(lists.items()) if o and e})
 
 
 # --- files: render, write beside out_dir, verify, rename ---------------------------------------------
@@ -470,14 +471,16 @@ class ExportReport:
         fig, axes = plt.subplots(len(owners), 1, figsize=(8, 2.6 * len(owners)), squeeze=False)
         for ax, owner in zip(axes[:, 0], owners):
             df = self.ranked[self.ranked["owner"] == owner]
+            handles = []
             for kept, colour, label in ((True, "#1f77b4", "kept"), (False, "#d62728", "cut")):
                 part = df[df["kept"] == kept]
-                ax.bar(part["rank"], part["rows"], width=1.0, color=colour, label=f"{label} ({len(part)})")
-            ax.axvline(self.manifest["cap"] + 0.5, color="black", linestyle="--", label=f"cap {self.manifest['cap']}")
+                handles.append(ax.bar(part["rank"], part["rows"], width=1.0, color=colour, label=f"{label} ({len(part)})"))
+            handles.append(ax.axvline(self.manifest["cap"] + 0.5, color="black", linestyle="--",
+                                      label=f"cap {self.manifest['cap']}"))
             ax.set_title("team list" if not owner else f"personal list of {owner}")
             ax.set_xlabel("entry rank by impact")
             ax.set_ylabel("rows blocked")
-            ax.legend(loc="upper right")
+            ax.legend(handles=handles, loc="upper right")
         fig.tight_layout()
         return fig
 
