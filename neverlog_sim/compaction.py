@@ -162,6 +162,31 @@ class History:
         self._tables.clear()
 
 
+def differences(sim, claims: dict, kept: pd.DataFrame) -> list[str]:
+    """Where the claims (``History.claims``, per-entry impact of ``kept``) differ from a re-simulation whose
+    baseline is the wanted policy and candidate the exported one; an empty list when they all agree."""
+    rec = sim.recipients[["recipient", "blocked_before", "blocked_after"]]
+    after, before = rec["blocked_after"], rec["blocked_before"]
+    seen = {"rows_blocked": int(after.sum()), "recipients_blocked": int(rec.loc[after, "recipient"].nunique()),
+            "rows_no_longer_blocked": int((before & ~after).sum()),
+            "recipients_no_longer_blocked": int(rec.loc[before & ~after, "recipient"].nunique())}
+    problems = [f"{k}: manifest says {claims[k]:,}, simulation says {v:,}" for k, v in seen.items() if claims[k] != v]
+    coll = rec[after & ~before].groupby("recipient").size().to_dict()
+    claimed = {c["recipient"]: c["rows"] for c in claims["collateral"] if c["rows"]}
+    if coll != claimed:
+        problems.append(f"collateral: manifest names {len(claimed)} recipients ({sum(claimed.values())} rows), "
+                        f"simulation finds {len(coll)} ({sum(coll.values())} rows)")
+    ent = sim.entries[sim.entries["policy"] == "candidate"]
+
+    def per_entry(df):
+        return {(e, o): (int(r), int(n)) for e, o, r, n in df[["entry", "owner", "rows", "recipients"]].itertuples(index=False)}
+    got, want = per_entry(ent), per_entry(kept)
+    if got != want:
+        bad = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))[:5]
+        problems.append(f"rows/recipients per entry differ for {bad}")
+    return problems
+
+
 # --- step 2: which domains to consolidate ----------------------------------------------------------
 
 def choose_consolidations(items: pd.DataFrame, needed: int, budget: int) -> tuple[list[str], dict]:

@@ -101,7 +101,8 @@ def read_wanted(value) -> Policy:
 
 
 def _is_path(v) -> bool:
-    return isinstance(v, Path) or (isinstance(v, str) and "@" not in v and Path(v).exists())
+    # An entry (a@x.com) is never an existing file or folder; a path may hold "@" (personal/ann@us.com.txt).
+    return isinstance(v, Path) or (isinstance(v, str) and Path(v).exists())
 
 
 def _raw(lst: NeverLogList) -> list:
@@ -356,25 +357,7 @@ def _verify(folder: Path, plan: dict, wanted: Policy, sent, rules):
         return None
     from .simulate import simulate
     sim = simulate(sent, reread, baseline=wanted, rules=rules)
-    rec = sim.recipients[["recipient", "blocked_before", "blocked_after"]]
-    after, before = rec["blocked_after"], rec["blocked_before"]
-    claims = plan["claims"]
-    seen = {"rows_blocked": int(after.sum()), "recipients_blocked": int(rec.loc[after, "recipient"].nunique()),
-            "rows_no_longer_blocked": int((before & ~after).sum()),
-            "recipients_no_longer_blocked": int(rec.loc[before & ~after, "recipient"].nunique())}
-    problems += [f"{k}: manifest says {claims[k]:,}, simulation says {v:,}" for k, v in seen.items() if claims[k] != v]
-    coll = rec[after & ~before].groupby("recipient").size().to_dict()
-    claimed = {c["recipient"]: c["rows"] for c in claims["collateral"] if c["rows"]}
-    if coll != claimed:
-        problems.append(f"collateral: manifest names {len(claimed)} recipients ({sum(claimed.values())} rows), "
-                        f"simulation finds {len(coll)} ({sum(coll.values())} rows)")
-    ent = sim.entries[sim.entries["policy"] == "candidate"]
-    got = {(e, o): (int(r), int(n)) for e, o, r, n in ent[["entry", "owner", "rows", "recipients"]].itertuples(index=False)}
-    kept = plan["kept"]
-    want = {(e, o): (int(r), int(n)) for e, o, r, n in kept[["entry", "owner", "rows", "recipients"]].itertuples(index=False)}
-    if got != want:
-        bad = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))[:5]
-        problems.append(f"rows/recipients per entry differ for {bad}")
+    problems = cp.differences(sim, plan["claims"], plan["kept"])
     if problems:
         raise ExportError("export failed its own verification against a re-simulation; nothing was written:\n  "
                           + "\n  ".join(problems))

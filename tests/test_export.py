@@ -126,6 +126,31 @@ def test_consolidation_records_the_address_entries_it_replaced(tradeoff, tmp_pat
         c["entry"], c["replaced"], c["saves"], c["status"])
 
 
+def test_personal_consolidation_counts_only_the_owners_sends(tmp_path):
+    sent = sent_of([("ann@us.com", "a1@x.com", "extension"), ("ann@us.com", "a2@x.com", "extension"),
+                    ("bob@us.com", "stranger@x.com", "extension")])
+    wanted = Policy(personal={"ann@us.com": ["a1@x.com", "a2@x.com"]})
+    report = export_lists(wanted, tmp_path / "out", sent=sent, cap=1)
+    c = report.manifest["consolidations"][0]
+    assert (("personal", "ann@us.com", "*@x.com", []), b"*@x.com\n") == (
+        (c["list"], c["owner"], c["entry"], c["collateral_recipients"]),
+        (tmp_path / "out" / "personal" / "ann@us.com.txt").read_bytes())
+
+
+def test_collateral_budget_is_shared_team_list_first(tmp_path):
+    sent = sent_of([("ann@us.com", "o1@t.com", "extension"), ("ann@us.com", "o2@p.com", "extension")])
+    wanted = Policy(team=["a@t.com", "b@t.com"], personal={"ann@us.com": ["a@p.com", "b@p.com"]})
+    report = export_lists(wanted, tmp_path / "out", sent=sent, cap=1, max_collateral=1)
+    assert (["*@t.com"], ["b@p.com"]) == (list(report.consolidations["entry"]), list(report.cut["entry"]))
+
+
+def test_wanted_can_be_list_files_and_folders(tmp_path):
+    (tmp_path / "more.txt").write_text("extra@y.com\nx1@a.com\n")
+    report = export_lists([DATA / "export_wanted", str(tmp_path / "more.txt")], tmp_path / "out")
+    assert ({"wanted": 8, "normalised": 6, "consolidated": 6, "moved": 6, "exported": 6}, ["ann@us.com"]) == (
+        report.manifest["lists"][0]["counts"], list(report.policy.personal))
+
+
 def test_files_read_back_as_the_exported_lists(tmp_path):
     sent = sent_of([("ann@us.com", "a@x.com", "extension"), ("bob@us.com", "b@y.com", "extension")])
     wanted = Policy(team=["a@x.com", "*@z.com"], personal={"bob@us.com": ["b@y.com", "c@y.com"]})
