@@ -11,6 +11,8 @@ gives the same tables and byte-identical files; nothing depends on today's date.
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import shutil
 import tempfile
@@ -124,13 +126,13 @@ class SampleCompany:
 class _Pool:
     """People and their display names; addresses are unique and lower-case."""
 
-    def __init__(self, rng: np.random.Generator):
-        self.rng = rng
+    def __init__(self, draw: "_Draws"):
+        self.draw = draw
         self.names: dict[str, tuple[str, str]] = {}
         self.cased: dict[str, str] = {}  # address -> how it is written in the sources (a few are mixed-case)
 
     def name(self) -> tuple[str, str]:
-        return str(self.rng.choice(_FIRST)), str(self.rng.choice(_LAST))
+        return self.draw.one(_FIRST), self.draw.one(_LAST)
 
     def add(self, local: str, domain: str, first: str, last: str) -> str:
         base, n = local, 1
@@ -139,7 +141,7 @@ class _Pool:
             local = f"{base}{n}"
         address = f"{local}@{domain}"
         self.names[address] = (first, last)
-        if domain != DOMAIN and self.rng.random() < 0.02:  # some clients keep the capitals people type
+        if domain != DOMAIN and self.draw() < 0.02:  # some clients keep the capitals people type
             self.cased[address] = f"{'.'.join(p.capitalize() for p in local.split('.'))}@{domain}"
         return address
 
@@ -148,8 +150,7 @@ class _Pool:
         last = last or family
         f, l = _ascii(first), _ascii(last)
         if freemail:
-            local = (f"{f}.{l}", f"{f}{l}{self.rng.integers(1, 99)}", f"{f[0]}{l}{self.rng.integers(60, 99)}")[
-                self.rng.integers(0, 3)]
+            local = self.draw.one((f"{f}.{l}", f"{f}{l}{1 + self.draw.below(98)}", f"{f[0]}{l}{60 + self.draw.below(39)}"))
         else:
             local = (f"{f}.{l}", f"{f[0]}{l}", f, f"{f}{l[0]}")[style]
         return self.add(local, domain, first, last)
@@ -160,10 +161,37 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _weighted(rng, options, weights=None):
-    options = list(options)
-    w = np.full(len(options), 1.0) if weights is None else np.asarray(weights, dtype=float)
-    return options[int(np.searchsorted(np.cumsum(w), rng.random() * w.sum(), side="right"))]
+class _Draws:
+    """Uniform draws from the seeded generator, buffered: building the history takes ~10^5 tiny draws."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng, self.buf, self.i = rng, [], 0
+
+    def __call__(self) -> float:
+        if self.i == len(self.buf):
+            self.buf, self.i = self.rng.random(1 << 16).tolist(), 0
+        self.i += 1
+        return self.buf[self.i - 1]
+
+    def below(self, n: int) -> int:
+        return int(self() * n)
+
+    def one(self, options):
+        return options[int(self() * len(options))]
+
+    def pick(self, cum: list) -> int:
+        """Index drawn with weights given as their cumulative sum; a zero weight is never drawn."""
+        return bisect.bisect_right(cum, self() * cum[-1])
+
+    def geometric(self, p: float) -> int:
+        return 1 + int(math.log(1.0 - self()) / math.log(1.0 - p))
+
+    def exponential(self, mean: float) -> float:
+        return -mean * math.log(1.0 - self())
+
+
+def _cum(weights) -> list:
+    return np.cumsum(weights, dtype=float).tolist()
 
 
 def _zipf(rng, n: int, s: float = 1.1) -> np.ndarray:
@@ -171,32 +199,33 @@ def _zipf(rng, n: int, s: float = 1.1) -> np.ndarray:
     return (1.0 / np.arange(1, n + 1) ** s)[rng.permutation(n)]
 
 
-def _world(rng):
-    pool = _Pool(rng)
-    freemail_domains, freemail_w = zip(*_FREEMAIL)
+def _world(rng, draw: _Draws):
+    pool = _Pool(draw)
+    freemail_domains, freemail_cum = [d for d, _ in _FREEMAIL], _cum([w for _, w in _FREEMAIL])
+    tlds, tld_cum = [t for t, _ in _TLDS], _cum([w for _, w in _TLDS])
     domains: set[str] = set()
 
     def company_domain() -> str:
         while True:
-            d = f"{rng.choice(_PREFIX)}{rng.choice(_NOUN)}"
-            if rng.random() < 0.6:
-                d += f"-{rng.choice(_INDUSTRY)}"
-            d += "." + _weighted(rng, *zip(*_TLDS))
+            d = f"{draw.one(_PREFIX)}{draw.one(_NOUN)}"
+            if draw() < 0.6:
+                d += f"-{draw.one(_INDUSTRY)}"
+            d += "." + tlds[draw.pick(tld_cum)]
             if d not in domains:
                 domains.add(d)
                 return d
 
     def org(n_contacts: int, freemail_share: float) -> dict:
         domain = company_domain()
-        freemail = rng.random() < freemail_share  # small businesses run on Gmail and friends
-        style = int(rng.integers(0, 4))
-        people = [pool.person(_weighted(rng, freemail_domains, freemail_w) if freemail else domain, style, freemail)
+        freemail = draw() < freemail_share  # small businesses run on Gmail and friends
+        style = draw.below(4)
+        people = [pool.person(freemail_domains[draw.pick(freemail_cum)] if freemail else domain, style, freemail)
                   for _ in range(n_contacts)]
         return {"domain": domain, "name": domain.split(".")[0].replace("-", " ").title(), "people": people,
                 "weights": _zipf(rng, len(people), 1.2)}
 
-    customers = [org(1 + int(rng.geometric(0.3)), 0.12) for _ in range(160)]
-    prospects = [org(1 + int(rng.random() < 0.2), 0.25) for _ in range(3000)]
+    customers = [org(1 + draw.geometric(0.3), 0.12) for _ in range(160)]
+    prospects = [org(1 + int(draw() < 0.2), 0.25) for _ in range(3000)]
     vendors = [{"domain": d, "name": d.split("-")[0].title(), "people": [pool.person(d, 0) for _ in range(1 + i % 3)],
                 "weights": np.ones(1 + i % 3)} for i, (d, _) in enumerate(_VENDORS)]
     competitors = [{"domain": d, "name": d.split(".")[0], "people": [pool.person(d, 0) for _ in range(2)],
@@ -213,23 +242,23 @@ def _world(rng):
                           "start": START, "end": END})
     for i in rng.choice(len(users), 4, replace=False):  # people join ...
         u = users[int(i)]
-        u["start"] = START + pd.Timedelta(days=int(rng.integers(60, 540)))
+        u["start"] = START + pd.Timedelta(days=60 + draw.below(480))
     for u in [u for u in users if u["start"] == START][-2:]:  # ... and leave
-        u["end"] = START + pd.Timedelta(days=int(rng.integers(400, 700)))
+        u["end"] = START + pd.Timedelta(days=400 + draw.below(300))
     for u in users:  # family and friends, often on the same family name, often on free mail
         u["family"] = []
-        own = f"{_ascii(u['last'])}family.net" if rng.random() < 0.25 else None
-        for _ in range(2 + int(rng.integers(0, 7))):
-            if own and rng.random() < 0.4:
+        own = f"{_ascii(u['last'])}family.net" if draw() < 0.25 else None
+        for _ in range(2 + draw.below(7)):
+            if own and draw() < 0.4:
                 u["family"].append(pool.person(own, 2, last=u["last"]))
             else:
-                d = _weighted(rng, freemail_domains, freemail_w)
-                u["family"].append(pool.person(d, 0, True, last=u["last"] if rng.random() < 0.5 else None))
+                d = freemail_domains[draw.pick(freemail_cum)]
+                u["family"].append(pool.person(d, 0, True, last=u["last"] if draw() < 0.5 else None))
         u["family_weights"] = _zipf(rng, len(u["family"]), 1.0)
         u["family_domain"] = own
     sellers = [u for u in users if u["role"] in ("sales", "success")]
     for c in customers:
-        c["owner"] = sellers[int(rng.integers(0, len(sellers)))]["address"]
+        c["owner"] = draw.one(sellers)["address"]
     # The mbox user: an account manager who works only from Gmail (all sends through the extension).
     mbox = min((u for u in users if u["role"] == "success" and u["start"] == START and u["end"] == END),
                key=lambda u: u["activity"])
@@ -237,62 +266,56 @@ def _world(rng):
     return pool, users, {"customer": customers, "prospect": prospects, "vendor": vendors, "competitor": competitors}, mbox
 
 
-def _pick(rng, cum: np.ndarray) -> int:
-    """Index drawn with weights given as their cumulative sum."""
-    return int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-
-
 def _prepare(rng, users, orgs) -> dict:
     """Cumulative weights, computed once, so the per-conversation loop stays cheap."""
     for kind, group in orgs.items():  # cold outreach spreads thinly over many prospects
         for o, w in zip(group, _zipf(rng, len(group), {"prospect": 0.5, "customer": 0.9}.get(kind, 1.1))):
-            o["zipf"], o["cum"] = w, np.cumsum(o["weights"])
+            o["zipf"], o["cum"] = w, _cum(o["weights"])
     for u in users:
         u["colleagues"] = [v["address"] for v in users if v is not u]
-        u["family_cum"] = np.cumsum(u["family_weights"])
-        u["kind_cum"] = np.cumsum(u["kinds"])
-        u["channel_cum"] = {k: np.cumsum([w if c in _ALLOWED[k] else 0 for c, w in zip(CHANNELS, u["channels"])])
+        u["family_cum"] = _cum(u["family_weights"])
+        u["kind_cum"] = _cum(u["kinds"])
+        u["channel_cum"] = {k: _cum([w if c in _ALLOWED[k] else 0 for c, w in zip(CHANNELS, u["channels"])])
                             for k in _KINDS}
         u["owned"] = [c for c in orgs["customer"] if c["owner"] == u["address"]] or orgs["customer"]
-        u["owned_cum"] = np.cumsum([c["zipf"] for c in u["owned"]])
-    return {kind: (group, np.cumsum([o["zipf"] for o in group])) for kind, group in orgs.items()}
+        u["owned_cum"] = _cum([c["zipf"] for c in u["owned"]])
+    return {kind: (group, _cum([o["zipf"] for o in group])) for kind, group in orgs.items()}
 
 
-def _recipients(rng, kind: str, channel: str, user: dict, picks: dict) -> tuple[str, list, list, list]:
+def _recipients(draw: _Draws, kind: str, channel: str, user: dict, picks: dict) -> tuple[str, list, list, list]:
     """Pick (organisation name, to, cc, bcc) for one conversation."""
     colleagues = user["colleagues"]
     if kind == "personal":
-        to = [user["family"][_pick(rng, user["family_cum"])] for _ in range(1 + int(rng.random() < .15))]
+        to = [user["family"][draw.pick(user["family_cum"])] for _ in range(1 + int(draw() < .15))]
         return "", list(dict.fromkeys(to)), [], []
     if kind == "internal":
-        to = list(dict.fromkeys(colleagues[int(i)] for i in rng.integers(0, len(colleagues), 1 + int(rng.random() < .3))))
-        cc = [colleagues[int(rng.integers(0, len(colleagues)))]] if rng.random() < .3 else []
+        to = list(dict.fromkeys(draw.one(colleagues) for _ in range(1 + int(draw() < .3))))
+        cc = [draw.one(colleagues)] if draw() < .3 else []
         return "Northwind", to, [c for c in cc if c not in to], []
     group, cum = picks[kind]
-    if kind == "customer" and user["role"] in ("sales", "success") and rng.random() < .85:
+    if kind == "customer" and user["role"] in ("sales", "success") and draw() < .85:
         group, cum = user["owned"], user["owned_cum"]  # an account's owner writes to it most
-    org = group[_pick(rng, cum)]
-    n_to = 1 if channel in ("integration", "team_inbox") else 1 + int(rng.random() < .45) + int(rng.random() < .2)
-    to = list(dict.fromkeys(org["people"][_pick(rng, org["cum"])] for _ in range(n_to)))
+    org = group[draw.pick(cum)]
+    n_to = 1 if channel in ("integration", "team_inbox") else 1 + int(draw() < .45) + int(draw() < .2)
+    to = list(dict.fromkeys(org["people"][draw.pick(org["cum"])] for _ in range(n_to)))
     cc, bcc = [], []
     if channel != "integration":
-        if rng.random() < .14:
-            cc.append(colleagues[int(rng.integers(0, len(colleagues)))])
+        if draw() < .14:
+            cc.append(draw.one(colleagues))
         rest = [p for p in org["people"] if p not in to]
-        if rest and rng.random() < .2:
+        if rest and draw() < .2:
             cc.append(rest[0])
-        if rng.random() < .03:
-            bcc.append(colleagues[int(rng.integers(0, len(colleagues)))])
+        if draw() < .03:
+            bcc.append(draw.one(colleagues))
     return org["name"], to, cc, [b for b in bcc if b not in cc]
 
 
-def _subject(rng, kind: str, channel: str, org: str, first: str, month: int) -> str:
-    options = _SUBJECTS["support" if channel == "team_inbox" else kind]
-    return options[int(rng.integers(0, len(options)))].format(
-        q=(month - 1) // 3 + 1, org=org, n=int(rng.integers(1000, 9999)), first=first, month=_MONTHS[month - 1])
+def _subject(draw: _Draws, kind: str, channel: str, org: str, first: str, month: int) -> str:
+    return draw.one(_SUBJECTS["support" if channel == "team_inbox" else kind]).format(
+        q=(month - 1) // 3 + 1, org=org, n=1000 + draw.below(9000), first=first, month=_MONTHS[month - 1])
 
 
-def _history(rng, pool, users, orgs):
+def _history(rng, draw: _Draws, pool, users, orgs):
     picks = _prepare(rng, users, orgs)
     days = pd.date_range(START, END, freq="D", inclusive="left").as_unit("ns")
     trend = 1 + 0.35 * np.arange(len(days)) / len(days)  # the company grows
@@ -301,32 +324,32 @@ def _history(rng, pool, users, orgs):
     day = rng.choice(len(days), N_CONVERSATIONS, p=p / p.sum())
     seconds = np.clip(rng.normal(16.5, 2.3, N_CONVERSATIONS), 12, 23.9) * 3600
     starts = np.sort(days[day].asi8 // 10**9 * 10**9 + seconds.astype(np.int64) * 10**9)  # ns since epoch
-    months = pd.DatetimeIndex(starts, tz="UTC").month
+    months = pd.DatetimeIndex(starts, tz="UTC").month.tolist()
     activity = np.array([u["activity"] for u in users])
     ustart = np.array([u["start"].value for u in users])
     uend = np.array([u["end"].value for u in users])
-    end, day_ns = END.value, 86400 * 10**9
+    end, day_s, second = END.value, 86400, 10**9
     messages, rows = [], []
     for conv, t in enumerate(starts.tolist()):
-        ui = _pick(rng, np.cumsum(activity * ((ustart <= t) & (t < uend))))
+        ui = draw.pick(_cum(activity * ((ustart <= t) & (t < uend))))
         user = users[ui]
-        kind = _KINDS[_pick(rng, user["kind_cum"])]
-        channel = CHANNELS[_pick(rng, user["channel_cum"][kind])]
-        org, to, cc, bcc = _recipients(rng, kind, channel, user, picks)
-        subject = _subject(rng, kind, channel, org, pool.names[to[0]][0], int(months[conv]))
+        kind = _KINDS[draw.pick(user["kind_cum"])]
+        channel = CHANNELS[draw.pick(user["channel_cum"][kind])]
+        org, to, cc, bcc = _recipients(draw, kind, channel, user, picks)
+        subject = _subject(draw, kind, channel, org, pool.names[to[0]][0], months[conv])
         can_reply = kind in ("customer", "prospect", "vendor") and channel != "integration"
         when = t
-        for i in range(int(rng.geometric(0.55))):
+        for i in range(draw.geometric(0.55)):
             if when >= min(end, uend[ui]):
                 break
-            log = not (channel == "extension" and rng.random() < {"personal": .35, "internal": .10}.get(kind, .02))
+            log = not (channel == "extension" and draw() < {"personal": .35, "internal": .10}.get(kind, .02))
             messages.append((conv, when, user["address"], channel, to, cc, bcc, log, "outbound",
                              ("Re: " if i else "") + subject))
-            when += int(rng.exponential(1.6 * day_ns)) // 10**9 * 10**9 + 600 * 10**9
-            if can_reply and rng.random() < .09 and when < end:  # a reply, logged to the same thread
+            when += (int(draw.exponential(1.6 * day_s)) + 600) * second
+            if can_reply and draw() < .09 and when < end:  # a reply, logged to the same thread
                 messages.append((conv, when, to[0], channel, [user["address"]], [], [], True, "inbound",
                                  "Re: " + subject))
-                when += int(rng.exponential(day_ns)) // 10**9 * 10**9 + 600 * 10**9
+                when += (int(draw.exponential(day_s)) + 600) * second
     messages.sort(key=lambda m: (m[1], m[0]))
     ids = 40_000_000_000 + np.cumsum(rng.integers(1, 5000, len(messages)))
     threads = {}
@@ -337,7 +360,7 @@ def _history(rng, pool, users, orgs):
         threads[mid] = str(conv_thread[conv])
         fields = {}
         for role, addrs in (("to", to), ("cc", cc), ("bcc", bcc)):
-            fields[role] = ", ".join(_display(rng, pool, a) for a in addrs)
+            fields[role] = ", ".join(_display(draw, pool, a) for a in addrs)
             rows.extend((mid, when, sender, channel, a, role, log, direction) for a in addrs)
         out.append((mid, when, sender, channel, fields["to"], fields["cc"], fields["bcc"], log, direction, subject))
     cols = ["message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject"]
@@ -349,11 +372,11 @@ def _history(rng, pool, users, orgs):
     return msgs, recips, threads
 
 
-def _display(rng, pool, address: str) -> str:
+def _display(draw: _Draws, pool, address: str) -> str:
     """How an address is written in a To/Cc/Bcc field: bare, with a name, or with 'Last, First'."""
     first, last = pool.names[address]
     shown = pool.cased.get(address, address)
-    r = rng.random()
+    r = draw()
     if r < .6:
         return shown
     name = f"{first} {last}" if r < .88 else f"{last}, {first}"
@@ -385,7 +408,7 @@ def _tracking(rng, msgs: pd.DataFrame, recips: pd.DataFrame) -> pd.DataFrame:
     return ev.sort_values(["occurred_at", "message_id", "event", "recipient"], kind="stable").reset_index(drop=True)
 
 
-def _contacts(rng, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
+def _contacts(draw: _Draws, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
     """A CRM contacts export: most customers, fewer prospects and vendors, some family members logged by mistake."""
     logged = recips[recips["log_enabled"] & (recips["direction"] == "outbound")]
     first = logged.groupby("recipient")["sent_at"].min()
@@ -396,13 +419,13 @@ def _contacts(rng, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
     rows = []
     for kind, person in people:
         covered, before = share.get(kind, (.5, 0))
-        if rng.random() >= covered or (kind == "personal" and person not in first.index):
+        if draw() >= covered or (kind == "personal" and person not in first.index):
             continue
-        if rng.random() < before or person not in first.index:  # imported before the history, or a form fill
+        if draw() < before or person not in first.index:  # imported before the history, or a form fill
             span = (pd.Timestamp("2021-01-01", tz="UTC"), START) if person in first.index else (START, END)
-            created = span[0] + pd.Timedelta(seconds=int(rng.integers(0, (span[1] - span[0]).total_seconds())))
+            created = span[0] + pd.Timedelta(seconds=draw.below(int((span[1] - span[0]).total_seconds())))
         elif person in first_crm.index and first_crm[person] <= first[person]:
-            created = first_crm[person] - pd.Timedelta(seconds=int(rng.integers(600, 5 * 86400)))  # CRM sends need a record
+            created = first_crm[person] - pd.Timedelta(seconds=600 + draw.below(5 * 86400))  # CRM sends need a record
         else:
             created = first[person]  # the first logged send created it
         rows.append((person, created))
@@ -442,28 +465,29 @@ def generate(seed: int = DEFAULT_SEED) -> SampleCompany:
     (40, 2)
     """
     rng = np.random.default_rng(seed)
-    pool, users, orgs, mbox_user = _world(rng)
-    msgs, recips, threads = _history(rng, pool, users, orgs)
+    draw = _Draws(rng)
+    pool, users, orgs, mbox_user = _world(rng, draw)
+    msgs, recips, threads = _history(rng, draw, pool, users, orgs)
     recips["recipient"] = recips["recipient"].str.lower()
     tracking = _tracking(rng, msgs, recips)
-    contacts = _contacts(rng, recips, users, orgs)
+    contacts = _contacts(draw, recips, users, orgs)
     team, personal = _lists(users, recips, mbox_user)
     owner_ids = 50_000_000 + np.sort(rng.choice(9_000_000, len(users), replace=False))
     owners = pd.DataFrame({"id": owner_ids.astype(str), "email": [u["address"] for u in users]})
-    unsent = _unsent(rng, users, orgs, owners)
+    unsent = _unsent(draw, users, orgs)
     return SampleCompany(seed, msgs, recips, contacts, tracking, owners, team, personal, mbox_user["address"],
                          threads, unsent, {u["address"]: f"{u['first']} {u['last']}" for u in users})
 
 
-def _unsent(rng, users, orgs, owners) -> pd.DataFrame:
+def _unsent(draw: _Draws, users, orgs) -> pd.DataFrame:
     """HubSpot rows that were never sent (FAILED, SCHEDULED past the end): absent from the canonical file."""
     rows = []
     for i in range(30):
         status = "FAILED" if i < 22 else "SCHEDULED"
-        u = _weighted(rng, [u for u in users if u["role"] == "sales"])
-        when = (START + pd.Timedelta(seconds=int(rng.integers(0, 730 * 86400)))) if status == "FAILED" \
-            else END + pd.Timedelta(seconds=int(rng.integers(86400, 20 * 86400)))
-        org = _weighted(rng, orgs["prospect"])
+        u = draw.one([u for u in users if u["role"] == "sales"])
+        when = (START + pd.Timedelta(seconds=draw.below(730 * 86400))) if status == "FAILED" \
+            else END + pd.Timedelta(seconds=86400 + draw.below(19 * 86400))
+        org = draw.one(orgs["prospect"])
         rows.append((str(39_000_000_000 + i * 7919), when, status, u["address"], org["people"][0], org["name"]))
     return pd.DataFrame(rows, columns=["message_id", "sent_at", "status", "sender", "to", "org"])
 
@@ -492,8 +516,11 @@ def hubspot_frame(company: SampleCompany) -> pd.DataFrame:
     """
     m = company.messages[company.messages["log_enabled"]].reset_index(drop=True)
     r = company.recipients[company.recipients["log_enabled"]]
-    plain = r.groupby(["message_id", "role"], sort=False)["recipient"].agg(";".join).unstack("role")
-    plain = plain.reindex(columns=["to", "cc", "bcc"]).reindex(m["message_id"]).fillna("")
+    fields: dict[tuple[str, str], list[str]] = {}
+    for mid, role, address in zip(r["message_id"].tolist(), r["role"].tolist(), r["recipient"].tolist()):
+        fields.setdefault((mid, role), []).append(address)
+    plain = {role: [";".join(fields.get((mid, role), ())) for mid in m["message_id"].tolist()]
+             for role in ("to", "cc", "bcc")}
     counts = company.tracking.groupby(["message_id", "event"]).size().unstack("event").reindex(
         m["message_id"], columns=["open", "click"]).fillna(0).astype(int)
     owner_of = dict(zip(company.owners["email"], company.owners["id"]))
@@ -509,9 +536,9 @@ def hubspot_frame(company: SampleCompany) -> pd.DataFrame:
         "hs_email_status": "SENT",
         "hs_email_subject": m["subject"],
         "hs_email_from_email": np.where(no_from, "", m["sender"]),
-        "hs_email_to_email": plain["to"].to_numpy(),
-        "hs_email_cc_email": plain["cc"].to_numpy(),
-        "hs_email_bcc_email": plain["bcc"].to_numpy(),
+        "hs_email_to_email": plain["to"],
+        "hs_email_cc_email": plain["cc"],
+        "hs_email_bcc_email": plain["bcc"],
         # On an inbound email the owner is the user who received it.
         "hubspot_owner_id": [owner_of[s if not i else t] for s, t, i in zip(m["sender"], plain["to"], inbound)],
         "hs_email_logged_from": m["channel"].map(_LOGGED_FROM),

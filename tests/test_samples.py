@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neverlog_sim import CAP, NeverLogList, Policy, samples
+from neverlog_sim import CAP, NeverLogList, Policy, __version__, samples
 from neverlog_sim.ingest import load_contacts, load_sent, load_tracking
 
 BUNDLE = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -20,8 +20,28 @@ def company() -> samples.SampleCompany:
 
 
 @pytest.fixture(scope="module")
-def canonical_rows() -> pd.DataFrame:
-    return load_sent(BUNDLE / "sent_canonical.csv", progress=False).to_pandas()
+def canonical():
+    return load_sent(BUNDLE / "sent_canonical.csv", progress=False)
+
+
+@pytest.fixture(scope="module")
+def canonical_rows(canonical) -> pd.DataFrame:
+    return canonical.to_pandas()
+
+
+@pytest.fixture(scope="module")
+def hubspot_rows() -> pd.DataFrame:
+    return load_sent(BUNDLE / "sent_hubspot.csv", owners=BUNDLE / "owners.csv", progress=False).to_pandas()
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> tuple[Path, Path]:
+    """(cache home, folder): sample_path() run once as after a non-editable install (no data/samples)."""
+    home = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(samples, "BUNDLED_DIR", home / "not-installed")
+        mp.setenv("XDG_CACHE_HOME", str(home))
+        return home, samples.sample_path()
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
@@ -45,11 +65,9 @@ def test_another_seed_gives_another_history(company):
     assert not company.messages["message_id"].equals(samples.generate(seed=8).messages["message_id"])
 
 
-def test_committed_samples_equal_regenerated_files(tmp_path):
-    samples.write_samples(tmp_path)
-    committed, regenerated = files_in(BUNDLE), files_in(tmp_path)
-    assert sorted(committed) == sorted(regenerated)
-    assert [] == [name for name in committed if committed[name] != regenerated[name]]
+def test_committed_samples_equal_regenerated_files(regenerated):
+    committed, again = files_in(BUNDLE), files_in(regenerated[1])
+    assert (sorted(committed), []) == (sorted(again), [name for name in committed if committed[name] != again.get(name)])
 
 
 def test_committed_samples_are_modest_in_size():
@@ -155,19 +173,22 @@ def test_sample_path_unknown_name_says_what_exists():
         samples.sample_path("nope.csv")
 
 
-def test_sample_path_regenerates_when_bundle_is_absent(tmp_path, monkeypatch):
-    monkeypatch.setattr(samples, "BUNDLED_DIR", tmp_path / "not-installed")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folder = samples.sample_path()
-    assert (tmp_path / "cache" / "neverlog-sim", files_in(BUNDLE)) == (folder.parent, files_in(folder))
+def test_sample_path_regenerates_into_the_cache_when_bundle_is_absent(regenerated):
+    home, folder = regenerated
+    assert home / "neverlog-sim" / f"samples-{__version__}-{samples.DEFAULT_SEED}" == folder
 
 
-def test_sample_path_reuses_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(samples, "BUNDLED_DIR", tmp_path / "not-installed")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    first = samples.sample_path("owners.csv")
+def test_sample_path_leaves_no_temporary_folder(regenerated):
+    home, folder = regenerated
+    assert [folder] == list(folder.parent.iterdir())
+
+
+def test_sample_path_reuses_the_cache(regenerated, monkeypatch):
+    home, folder = regenerated
+    monkeypatch.setattr(samples, "BUNDLED_DIR", home / "not-installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.setattr(samples, "write_samples", lambda *a, **k: pytest.fail("regenerated a complete cache"))
-    assert first == samples.sample_path("owners.csv")
+    assert folder / "owners.csv" == samples.sample_path("owners.csv")
 
 
 # --- the HubSpot file and the mbox -----------------------------------------------------------------------------
@@ -197,19 +218,18 @@ def test_tracking_and_contacts_files_load(company):
 
 # --- one history, three shapes (issue 4: "it must show") -------------------------------------------------------
 
-def test_canonical_csv_loads_without_problems(canonical_rows, company):
-    sent = load_sent(BUNDLE / "sent_canonical.csv", progress=False)
-    assert ([], len(company.recipients)) == (sent.problems["problem"].tolist(), len(sent))
+def test_canonical_csv_loads_without_problems(canonical, company):
+    assert ([], len(company.recipients)) == (canonical.problems["problem"].tolist(), len(canonical))
 
 
-def test_canonical_and_hubspot_give_the_same_recipient_rows(canonical_rows):
-    hub = load_sent(BUNDLE / "sent_hubspot.csv", owners=BUNDLE / "owners.csv", progress=False).to_pandas()
+def test_canonical_and_hubspot_give_the_same_recipient_rows(canonical_rows, hubspot_rows):
+    hub = hubspot_rows
     logged = canonical_rows[canonical_rows["log_enabled"] & (canonical_rows["direction"] == "outbound")]
     assert counts(logged).to_dict() == counts(hub[hub["direction"] == "outbound"]).to_dict()
 
 
-def test_canonical_and_hubspot_agree_per_channel(canonical_rows):
-    hub = load_sent(BUNDLE / "sent_hubspot.csv", owners=BUNDLE / "owners.csv", progress=False).to_pandas()
+def test_canonical_and_hubspot_agree_per_channel(canonical_rows, hubspot_rows):
+    hub = hubspot_rows
     logged = canonical_rows[canonical_rows["log_enabled"]]
     assert logged.groupby(["direction", "channel"]).size().to_dict() == hub.groupby(["direction", "channel"]).size().to_dict()
 
