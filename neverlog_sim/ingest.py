@@ -369,6 +369,7 @@ def load_tracking(source, *, columns: dict | None = None) -> pd.DataFrame:
         df["occurred_at"] = pd.NaT
     df["occurred_at"] = _to_utc(df["occurred_at"], f"tracking events from {label}", "occurred_at")
     df["event"] = df["event"].astype("object").str.strip().str.lower()
+    df["recipient"] = _read_addresses(df["recipient"])
     return df[["message_id", "recipient", "event", "occurred_at"]]
 
 
@@ -380,7 +381,22 @@ def load_contacts(source, *, columns: dict | None = None) -> pd.DataFrame:
     if "created_at" not in df:
         df["created_at"] = pd.NaT
     df["created_at"] = _to_utc(df["created_at"], f"contacts from {label}", "created_at")
+    df["email"] = _read_addresses(df["email"])
     return df[["email", "created_at"]]
+
+
+def _read_addresses(series: pd.Series) -> pd.Series:
+    """Read addresses written with display names or comments as the rows read them (SEMANTICS §1).
+
+    Only values with a character a bare ``local@domain`` never has go through the Python parser;
+    SQL lower-cases the rest. A value with no address stays as written, so it matches nothing
+    rather than turning into an open by "Someone".
+    """
+    import pyarrow.compute as pc
+    values = pa.array(series, type=pa.string(), from_pandas=True)
+    odd = pc.unique(pc.filter(values, pc.match_substring_regex(values, r'[<>(),;:"\s]'))).to_pylist()
+    found = {v: a for v in odd if (a := classify_recipient(v)[0])}
+    return series.replace(found) if found else series
 
 
 def _to_utc(series: pd.Series, what: str, column: str) -> pd.Series:

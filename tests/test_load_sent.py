@@ -366,3 +366,22 @@ def test_simulate_with_a_contacts_dataframe_with_a_bad_date_is_an_input_error():
         simulate(load(frame()), Policy(team=["jo@acme.com"]), contacts=contacts)
     assert ("contacts from DataFrame: column 'created_at', row 1: '31/31/2023' is not a date; "
             "use ISO 8601, e.g. 2024-03-01T09:30:00Z") == str(exc.value)
+
+
+def test_load_tracking_reads_recipients_with_the_address_parser():
+    df = pd.DataFrame({"message_id": ["m1", "m1", "m1"], "recipient": ["Jo <Jo@Acme.com>", None, "not an address"],
+                       "event": ["open"] * 3, "occurred_at": ["2024-01-01"] * 3})
+    read = load_tracking(df)["recipient"].tolist()
+    assert ["jo@acme.com", True, "not an address"] == [read[0], pd.isna(read[1]), read[2]]
+
+
+def test_load_contacts_reads_emails_with_the_address_parser():
+    df = pd.DataFrame({"email": ['"Doe, Jo" <jo@acme.com>', "al@acme.com"], "created_at": ["2023-01-01"] * 2})
+    assert ["jo@acme.com", "al@acme.com"] == load_contacts(df)["email"].tolist()
+
+
+def test_tracking_event_of_a_recipient_written_with_a_display_name_counts_for_that_recipient():
+    events = pd.DataFrame({"message_id": ["m1"], "recipient": ["Jo <jo@acme.com>"], "event": ["open"],
+                           "occurred_at": ["2024-01-01T11:00:00Z"]})
+    m = simulate(load(frame()), Policy(team=["jo@acme.com"]), tracking=events).metrics()
+    assert (1, 1) == (m["feed_events_of_blocked_recipients"], m["tracking_events_leaving_timelines"])
