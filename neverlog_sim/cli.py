@@ -149,12 +149,15 @@ def _cmd_demo(args) -> int:
     from .simulate import simulate
     out = Path(args.out)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
-    say(f"1/4 loading the sample company's sent mail from {sample_path('sent_canonical.csv')}")
-    sent = load_sent(sample_path("sent_canonical.csv"), progress=not args.quiet)
+    # Resolve the samples folder once: sample_path() may fall back to a regenerated cache, and the
+    # history, lists, contacts and tracking must all come from the same folder.
+    samples = sample_path()
+    say(f"1/4 loading the sample company's sent mail from {samples / 'sent_canonical.csv'}")
+    sent = load_sent(samples / "sent_canonical.csv", progress=not args.quiet)
     print(repr(sent))
-    candidate = Policy.from_dir(sample_path("lists"))
-    say(f"2/4 simulating the candidate lists in {sample_path('lists')}: {candidate!r}")
-    result = simulate(sent, candidate, contacts=sample_path("contacts.csv"), tracking=sample_path("tracking.csv"))
+    candidate = Policy.from_dir(samples / "lists")
+    say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {candidate!r}")
+    result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv")
     print()
     _print_summary(result)
     out.mkdir(parents=True, exist_ok=True)
