@@ -390,3 +390,16 @@ def test_contacts_dataframe_with_zoned_dates_is_read_as_utc():
     contacts = pd.DataFrame({"email": [JO], "created_at": [pd.Timestamp("2023-01-01 01:00", tz="Europe/Warsaw")]})
     c = contact(simulate(sent(message()), Policy(team=[JO]), contacts=contacts))
     assert pd.Timestamp("2023-01-01 00:00") == c["created_at_before"]
+
+
+def test_u1_option_governs_unknown_channels_when_asked():
+    rules = PROFILES["seed-2023"].replace(unknown_channel_applies=True)
+    r = row(simulate(sent(message(channel="carrier_pigeon")), Policy(team=[JO]), rules=rules), "m1")
+    assert (True, True) == (r["applies"], r["blocked_after"])
+
+
+def test_a2_subdomains_apply_to_personal_domain_entries_too():
+    rules = PROFILES["seed-2023"].replace(subdomains=True)
+    result = simulate(sent(message(to="a@eu.acme.com")), Policy(personal={ANN: ["*@acme.com"]}), rules=rules)
+    r = row(result, "m1", "a@eu.acme.com")
+    assert (True, "*@acme.com", "personal") == (r["blocked_after"], r["blocked_by"], r["blocked_by_list"])
