@@ -18,7 +18,7 @@ import matplotlib
 from .lists import CAP
 
 __all__ = ["pareto_chart", "by_user_chart", "by_channel_chart", "weekly_timeline_chart", "change_classes_chart",
-           "to_svg", "STYLE", "BEFORE", "AFTER"]
+           "to_svg", "ChartFigure", "STYLE", "BEFORE", "AFTER"]
 
 INK = "#8a8a8a"  # mid-grey: readable on white and on near-black
 BEFORE = "#5b8ff9"  # blue
@@ -39,9 +39,18 @@ def _style():
         yield
 
 
+from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend needed
+
+
+class ChartFigure(Figure):
+    """A Figure that shows itself in Jupyter as inline SVG, whether or not pyplot's inline backend is on."""
+
+    def _repr_svg_(self) -> str:
+        return to_svg(self)
+
+
 def _figure(width=8.0, height=4.0):
-    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend needed
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = ChartFigure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()
 
 

@@ -68,6 +68,10 @@ def test_charts_use_a_transparent_background_and_mid_grey_text(report):
         tuple(fig.get_facecolor()), matplotlib.colors.to_hex(ax.title.get_color()))
 
 
+def test_figure_shows_itself_as_svg_in_notebooks(report):
+    assert charts.change_classes_chart(report)._repr_svg_().startswith("<svg")
+
+
 def test_to_svg_is_an_inline_svg_element(report):
     assert charts.to_svg(charts.change_classes_chart(report)).startswith("<svg")
 

@@ -22,7 +22,6 @@ def kernel_name(tmp_path_factory, monkeypatch_session):
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "neverlog-sim tests", "language": "python"}), encoding="utf-8")
     monkeypatch_session.setenv("JUPYTER_PATH", str(root))
-    monkeypatch_session.setenv("MPLBACKEND", "Agg")
     return KERNEL
 
 
