@@ -417,3 +417,20 @@ def test_cli_export_exit_code_says_whether_everything_fits(tmp_path, capsys, ext
 def test_cli_export_bad_input_exits_2(tmp_path, capsys):
     result = run_cli(["export", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "out")])
     assert (2, True) == (result, capsys.readouterr().err.startswith("neverlog-sim: "))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_policies_export_within_cap_and_budget_and_verify(seed, tmp_path):
+    rng = random.Random(seed)
+    domains = [f"d{i}.com" for i in range(rng.randint(1, 5))]
+    addresses = [f"u{j}@{d}" for d in domains for j in range(rng.randint(1, 4))]
+    senders = ["ann@us.com", "bob@us.com"]
+    sent = sent_of([(rng.choice(senders), ", ".join(rng.sample(addresses, rng.randint(1, min(3, len(addresses))))),
+                     rng.choice(["extension", "crm", "team_inbox", "integration"])) for _ in range(rng.randint(1, 25))])
+    pick = lambda: rng.sample(addresses, rng.randint(0, len(addresses)))  # noqa: E731
+    wanted = Policy(team=pick(), personal={s: pick() for s in senders if rng.random() < 0.5})
+    budget, cap = rng.randint(0, 3), rng.randint(1, 5)
+    report = export_lists(wanted, tmp_path / "out", sent=sent, cap=cap, max_collateral=budget,
+                          allow_personal=rng.random() < 0.5)
+    assert (True, True) == (report.manifest["collateral"]["recipient_count"] <= budget,
+                            all(len(lst) <= cap for lst in report.policy.lists))
