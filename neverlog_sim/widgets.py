@@ -46,7 +46,7 @@ class PreviewApp:
     """The preview app: list editors, rule toggles, validation, numbers, a chart and an export button.
 
     Widgets (attributes): ``team_text``, ``owner``, ``personal_text``, ``profile``, ``subdomains``
-    (A2), ``roles`` (A3, a dict role → Checkbox), ``messages``, ``numbers``, ``chart``,
+    (A2), ``roles`` (A3, a dict role → Checkbox), ``messages``, ``numbers``, ``chart`` (SVG),
     ``export_folder``, ``export_button``, ``status``; state: ``result``, ``policy``, ``rules``,
     ``problems`` (validation rows ``list, line, text, problem, hint``), ``last_timing``.
     """
@@ -93,7 +93,7 @@ class PreviewApp:
                                     layout=w.Layout(width="70px")) for r in ROLES}
         self.messages = w.HTML()
         self.numbers = w.HTML()
-        self.chart = w.Output()
+        self.chart = w.HTML()
         self.export_folder = w.Text(value=str(export_folder), description="folder")
         self.export_button = w.Button(description="Export lists", icon="download", button_style="primary")
         self.status = w.HTML()
@@ -214,15 +214,11 @@ class PreviewApp:
                 pass
 
     def _draw_chart(self) -> None:
-        from .charts import pareto_chart
+        # The chart goes in as inline SVG text: a plain trait update, safe from the debounce timer's
+        # thread (an Output widget's capture is tied to the main thread's cell).
+        from .charts import pareto_chart, to_svg
         self.figure = pareto_chart(self.result)
-        self.chart.clear_output(wait=True)
-        from IPython import get_ipython
-        if get_ipython() is None:  # outside a kernel display() would print the figure's repr
-            return
-        with self.chart:
-            from IPython.display import display
-            display(self.figure)
+        self.chart.value = to_svg(self.figure)
 
     # --- rendering -----------------------------------------------------------------------
     def _messages_html(self, extra: str = "") -> str:
