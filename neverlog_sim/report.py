@@ -203,6 +203,8 @@ def build_report(result, redact: bool = False) -> dict:
 # --- rendering --------------------------------------------------------------------------------
 
 def _n(v) -> str:
+    if isinstance(v, list):
+        return html.escape(", ".join(str(x) for x in v))
     return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else html.escape(str(v))
 
 

@@ -156,3 +156,9 @@ def test_write_text_atomic_keeps_the_old_file_on_failure(tmp_path):
 
 def test_repr_html_is_the_report_fragment(result):
     assert result._repr_html_().startswith("<style>")
+
+
+def test_load_report_examples_read_as_a_list_in_html(result):
+    rep = build_report(result)
+    rep["details"]["load_report"] = [{"problem": "odd address", "count": 2, "examples": ["a@x", "b@y"]}]
+    assert "<td class=''>a@x, b@y</td>" in render_html(rep, charts=False)
