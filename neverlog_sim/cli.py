@@ -227,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="neverlog-demo", metavar="OUT", help="folder to write into (default ./neverlog-demo)")
     p.add_argument("--quiet", action="store_true", help="no progress notes on stderr")
     p.set_defaults(func=_cmd_demo)
+    for subparser in sub.choices.values():
+        # --debug works after the subcommand too; SUPPRESS keeps a top-level --debug from being reset.
+        subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                               help="show a full traceback on errors")
     return parser
 
 
@@ -238,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
+    except BrokenPipeError:  # `neverlog-sim ... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
     except (NeverLogError, OSError, ValueError) as exc:
         if args.debug:
             traceback.print_exc()

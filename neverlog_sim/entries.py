@@ -252,6 +252,10 @@ def classify_recipient(raw: object) -> tuple[str | None, str]:
     text = text.strip().strip("<>").strip()
     if text.lower().startswith("mailto:"):
         text = text[len("mailto:"):]
+    quoted = len(text) > 2 and text[0] == text[-1] and text[0] in "'`"
+    if quoted:
+        # A whole address in stray quotes ('jo@acme.com'): the domain is acme.com, not "acme.com'".
+        text = text[1:-1]
     local, at, domain = text.rpartition("@")
     local = local.strip()
     domain = domain.strip().rstrip(".").lower()
@@ -262,7 +266,7 @@ def classify_recipient(raw: object) -> tuple[str | None, str]:
     except ValueError:
         return None, "unparseable"
     address = f"{local.lower()}@{domain}"
-    if local[0] in "'`" or local[-1] in "'`":
+    if quoted or local[0] in "'`" or local[-1] in "'`":
         # Legal atext, but in real data a leading or trailing quote is a paste accident
         # ('hutcheson@enron.com): kept as written, counted as non-standard (SEMANTICS §1).
         return address, "non_standard"

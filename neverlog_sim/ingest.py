@@ -44,7 +44,7 @@ def _progress(total: int | None, desc: str, enabled: bool):
 
 # --- reading ------------------------------------------------------------------------------
 
-def _files(source: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
+def _files(source: str | Path, suffixes: tuple[str, ...], what: str = "input") -> list[Path]:
     text = str(source)
     if any(ch in text for ch in "*?["):
         files = sorted(Path(p) for p in globmod.glob(text, recursive=True))
@@ -55,9 +55,9 @@ def _files(source: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
         elif path.exists():
             files = [path]
         else:
-            raise InputError(f"{text!r} does not exist; give a CSV or Parquet file, a glob or a folder")
+            raise InputError(f"{what} {text!r} does not exist; give a CSV or Parquet file, a glob or a folder")
     if not files:
-        raise InputError(f"{text!r} matches no {' or '.join(suffixes)} files")
+        raise InputError(f"{what} {text!r} matches no {' or '.join(suffixes)} files")
     return files
 
 
@@ -69,7 +69,7 @@ def read_table(source, *, what: str = "input") -> tuple[pa.Table, str]:
         return source, "Arrow table"
     if not isinstance(source, (str, Path)):
         raise InputError(f"{what} must be a DataFrame or a path to CSV/Parquet, got {type(source).__name__}")
-    files = _files(source, (".csv", ".parquet", ".pq", ".tsv"))
+    files = _files(source, (".csv", ".parquet", ".pq", ".tsv"), what)
     kinds = {"parquet" if f.suffix.lower() in (".parquet", ".pq") else "csv" for f in files}
     if len(kinds) > 1:
         raise InputError(f"{str(source)!r} mixes CSV and Parquet files; point at one kind")
@@ -81,12 +81,63 @@ def read_table(source, *, what: str = "input") -> tuple[pa.Table, str]:
         else:
             table = arrow_table(con.execute(sql.read_csv(), [names]))
     except duckdb.Error as exc:
+        if kinds == {"csv"}:
+            for f in files:
+                _diagnose_csv(f, what)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot read {what} {str(source)!r}: {first} — check that it is a valid "
                          f"{'Parquet' if kinds == {'parquet'} else 'CSV (UTF-8, header row)'} file") from None
     finally:
         con.close()
+    if kinds == {"csv"} and (table.num_columns <= 1 or not _header_matches(files, table.column_names)):
+        # DuckDB's sniffer copes with a ragged file by reading each line as one column, or by taking
+        # a later line as the header; find the real fault so the message says which line to fix.
+        for f in files:
+            _diagnose_csv(f, what)
     return table, str(source)
+
+
+def _header_matches(files: list[Path], columns: list[str]) -> bool:
+    """Whether every file's first line holds the column names DuckDB read (empty names aside)."""
+    import csv
+    for f in files:
+        with f.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline()
+        delim = max(",;\t|", key=first.count)
+        header = [h.strip() for h in next(csv.reader([first], delimiter=delim), [])]
+        if any(h and h not in columns for h in header):
+            return False
+    return True
+
+
+def _diagnose_csv(path: Path, what: str) -> None:
+    """Raise an ``InputError`` naming the first line whose field count differs from the header's."""
+    import csv
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            sample = fh.read(65536)
+            if not sample.strip():
+                raise InputError(f"{what} {str(path)!r} is empty; it needs a header row and at least one row")
+            header_line = sample.splitlines()[0]
+            delim = max(",;\t|", key=header_line.count)
+            fh.seek(0)
+            reader = csv.reader(fh, delimiter=delim)
+            header = next(reader)
+            start = 1
+            for row in reader:
+                if row and len(row) != len(header):
+                    raise InputError(f"{what} {str(path)!r}: line {start + 1} has {len(row)} fields, the header has "
+                                     f"{len(header)} — quote fields that contain {delim!r}, or remove the extra ones")
+                start = reader.line_num
+    except UnicodeDecodeError:
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(f"{what} {str(path)!r}: line {line} is not UTF-8 (byte {raw[exc.start]:#x}); "
+                             "save the file as UTF-8") from None
+        raise
 
 
 def _canon_name(name: str) -> str:

@@ -319,6 +319,10 @@ def as_list(value, scope: str = "team", owner: str | None = None) -> NeverLogLis
     if isinstance(value, Path):  # a path that is not a list file: from_file says why, in an InputError
         return NeverLogList.from_file(value, scope=scope, owner=owner)
     if isinstance(value, str):
+        if "\n" not in value and "@" not in value and Path(value).suffix.lower() in (".txt", ".csv"):
+            # Meant as a list file, not as list text: say that it is missing rather than
+            # suggesting '*@team.txt'.
+            return NeverLogList.from_file(value, scope=scope, owner=owner)
         return NeverLogList.from_text(value, scope=scope, owner=owner)
     return NeverLogList(list(value), scope=scope, owner=owner)
 

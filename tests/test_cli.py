@@ -248,13 +248,13 @@ def test_samples_into_a_non_empty_folder_exits_2(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("flag, message", [
-    ("--sent", "'{missing}' does not exist; give a CSV or Parquet file, a glob or a folder"),
+    ("--sent", "sent mail '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder"),
     ("--candidate", "candidate list '{missing}' does not exist; give a .txt/.csv list file or a folder with "
                     "team.txt and personal/<owner>.txt"),
     ("--baseline", "baseline list '{missing}' does not exist; give a .txt/.csv list file or a folder with "
                    "team.txt and personal/<owner>.txt"),
-    ("--contacts", "'{missing}' does not exist; give a CSV or Parquet file, a glob or a folder"),
-    ("--tracking", "'{missing}' does not exist; give a CSV or Parquet file, a glob or a folder"),
+    ("--contacts", "contacts '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder"),
+    ("--tracking", "tracking events '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder"),
 ])
 def test_simulate_missing_file_exits_2_with_one_line(flag, message, sent, team, tmp_path, capsys):
     missing = tmp_path / "missing.csv"
@@ -329,7 +329,7 @@ def test_debug_shows_the_traceback_then_the_message(tmp_path, team, capsys):
     missing = tmp_path / "missing.csv"
     code, out, err = run(capsys, "--debug", "simulate", "--sent", missing, "--candidate", team)
     assert (2, "Traceback (most recent call last):",
-            f"neverlog-sim: '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder") == (
+            f"neverlog-sim: sent mail '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder") == (
         code, err.splitlines()[0], err.splitlines()[-1])
 
 
@@ -337,7 +337,7 @@ def test_installed_console_script_exits_2_with_one_line_on_stderr(tmp_path, team
     missing = tmp_path / "missing.csv"
     proc = subprocess.run([str(CONSOLE_SCRIPT), "simulate", "--sent", str(missing), "--candidate", str(team)],
                           capture_output=True, text=True, timeout=120)
-    assert (2, "", f"neverlog-sim: '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder\n") == (
+    assert (2, "", f"neverlog-sim: sent mail '{missing}' does not exist; give a CSV or Parquet file, a glob or a folder\n") == (
         proc.returncode, proc.stdout, proc.stderr)
 
 

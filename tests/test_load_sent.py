@@ -292,15 +292,14 @@ def test_csv_that_is_not_utf8_is_an_input_error_naming_the_file():
     path = DATA / "sem_not_utf8.csv"
     with pytest.raises(InputError) as exc:
         load_sent(path, progress=False)
-    assert (f"cannot read sent mail {str(path)!r}: Invalid Input Error: CSV Error on Line: 2 — check that it is "
-            "a valid CSV (UTF-8, header row) file") == str(exc.value)
+    assert (f"sent mail {str(path)!r}: line 2 is not UTF-8 (byte 0xf6); save the file as UTF-8") == str(exc.value)
 
 
 def test_missing_file_is_an_input_error():
     path = DATA / "sem_no_such_file.csv"
     with pytest.raises(InputError) as exc:
         load_sent(path, progress=False)
-    assert f"{str(path)!r} does not exist; give a CSV or Parquet file, a glob or a folder" == str(exc.value)
+    assert f"sent mail {str(path)!r} does not exist; give a CSV or Parquet file, a glob or a folder" == str(exc.value)
 
 
 def test_glob_matching_nothing_is_an_input_error(tmp_path):
