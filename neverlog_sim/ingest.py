@@ -296,36 +296,41 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     name = f"sent_{next(_counter)}"
-    con.register("src_arrow", _as_text(table))
-    steps = _progress(5, "loading sent mail", progress)
+    text = _as_text(table)
+    typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
+        text.schema.field("sent_at").type)
+    con.register("src_arrow", text)
+    has = set(table.column_names)
+    steps = _progress(6, "loading sent mail", progress)
     try:
         report = list(problems)
         if level == "message":
-            con.execute(sql.stage_message_level("src_arrow", "msg", [c for c in ("to", "cc", "bcc")
-                                                                     if c in table.column_names],
-                                                "log_enabled" in table.column_names,
-                                                "direction" in table.column_names))
+            con.execute(sql.stage_message_level("src_arrow", "msg", [c for c in ("to", "cc", "bcc") if c in has],
+                                                typed_sent_at, "log_enabled" in has, "direction" in has))
             steps.update()
             _explode_fields(con, progress)
         else:
-            con.execute(sql.stage_recipient_level("src_arrow", "raw_rows", "role" in table.column_names,
-                                                  "log_enabled" in table.column_names,
-                                                  "direction" in table.column_names))
+            con.execute(sql.stage_recipient_level("src_arrow", "raw_rows", typed_sent_at, "role" in has,
+                                                  "log_enabled" in has, "direction" in has))
             steps.update()
+        con.unregister("src_arrow")
+        del text
         steps.update()
         _address_map(con, "raw_rows", progress)
         steps.update()
-        con.execute(sql.build_rows("raw_rows", "addr_map", name))
+        con.execute(sql.join_addresses("raw_rows", "addr_map", "joined")).fetchall()
+        con.execute(sql.drop("raw_rows")).fetchall()
         steps.update()
-        report += _load_report(con, level)
+        con.execute(sql.build_rows("joined", name)).fetchall()
+        steps.update()
+        report += _load_report(con, name, "msg" if level == "message" else None)
         steps.update()
     except duckdb.Error as exc:
         raise InputError(f"cannot load sent mail from {source or 'input'}: {str(exc).splitlines()[0]}") from None
     finally:
         steps.close()
-        con.unregister("src_arrow")
-    for t in ("raw_rows", "addr_fast", "addr_map", "msg"):
-        con.execute(sql.drop(t))
+    for t in ("joined", "addr_fast", "addr_map", "msg"):
+        con.execute(sql.drop(t)).fetchall()
     if tracking is not None and not isinstance(tracking, pd.DataFrame):
         tracking = load_tracking(tracking)
     return SentMail(con, name, [p for p in report if p["count"]], source or "input", tracking)
@@ -354,11 +359,18 @@ def _as_text(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def _load_report(con, level: str) -> list[dict]:
+def _load_report(con, rows: str, msg: str | None) -> list[dict]:
+    """Count every oddity in one pass; quote examples only for the ones that occur."""
+    *counts, kept = con.execute(sql.load_report_counts("joined")).fetchall()[0]
     out = []
-    for problem, count, examples in con.execute(sql.load_report("raw_rows", "addr_map", "msg" if level == "message"
-                                                                else None)).fetchall():
-        out.append(_problem(problem, count, examples or []))
+    for i, ((label, _, _), count) in enumerate(zip(sql.LOAD_PROBLEMS, counts)):
+        examples = [e for (e,) in con.execute(sql.load_report_examples("joined", i)).fetchall()] if count else []
+        out.append(_problem(label, count, examples))
+    merged = kept - con.execute(sql.row_count(rows)).fetchall()[0][0]
+    out.append(_problem(sql.DUPLICATES, merged, []))
+    if msg:
+        count, examples = con.execute(sql.messages_without_recipient(msg, "joined")).fetchall()[0]
+        out.append(_problem(sql.NO_RECIPIENT, count, examples or []))
     return out
 
 

@@ -33,19 +33,44 @@ def _text(col: str) -> str:
     return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
 
 
-def _optional(present: bool, col: str, alias: str) -> str:
-    return f"{_text(col)} AS {alias}" if present else f"NULL::VARCHAR AS {alias}"
+_ROLE_RANK = "CASE role WHEN 'to' THEN 1 WHEN 'cc' THEN 2 WHEN 'bcc' THEN 3 ELSE 4 END"
+_TRUE = "('true', 't', '1', 'yes', 'y', 'on')"
+_FALSE = "('false', 'f', '0', 'no', 'n', 'off')"
+_INBOUND = "('inbound', 'incoming', 'in', 'received')"
+_OUTBOUND = "('outbound', 'outgoing', 'out', 'sent')"
+_KNOWN_CHANNELS = "(" + ", ".join(f"'{c}'" for c in CHANNELS) + ")"
 
 
-def stage_message_level(src: str, out: str, addr_cols: list[str], has_log: bool, has_dir: bool) -> str:
+def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool) -> str:
+    """The message-level columns of a staged row, read once: dates parsed, flags and directions normalised.
+
+    Odd values are kept beside the reading (``*_bad``) so that the load report can quote them.
+    """
+    if typed_sent_at:
+        sent = "CAST(sent_at AS TIMESTAMP) AS sent_at, NULL::VARCHAR AS sent_at_bad"
+    else:
+        # Dates may carry an offset: read as TIMESTAMPTZ (session zone UTC), keep the UTC wall time.
+        parsed = f"CAST(TRY_CAST({_text('sent_at')} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        sent = f"{parsed} AS sent_at, CASE WHEN {parsed} IS NULL THEN {_text('sent_at')} END AS sent_at_bad"
+    log = _text("log_enabled") if has_log else "NULL::VARCHAR"
+    dr = _text("direction") if has_dir else "NULL::VARCHAR"
+    return f"""{_text('message_id')} AS message_id, {sent}, {_text('sender')} AS sender_raw,
+           lower({_text('channel')}) AS channel,
+           CASE WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
+                THEN coalesce({_text('channel')}, '(empty)') END AS channel_bad,
+           coalesce(lower({log}) NOT IN {_FALSE}, true) AS log_enabled,
+           CASE WHEN lower({log}) NOT IN {_TRUE} AND lower({log}) NOT IN {_FALSE} THEN {log} END AS log_bad,
+           CASE WHEN lower({dr}) IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
+           CASE WHEN lower({dr}) NOT IN {_INBOUND} AND lower({dr}) NOT IN {_OUTBOUND} THEN {dr} END AS dir_bad"""
+
+
+def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at: bool, has_log: bool,
+                        has_dir: bool) -> str:
     fields = ", ".join(
         f"{_text(q(c))} AS {c}_field" if c in addr_cols else f"NULL::VARCHAR AS {c}_field" for c in ("to", "cc", "bcc"))
     return f"""
     CREATE TABLE {out} AS
-    SELECT row_number() OVER () AS msg_row,
-           {_text('message_id')} AS message_id, sent_at AS sent_at_raw, {_text('sender')} AS sender_raw,
-           {_text('channel')} AS channel_raw, {fields},
-           {_optional(has_log, 'log_enabled', 'log_raw')}, {_optional(has_dir, 'direction', 'dir_raw')}
+    SELECT {_message_columns(typed_sent_at, has_log, has_dir)}, {fields}
     FROM {src}"""
 
 
@@ -61,27 +86,33 @@ def distinct_fields(msg: str) -> str:
     ) WHERE field IS NOT NULL"""
 
 
+_STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad", "direction",
+           "dir_bad")
+
+
 def explode_message_level(msg: str, split: str, out: str) -> str:
+    cols = ", ".join(f"m.{c}" for c in _STAGED)
     return f"""
     CREATE TABLE {out} AS
-    WITH fields AS (
-        SELECT msg_row, 'to' AS role, to_field AS field FROM {msg} WHERE to_field IS NOT NULL
-        UNION ALL SELECT msg_row, 'cc', cc_field FROM {msg} WHERE cc_field IS NOT NULL
-        UNION ALL SELECT msg_row, 'bcc', bcc_field FROM {msg} WHERE bcc_field IS NOT NULL
+    WITH m AS (SELECT rowid + 1 AS msg_row, * FROM {msg}),
+    fields AS (
+        SELECT msg_row, 'to' AS role, to_field AS field FROM m WHERE to_field IS NOT NULL
+        UNION ALL SELECT msg_row, 'cc', cc_field FROM m WHERE cc_field IS NOT NULL
+        UNION ALL SELECT msg_row, 'bcc', bcc_field FROM m WHERE bcc_field IS NOT NULL
     )
-    SELECT m.msg_row, m.message_id, m.sent_at_raw, m.sender_raw, m.channel_raw, f.role, s.raw,
-           m.log_raw, m.dir_raw
-    FROM fields f JOIN {split} s ON s.field = f.field JOIN {msg} m ON m.msg_row = f.msg_row"""
+    SELECT m.msg_row, {cols}, f.role, NULL::VARCHAR AS role_bad, s.raw
+    FROM fields f JOIN {split} s ON s.field = f.field JOIN m ON m.msg_row = f.msg_row"""
 
 
-def stage_recipient_level(src: str, out: str, has_role: bool, has_log: bool, has_dir: bool) -> str:
+def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: bool, has_log: bool,
+                          has_dir: bool) -> str:
     role = f"lower({_text('role')})" if has_role else "'to'"
     return f"""
     CREATE TABLE {out} AS
-    SELECT row_number() OVER () AS msg_row, {_text('message_id')} AS message_id, sent_at AS sent_at_raw,
-           {_text('sender')} AS sender_raw, {_text('channel')} AS channel_raw, {role} AS role,
-           {_text('recipient')} AS raw,
-           {_optional(has_log, 'log_enabled', 'log_raw')}, {_optional(has_dir, 'direction', 'dir_raw')}
+    SELECT NULL::BIGINT AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)},
+           CASE WHEN {role} IN ('to', 'cc', 'bcc') THEN {role} ELSE 'to' END AS role,
+           CASE WHEN {role} NOT IN ('to', 'cc', 'bcc') THEN {role} END AS role_bad,
+           {_text('recipient')} AS raw
     FROM {src}"""
 
 
@@ -112,83 +143,75 @@ def address_map(fast: str, odd: str, out: str) -> str:
     UNION ALL SELECT raw, address, status FROM {odd}"""
 
 
-_ROLE_RANK = "CASE role WHEN 'to' THEN 1 WHEN 'cc' THEN 2 WHEN 'bcc' THEN 3 ELSE 4 END"
-_TRUE = "('true', 't', '1', 'yes', 'y', 'on')"
-_FALSE = "('false', 'f', '0', 'no', 'n', 'off')"
+def join_addresses(raw_rows: str, amap: str, out: str) -> str:
+    """Every staged row with its recipient and sender read (the load report counts from here)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT coalesce(r.msg_row, r.rowid + 1) AS msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
+           r.channel_bad,
+           r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw,
+           a.address AS recipient, a.status, s.address IS NOT NULL AS sender_ok,
+           coalesce(s.address, lower(r.sender_raw)) AS sender
+    FROM {raw_rows} r
+    LEFT JOIN {amap} a ON a.raw = r.raw
+    LEFT JOIN {amap} s ON s.raw = r.sender_raw"""
 
 
-def _sent_at(col: str) -> str:
-    # Dates may carry an offset; read them as TIMESTAMPTZ (session zone UTC) and keep UTC wall time.
-    # Typed timestamps go through text too, so one expression serves every source type.
-    return f"CAST(TRY_CAST(NULLIF(trim(CAST({col} AS VARCHAR)), '') AS TIMESTAMPTZ) AS TIMESTAMP)"
-
-
-def build_rows(raw_rows: str, amap: str, out: str) -> str:
+def build_rows(joined: str, out: str) -> str:
     """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
     return f"""
     CREATE TABLE {out} AS
-    WITH r AS (
-        SELECT coalesce(r.message_id, 'row-' || r.msg_row) AS message_id,
-               {_sent_at('r.sent_at_raw')} AS sent_at,
-               coalesce(s.address, lower(r.sender_raw)) AS sender,
-               lower(r.channel_raw) AS channel,
-               CASE WHEN r.role IN ('to', 'cc', 'bcc') THEN r.role ELSE 'to' END AS role,
-               a.address AS recipient,
-               CASE WHEN lower(r.log_raw) IN {_FALSE} THEN false ELSE true END AS log_enabled,
-               CASE WHEN lower(r.dir_raw) IN ('inbound', 'incoming', 'in', 'received') THEN 'inbound'
-                    ELSE 'outbound' END AS direction
-        FROM {raw_rows} r
-        LEFT JOIN {amap} a ON a.raw = r.raw
-        LEFT JOIN {amap} s ON s.raw = r.sender_raw
-        WHERE a.address IS NOT NULL
-    )
     SELECT row_number() OVER () AS row_id, message_id, sent_at, sender, channel, role, recipient,
            split_part(recipient, '@', -1) AS rdomain, log_enabled, direction
     FROM (
-        SELECT *, row_number() OVER (PARTITION BY message_id, recipient ORDER BY {_ROLE_RANK}) AS k FROM r
-    ) WHERE k = 1"""
+        SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient,
+               any_value(sent_at) AS sent_at, any_value(sender) AS sender, any_value(channel) AS channel,
+               arg_min(role, {_ROLE_RANK}) AS role, bool_and(log_enabled) AS log_enabled,
+               any_value(direction) AS direction
+        FROM {joined} WHERE recipient IS NOT NULL
+        GROUP BY 1, 2
+    )"""
 
 
-def load_report(raw_rows: str, amap: str, msg: str | None) -> str:
-    """The load report: ``problem, count, examples`` for each kind of oddity (SEMANTICS §1: never silent)."""
-    ch = ", ".join(f"'{c}'" for c in CHANNELS)
-    no_recipient = ""
-    if msg:
-        no_recipient = f"""
-        UNION ALL
-        SELECT 'messages with no usable recipient (set aside)', count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3]
-        FROM {msg} m WHERE NOT EXISTS (
-            SELECT 1 FROM {raw_rows} r JOIN {amap} a ON a.raw = r.raw WHERE r.msg_row = m.msg_row AND a.address IS NOT NULL)"""
+# The load report (SEMANTICS §1: nothing dropped or changed silently): label, the rows it counts,
+# and what to quote as examples. Counted over staged rows, before a message's repeats are merged.
+_KEPT = "recipient IS NOT NULL"
+LOAD_PROBLEMS = (
+    ("recipients with no usable local@domain (set aside)", "raw IS NOT NULL AND recipient IS NULL", "raw"),
+    ("non-standard recipient addresses (kept and matched)", "status = 'non_standard'", "recipient"),
+    ("unknown channels (kept; lists do not apply, rule U1)", f"{_KEPT} AND channel_bad IS NOT NULL", "channel_bad"),
+    ("missing sent_at (kept, undated)", f"{_KEPT} AND sent_at IS NULL AND sent_at_bad IS NULL",
+     "coalesce(message_id, '?')"),
+    ("unreadable sent_at (kept, undated)", f"{_KEPT} AND sent_at_bad IS NOT NULL", "sent_at_bad"),
+    ("missing message_id (given row-N ids)", f"{_KEPT} AND message_id IS NULL", "sender"),
+    ("senders that are not an address (kept as written)", "NOT sender_ok", "coalesce(sender, '(empty)')"),
+    ("unknown roles (read as to)", f"{_KEPT} AND role_bad IS NOT NULL", "role_bad"),
+    ("unknown log_enabled values (read as true)", f"{_KEPT} AND log_bad IS NOT NULL", "log_bad"),
+    ("unknown direction values (read as outbound)", f"{_KEPT} AND dir_bad IS NOT NULL", "dir_bad"),
+)
+DUPLICATES = "recipient listed twice in one message (one row kept, role To > Cc > Bcc)"
+NO_RECIPIENT = "messages with no usable recipient (set aside)"
+
+
+def load_report_counts(joined: str) -> str:
+    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in LOAD_PROBLEMS)
+    return f"SELECT {counts}, count(*) FILTER (WHERE {_KEPT}) FROM {joined}"
+
+
+def load_report_examples(joined: str, index: int) -> str:
+    _, cond, expr = LOAD_PROBLEMS[index]
+    return f"SELECT DISTINCT {expr} AS example FROM {joined} WHERE {cond} ORDER BY 1 LIMIT 3"
+
+
+def messages_without_recipient(msg: str, joined: str) -> str:
     return f"""
-    WITH j AS (SELECT r.*, a.address, a.status FROM {raw_rows} r LEFT JOIN {amap} a ON a.raw = r.raw),
-    s AS (SELECT r.*, a.address AS sender FROM {raw_rows} r LEFT JOIN {amap} a ON a.raw = r.sender_raw)
-    SELECT 'recipients with no usable local@domain (set aside)', count(*), list(DISTINCT raw ORDER BY raw)[1:3]
-        FROM j WHERE raw IS NOT NULL AND address IS NULL
-    UNION ALL SELECT 'non-standard recipient addresses (kept and matched)', count(*),
-        list(DISTINCT address ORDER BY address)[1:3] FROM j WHERE status = 'non_standard'
-    UNION ALL SELECT 'unknown channels (kept; lists do not apply, rule U1)', count(*),
-        list(DISTINCT coalesce(channel_raw, '(empty)') ORDER BY coalesce(channel_raw, '(empty)'))[1:3]
-        FROM j WHERE address IS NOT NULL AND (channel_raw IS NULL OR lower(channel_raw) NOT IN ({ch}))
-    UNION ALL SELECT 'missing sent_at (kept, undated)', count(*), list(DISTINCT coalesce(message_id, '?') ORDER BY coalesce(message_id, '?'))[1:3]
-        FROM j WHERE address IS NOT NULL AND (sent_at_raw IS NULL OR trim(CAST(sent_at_raw AS VARCHAR)) = '')
-    UNION ALL SELECT 'unreadable sent_at (kept, undated)', count(*), list(DISTINCT CAST(sent_at_raw AS VARCHAR) ORDER BY CAST(sent_at_raw AS VARCHAR))[1:3]
-        FROM j WHERE address IS NOT NULL AND sent_at_raw IS NOT NULL AND trim(CAST(sent_at_raw AS VARCHAR)) <> ''
-              AND {_sent_at('sent_at_raw')} IS NULL
-    UNION ALL SELECT 'missing message_id (given row-N ids)', count(*), list(DISTINCT coalesce(sender_raw, '?') ORDER BY coalesce(sender_raw, '?'))[1:3]
-        FROM j WHERE address IS NOT NULL AND message_id IS NULL
-    UNION ALL SELECT 'senders that are not an address (kept as written)', count(*),
-        list(DISTINCT coalesce(sender_raw, '(empty)') ORDER BY coalesce(sender_raw, '(empty)'))[1:3]
-        FROM s WHERE sender IS NULL
-    UNION ALL SELECT 'unknown roles (read as to)', count(*), list(DISTINCT role ORDER BY role)[1:3]
-        FROM j WHERE address IS NOT NULL AND role IS NOT NULL AND role NOT IN ('to', 'cc', 'bcc')
-    UNION ALL SELECT 'unknown log_enabled values (read as true)', count(*), list(DISTINCT log_raw ORDER BY log_raw)[1:3]
-        FROM j WHERE address IS NOT NULL AND log_raw IS NOT NULL AND lower(log_raw) NOT IN {_TRUE} AND lower(log_raw) NOT IN {_FALSE}
-    UNION ALL SELECT 'unknown direction values (read as outbound)', count(*), list(DISTINCT dir_raw ORDER BY dir_raw)[1:3]
-        FROM j WHERE address IS NOT NULL AND dir_raw IS NOT NULL
-              AND lower(dir_raw) NOT IN ('inbound', 'incoming', 'in', 'received', 'outbound', 'outgoing', 'out', 'sent')
-    UNION ALL SELECT 'recipient listed twice in one message (one row kept, role To > Cc > Bcc)', count(*) - count(DISTINCT (coalesce(message_id, 'row-' || msg_row), address)),
-        [] FROM j WHERE address IS NOT NULL
-    {no_recipient}"""
+    SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
+        SELECT rowid + 1 AS msg_row, message_id FROM {msg}
+        WHERE rowid + 1 NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
+
+
+def row_count(table: str) -> str:
+    return f"SELECT count(*) FROM {table}"
 
 
 def sent_stats(table: str) -> str:
