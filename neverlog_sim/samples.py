@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import tempfile
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 from email import policy as email_policy
@@ -59,17 +60,19 @@ _FREEMAIL = (("gmail.com", .45), ("yahoo.com", .12), ("outlook.com", .10), ("hot
              ("aol.com", .04), ("comcast.net", .03), ("proton.me", .03), ("gmx.de", .03), ("me.com", .02))
 _COMPETITORS = ("southwind-data.com", "eastgate-insights.com", "datalumen.io", "quantiva-analytics.com", "metricsmith.co")
 _DEAD_COMPETITOR = "brightline-metrics.com"  # on the candidate list, never emailed: dead weight against the cap
-# (domain, sensitive?) — sensitive vendors (payroll, law, bank, recruiting, insurance) go on the candidate team list.
-_VENDORS = (("paycrest-payroll.com", True), ("hale-winthrop-law.com", True), ("firstharbor-bank.com", True),
-            ("talentbridge-recruiting.com", True), ("shieldmark-insurance.com", True), ("stratocloud-hosting.com", False),
-            ("officeloop-supplies.com", False), ("jetwise-travel.com", False), ("ledgerline-cpa.com", False),
-            ("brightspark-creative.com", False), ("venuecraft-events.com", False), ("helpdeskhero-it.com", False))
+# (domain, sensitive?, weight): travel and IT get most vendor mail; the sensitive ones (payroll, law, bank,
+# recruiting, insurance) get less, and go on the candidate team list.
+_VENDORS = (("jetwise-travel.com", False, 10), ("helpdeskhero-it.com", False, 8), ("stratocloud-hosting.com", False, 6),
+            ("officeloop-supplies.com", False, 5), ("brightspark-creative.com", False, 4),
+            ("venuecraft-events.com", False, 3), ("ledgerline-cpa.com", False, 3), ("paycrest-payroll.com", True, 2),
+            ("firstharbor-bank.com", True, 2), ("hale-winthrop-law.com", True, 1.5),
+            ("talentbridge-recruiting.com", True, 1.5), ("shieldmark-insurance.com", True, 1))
 # role: (users, activity, kind weights customer/prospect/vendor/competitor/personal/internal,
 #        channel weights extension/crm/bcc_forward/team_inbox/integration)
 _ROLES = {
     "exec": (3, 0.8, (.40, .05, .15, .05, .20, .10), (.80, .10, .10, 0, 0)),
-    "sales": (16, 1.3, (.42, .38, .02, .03, .08, .07), (.26, .32, .08, .04, .30)),
-    "success": (8, 1.1, (.78, .02, .02, .01, .07, .06), (.32, .28, .06, .28, .06)),
+    "sales": (16, 1.3, (.42, .38, .01, .015, .08, .07), (.26, .32, .08, .04, .30)),
+    "success": (8, 1.1, (.78, .02, .01, .01, .07, .06), (.32, .28, .06, .28, .06)),
     "support": (6, 1.0, (.88, .02, 0, 0, .03, .04), (.15, .05, 0, .80, 0)),
     "marketing": (3, 0.9, (.30, .30, .20, .04, .08, .08), (.20, .10, 0, 0, .70)),
     "finance": (4, 0.6, (.25, 0, .50, 0, .10, .08), (.50, .05, .45, 0, 0)),
@@ -227,7 +230,7 @@ def _world(rng, draw: _Draws):
     customers = [org(1 + draw.geometric(0.3), 0.12) for _ in range(160)]
     prospects = [org(1 + int(draw() < 0.2), 0.25) for _ in range(3000)]
     vendors = [{"domain": d, "name": d.split("-")[0].title(), "people": [pool.person(d, 0) for _ in range(1 + i % 3)],
-                "weights": np.ones(1 + i % 3)} for i, (d, _) in enumerate(_VENDORS)]
+                "weights": np.ones(1 + i % 3), "weight": w} for i, (d, _, w) in enumerate(_VENDORS)]
     competitors = [{"domain": d, "name": d.split(".")[0], "people": [pool.person(d, 0) for _ in range(2)],
                     "weights": np.array([2.0, 1.0])} for d in _COMPETITORS]
     users = []
@@ -270,7 +273,7 @@ def _prepare(rng, users, orgs) -> dict:
     """Cumulative weights, computed once, so the per-conversation loop stays cheap."""
     for kind, group in orgs.items():  # cold outreach spreads thinly over many prospects
         for o, w in zip(group, _zipf(rng, len(group), {"prospect": 0.5, "customer": 0.9}.get(kind, 1.1))):
-            o["zipf"], o["cum"] = w, _cum(o["weights"])
+            o["zipf"], o["cum"] = o.get("weight", w), _cum(o["weights"])
     for u in users:
         u["colleagues"] = [v["address"] for v in users if v is not u]
         u["family_cum"] = _cum(u["family_weights"])
@@ -437,7 +440,7 @@ def _contacts(draw: _Draws, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
 def _lists(users, recips: pd.DataFrame, mbox_user: dict) -> tuple[list[str], dict[str, list[str]]]:
     """The candidate team list and two personal lists an admin might propose."""
     team = [f"*@{DOMAIN}", *(f"*@{d}" for d in _COMPETITORS), f"*@{_DEAD_COMPETITOR}",
-            *(f"*@{d}" for d, sensitive in _VENDORS if sensitive),
+            *(f"*@{d}" for d, sensitive, _ in _VENDORS if sensitive),
             *(f"*@{d}" for d in ("gmail.com", "yahoo.com", "hotmail.com", "aol.com", "icloud.com", "comcast.net",
                                  "gmx.de", "me.com", "web.de", "proton.me"))]
     team += [f"*@{u['family_domain']}" for u in users if u["family_domain"]]
@@ -584,79 +587,73 @@ def mbox_bytes(company: SampleCompany) -> bytes:
 
 
 def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
-    r = c.recipients
-    table = r.groupby("channel").agg(rows=("recipient", "size"), messages=("message_id", "nunique"))
-    lines = [f"| {ch} | {table.loc[ch, 'messages']} | {table.loc[ch, 'rows']} |" for ch in CHANNELS]
-    mbox_name = next(k for k in files if k.startswith("mbox/"))
-    mbox_rows = r[(r["sender"] == c.mbox_user) & (r["direction"] == "outbound")]
-    personal = "\n".join(f"- `lists/personal/{o}.txt` — {len(e)} entries: the family and friends of {o}"
-                         for o, e in c.personal.items())
-    unsent = c.hubspot_unsent["status"].value_counts()
-    return f"""# Sample company: Northwind Analytics
-
-A made-up business for trying the simulator: {len(c.owners)} users at `{DOMAIN}` emailing customers,
-prospects, vendors, competitors, colleagues and their own families from {START:%Y-%m-%d} to
-{(END - pd.Timedelta(days=1)):%Y-%m-%d}. Every file here is generated by `neverlog_sim.samples`
-with seed {c.seed}; `python -c "import neverlog_sim.samples as s; s.write_samples('data/samples')"`
-rewrites them byte for byte (a test checks it). No real person or mailbox is behind any of it;
-the free-mail domains (gmail.com, yahoo.com, ...) are real domains with invented people.
-
-History: {len(c.messages)} messages, {len(r)} recipient rows (message x recipient),
-{int((c.messages['direction'] == 'inbound').sum())} of the messages inbound (replies),
-{int((~c.messages['log_enabled']).sum())} sent with "Log in CRM" switched off.
-
-| channel | messages | recipient rows |
-|---|---|---|
-{chr(10).join(lines)}
-
-Who gets mail follows a Zipf-like skew: a few customer contacts get hundreds of emails, most
-get one or two. Some customers and prospects are small businesses on free mail, and users
-write to family and friends from the same inbox - the reason people want Never Log.
-
-## Files
-
-- `sent_canonical.csv` — the whole history, one row per message, in the toolkit's canonical
-  message-level shape: `message_id, sent_at` (ISO-8601 UTC), `sender`, `channel`
-  ({", ".join(CHANNELS)}), `to, cc, bcc` (addresses separated by ", ", some with display
-  names such as `"Doe, Jane" <jane@acme.com>`, a few with capitals), `log_enabled` (true/false),
-  `direction` (outbound/inbound), `subject`. On an inbound row `sender` is the outside person
-  who replied and `to` is the user. `load_sent(sample_path("sent_canonical.csv"))` reads it.
-- `sent_hubspot.csv` — the same history as HubSpot's CRM API returns email engagements:
-  `hs_object_id` (= message_id), `hs_timestamp` (UTC, `Z`), `hs_email_direction` (EMAIL,
-  INCOMING_EMAIL for replies, FORWARDED_EMAIL for a quarter of the BCC-logged sends),
-  `hs_email_status`, `hs_email_subject`, `hs_email_from_email`, `hs_email_to_email`,
-  `hs_email_cc_email`, `hs_email_bcc_email` (plain lower-case addresses separated by ";"),
-  `hubspot_owner_id` (an `owners.csv` id: the sender, or on inbound rows the user who
-  received it), `hs_email_logged_from` (CRM, EXTENSION, BCC, TEAM_INBOX; empty for
-  integrations), `hs_object_source` (CRM_UI, EMAIL_INTEGRATION, CONVERSATIONS, INTEGRATION
-  for third-party tools), `hs_email_open_count`, `hs_email_click_count` (equal to the events
-  in `tracking.csv`), `hs_email_thread_id`. HubSpot holds logged mail only: the
-  {int((~c.messages['log_enabled']).sum())} messages with `log_enabled` false are **not** in it. It has
-  {", ".join(f"{n} {s}" for s, n in unsent.items())} rows that were never sent and so are not in the canonical
-  file. Outbound rows whose message_id is a multiple of 17 have an empty `hs_email_from_email`:
-  their sender comes from `hubspot_owner_id` through `owners.csv`.
-- `owners.csv` — `id, email`: the HubSpot owner id of each of the {len(c.owners)} users.
-- `{mbox_name}` — the Gmail "Sent" mbox of {c.mbox_user}, an account manager who
-  works only from Gmail: all {mbox_rows['message_id'].nunique()} of their outbound messages
-  ({len(mbox_rows)} recipient rows, all channel `extension`, including the ones sent with logging
-  off), as RFC 5322 messages with To/Cc/Bcc, encoded display names and UTC dates. It equals
-  the canonical rows with `sender == "{c.mbox_user}"` and `direction == "outbound"`.
-- `contacts.csv` — `email, created_at`: a CRM contacts export. It covers most customers, fewer
-  prospects and vendors, and family members whose logged emails created a record;
-  {int((c.contacts['created_at'] < START).sum())} of the {len(c.contacts)} were created before the history starts, some
-  (form fills) were never emailed, and a record a CRM send went to exists before that send.
-- `tracking.csv` — `message_id, recipient, event` (open/click), `occurred_at`: {len(c.tracking)}
-  events on logged outbound sends (not BCC-logged ones, which HubSpot cannot track).
-  {int((c.tracking['recipient'] == '').sum())} opens have an empty recipient: opens of a multi-recipient
-  email HubSpot shows as "Someone".
-- `lists/team.txt` — a candidate team list of {len(c.candidate_team)} entries an admin might propose:
-  competitors, sensitive vendors (payroll, law firm, bank, recruiting, insurance), free-mail
-  and family domains, the company's own domain, a few single addresses, and one competitor
-  domain nobody ever emailed (dead weight). Blocking free mail also blocks customers on it.
-{personal}
-
-Regenerate with another seed: `neverlog_sim.samples.write_samples(folder, seed=...)`.
-"""
+    """README.md of the samples folder: what each file is, its columns, how it was made; wrapped at 100."""
+    r, m = c.recipients, c.messages
+    per_channel = r.groupby("channel").agg(rows=("recipient", "size"), messages=("message_id", "nunique"))
+    per_recipient = r["recipient"].value_counts()
+    mbox = next(k for k in files if k.startswith("mbox/"))
+    mine = r[(r["sender"] == c.mbox_user) & (r["direction"] == "outbound")]
+    off, n_in = int((~m["log_enabled"]).sum()), int((m["direction"] == "inbound").sum())
+    unsent = ", ".join(f"{n} {s}" for s, n in c.hubspot_unsent["status"].value_counts().items())
+    last_day = (END - pd.Timedelta(days=1)).date()
+    paragraphs = [
+        f"A made-up business for trying the simulator: {len(c.owners)} users at `{DOMAIN}` email customers, "
+        f"prospects, vendors, competitors, colleagues and their own families from {START.date()} to {last_day}. "
+        f"`neverlog_sim.samples.write_samples(folder, seed={c.seed})` writes every file here byte for byte (a test "
+        "checks it). The people are invented; the free-mail domains (gmail.com, yahoo.com, ...) are real.",
+        f"History: {len(m)} messages and {len(r)} recipient rows (message x recipient); {n_in} messages are "
+        f"inbound replies and {off} were sent with \"Log in CRM\" switched off. Mail is skewed: the busiest "
+        f"recipient gets {per_recipient.iloc[0]} rows, half of the {len(per_recipient)} recipients get "
+        f"{int(per_recipient.median())} or fewer. Some customers and prospects are small businesses on free mail, "
+        "and users write to family and friends from the same inbox - the reason people want Never Log.",
+        f"How it was made: {N_CONVERSATIONS} conversations fall on business days (the company grows over the two "
+        "years); each has a user (sales, success, support, marketing, finance or exec, each with its own mix of "
+        "recipients and channels; a few users join or leave), a kind (customer, prospect, vendor, competitor, "
+        "family, colleague), recipients drawn with Zipf-like weights, one or more messages and sometimes a reply.",
+    ]
+    table = ["| channel | messages | recipient rows |", "|---|---|---|"] + [
+        f"| {ch} | {per_channel.loc[ch, 'messages']} | {per_channel.loc[ch, 'rows']} |" for ch in CHANNELS]
+    bullets = [
+        "`sent_canonical.csv` - the whole history, one row per message, in the canonical message-level shape: "
+        "`message_id`, `sent_at` (ISO-8601 UTC), `sender`, `channel` (" + ", ".join(CHANNELS) + "), `to`, `cc`, "
+        "`bcc` (addresses separated by \", \", some with display names such as `\"Doe, Jane\" <jane@acme.com>`, a "
+        "few with capitals), `log_enabled` (true/false), `direction` (outbound/inbound), `subject`. On an inbound "
+        "row `sender` is the outside person who replied and `to` the user.",
+        "`sent_hubspot.csv` - the same history as HubSpot's CRM API gives email engagements: `hs_object_id` "
+        "(= message_id), `hs_timestamp` (UTC, `Z`), `hs_email_direction` (EMAIL; INCOMING_EMAIL for replies; "
+        "FORWARDED_EMAIL for a quarter of the BCC-logged sends), `hs_email_status`, `hs_email_subject`, "
+        "`hs_email_from_email`, `hs_email_to_email`, `hs_email_cc_email`, `hs_email_bcc_email` (lower-case "
+        "addresses separated by \";\"), `hubspot_owner_id` (an `owners.csv` id: the sender, or on a reply the user "
+        "who received it), `hs_email_logged_from` (CRM, EXTENSION, BCC, TEAM_INBOX; empty for integrations), "
+        "`hs_object_source` (CRM_UI, EMAIL_INTEGRATION, CONVERSATIONS; INTEGRATION for third-party tools), "
+        "`hs_email_open_count` and `hs_email_click_count` (equal to the events in `tracking.csv`), "
+        f"`hs_email_thread_id`. HubSpot holds logged mail only: the {off} messages with `log_enabled` false are "
+        f"not in it, so compare shapes on log-enabled rows. It has {unsent} rows that were never sent and are not "
+        "in the canonical file. Outbound rows whose message_id is a multiple of 17 have no "
+        "`hs_email_from_email`: their sender comes from `hubspot_owner_id` through `owners.csv`.",
+        f"`owners.csv` - `id`, `email`: the HubSpot owner id of each of the {len(c.owners)} users.",
+        f"`{mbox}` - the Gmail \"Sent\" mbox of {c.mbox_user}, an account manager who works only from Gmail: "
+        f"all {mine['message_id'].nunique()} outbound messages ({len(mine)} recipient rows, all channel `extension`, "
+        "logged or not) as RFC 5322 messages with To/Cc/Bcc, encoded display names and UTC dates. It holds the "
+        f"canonical rows with `sender` {c.mbox_user} and `direction` outbound.",
+        f"`contacts.csv` - `email`, `created_at`: a CRM contacts export of {len(c.contacts)} records covering most "
+        "customers, fewer prospects and vendors, and family members whose logged emails created a record. "
+        f"{int((c.contacts['created_at'] < START).sum())} were created before the history starts, some (form fills) "
+        "were never emailed, and every contact here that a CRM send went to was created before that send.",
+        f"`tracking.csv` - `message_id`, `recipient`, `event` (open/click), `occurred_at`: {len(c.tracking)} events "
+        "on logged outbound sends (BCC-logged sends are not tracked). "
+        f"{int((c.tracking['recipient'] == '').sum())} opens have an empty recipient: opens of a multi-recipient "
+        "email, which HubSpot shows as \"Someone\".",
+        f"`lists/team.txt` - a candidate team list of {len(c.candidate_team)} entries an admin might propose: "
+        "competitors, sensitive vendors (payroll, law firm, bank, recruiting, insurance), free-mail and family "
+        "domains, the company's own domain, a few single addresses, and a competitor domain nobody emailed (dead "
+        "weight). Blocking free mail also blocks the customers on it.",
+        *(f"`lists/personal/{o}.txt` - {len(e)} entries: family and friends of {o}." for o, e in c.personal.items())]
+    wrap = textwrap.TextWrapper(width=100, break_long_words=False, break_on_hyphens=False)
+    body = [wrap.fill(p) for p in paragraphs] + ["\n".join(table), "## Files"]
+    body += ["\n".join(textwrap.wrap(b, 100, initial_indent="- ", subsequent_indent="  ", break_long_words=False,
+                                     break_on_hyphens=False)) for b in bullets]
+    return "# Sample company: Northwind Analytics\n\n" + "\n\n".join(body) + "\n"
 
 
 def write_samples(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:

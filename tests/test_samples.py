@@ -140,6 +140,14 @@ def test_some_contacts_were_created_before_the_history(company):
     assert 0 < before < len(company.contacts)
 
 
+def test_contacts_reached_by_crm_sends_exist_before_them(company):
+    r = company.recipients
+    first_crm = r[(r["channel"] == "crm") & r["log_enabled"]].groupby("recipient")["sent_at"].min()
+    created = company.contacts.set_index("email")["created_at"]
+    both = created.index.intersection(first_crm.index)
+    assert (True, []) == (len(both) > 100, [e for e in both if created[e] > first_crm[e]])
+
+
 def test_contacts_cover_most_customers_not_everyone(company):
     recipients = set(company.recipients["recipient"])
     covered = len(recipients & set(company.contacts["email"])) / len(recipients)
