@@ -195,7 +195,17 @@ class SentMail:
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
         self.span = (first, last)
         self.channels = [c for (c,) in con.execute(sql.distinct_channels(table)).fetchall()]
+        # Tables that depend on the history and the rules but not on the lists (see simulate.py).
+        self.cache: dict = {}
         self._pandas: pd.DataFrame | None = None
+
+    def clear_cache(self) -> None:
+        """Drop the per-history tables simulate() keeps for reuse (contacts, unblocked outcomes)."""
+        for value in self.cache.values():
+            name = value[0] if isinstance(value, tuple) else value
+            if isinstance(name, str):
+                self.con.execute(sql.drop(name)).fetchall()
+        self.cache.clear()
 
     def __len__(self) -> int:
         return int(self._rows)

@@ -26,8 +26,11 @@ class SimulationResult:
     headline numbers as a dict.
     """
 
-    def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking):
+    def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking,
+                 global_totals, shared=()):
         self.sent = sent
+        self._global = global_totals
+        self._shared = set(shared)
         self.candidate = candidate
         self.baseline = baseline
         self.rules = rules
@@ -56,6 +59,8 @@ class SimulationResult:
     @cached_property
     def timeline(self) -> pd.DataFrame:
         """The (message, recipient) rows whose timeline entry changes, the responsible entry, and tracking events lost."""
+        # Built on first use: most callers (the live preview) need only the numbers.
+        self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
         df = self._run(f"SELECT * FROM {self._t['timeline']} ORDER BY sent_at NULLS LAST, message_id, recipient",
                        bind=False).df()
         feed = self.feed
@@ -84,11 +89,18 @@ class SimulationResult:
     # --- numbers ------------------------------------------------------------------------
     @cached_property
     def _totals(self) -> dict:
-        rows = self._run(sql.row_totals(self.sent.table, self._t["blocks"]))
-        r = dict(zip([d[0] for d in rows.description], rows.fetchall()[0]))
-        c = self._run(sql.contact_totals(self._t["contacts"]), bind=False)
-        r.update({f"contacts_{k}": v for k, v in zip([d[0] for d in c.description], c.fetchall()[0])})
-        changes = dict(self._run(sql.change_counts(self._t["contacts"]), bind=False).fetchall())
+        g = self._global
+        r = {"rows": len(self.sent), "inbound": len(self.sent) - g["outbound"], "log_disabled": g["log_disabled"],
+             "governed": g["governed"]}
+        r.update(self._fetch_dict(sql.blocked_totals(self._t["blocks"])))
+        # Recipients no entry matches have the same outcome in both scenarios: their figures are the
+        # history's unblocked ones (cached per history); only the affected recipients are re-counted.
+        affected = self._fetch_dict(sql.contact_totals(self._t["astats"]))
+        before = self._fetch_dict(sql.contact_totals(self._t["gstats"], only_in=self._t["astats"]))
+        for k in affected:
+            r[f"contacts_{k}"] = g[k] - before[k] + affected[k]
+        changes = dict(self._run(sql.change_counts(self._t["astats"]), bind=False).fetchall())
+        changes["unchanged"] = changes.get("unchanged", 0) + self._global["recipients"] - affected["recipients"]
         r["changes"] = {k: int(changes.get(k, 0)) for k in CHANGE_CLASSES}
         if self.has_tracking:
             f = self._run(sql.feed_totals(self._t["feed"]), bind=False)
@@ -97,6 +109,21 @@ class SimulationResult:
             r.update({f"feed_{k}": 0 for k in ("events", "unattributed", "on_timeline_before", "on_timeline_after",
                                                "blocked_before", "blocked_after", "unmatched")})
         return {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in r.items()}
+
+    def _fetch_dict(self, statement: str) -> dict:
+        res = self._run(statement)
+        return {d[0]: (0 if v is None else v) for d, v in zip(res.description, res.fetchall()[0])}
+
+    def close(self) -> None:
+        """Drop this result's working tables from the history's DuckDB (the per-history caches stay).
+
+        Tables already read into pandas stay usable; tables not yet read are gone.
+        """
+        con = self.sent.con
+        con.execute(sql.drop_view(self._t["contacts"])).fetchall()
+        for key, name in self._t.items():
+            if key not in self._shared and key != "contacts":
+                con.execute(sql.drop(name)).fetchall()
 
     def metrics(self) -> dict:
         """The headline numbers, JSON-ready."""

@@ -566,7 +566,7 @@ def mbox_bytes(company: SampleCompany) -> bytes:
     policy = email_policy.default.clone(linesep="\n")
     m = company.messages[(company.messages["sender"] == company.mbox_user)
                          & (company.messages["direction"] == "outbound")]
-    first, last = company.mbox_user.split("@")[0].split(".")
+    local = company.mbox_user.split("@")[0]
     name = company.user_names[company.mbox_user]
     out = BytesIO()
     for row in m.itertuples(index=False):
@@ -577,7 +577,7 @@ def mbox_bytes(company: SampleCompany) -> bytes:
                 msg[header] = value
         msg["Subject"] = row.subject
         msg["Date"] = format_datetime(row.sent_at.to_pydatetime())
-        msg["Message-ID"] = f"<{row.message_id}.{first}@mail.{DOMAIN}>"
+        msg["Message-ID"] = f"<{row.message_id}.{local}@mail.{DOMAIN}>"
         msg["X-Gmail-Labels"] = "Sent"
         msg.set_content(f"Hi,\n\n{_BODIES[int(row.message_id) % len(_BODIES)]}\n\nBest,\n{name.split()[0]}\n")
         out.write(f"From {row.message_id}@xxx {row.sent_at.strftime('%a %b %d %H:%M:%S +0000 %Y')}\n".encode())

@@ -82,8 +82,8 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
 
     con, rows = sent.con, sent.table
     p = f"sim{next(_counter)}"
-    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats", "gstats",
-                                     "contacts", "ctab", "ttab", "timeline", "feed")}
+    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats", "contacts",
+                                     "ttab", "timeline", "feed")}
     binds = params(rules)
 
     def run(statement: str, bind: bool = True):
@@ -91,34 +91,67 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         return con.execute(statement, used) if bind and used else con.execute(statement)
 
     con.register(f"{p}_entries_df", _entries_frame(baseline, candidate))
-    run(f"CREATE TABLE {names['entries']} AS SELECT * FROM {p}_entries_df", bind=False)
+    run(f"CREATE TABLE {names['entries']} AS SELECT * FROM {p}_entries_df", bind=False).fetchall()
     con.unregister(f"{p}_entries_df")
-    cdf = contacts_df if contacts_df is not None else pd.DataFrame(
-        {"email": pd.Series(dtype="object"), "created_at": pd.Series(dtype="datetime64[us]")})
-    con.register(f"{p}_contacts_df", cdf.astype({"email": "object"}))
-    run(sql.normalise_emails(f"{p}_contacts_df", names["ctab"]), bind=False)
-    con.unregister(f"{p}_contacts_df")
-
-    suffixes = None
-    if rules.subdomains:
-        run(sql.domain_suffixes(rows, names["suffix"]), bind=False)
-        suffixes = names["suffix"]
-    run(sql.matches(rows, names["entries"], names["matches"], suffixes))
-    run(sql.blocks(names["matches"], names["blocks"]))
-    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]))
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
     late = any(ch not in rules.creating_channels and not (ch == "crm" and rules.crm_implies_contact)
                for ch in sent.channels)
-    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late))
-    run(sql.contact_stats(rows, names["ctab"], names["gstats"], two_sided=False, late=late))
-    run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False)
-    run(sql.timeline_rows(names["arows"], names["astats"], names["timeline"]))
+    names["ctab"] = _contacts_table(sent, contacts_df)
+    names["gstats"], global_totals = _unblocked_stats(sent, rules, names["ctab"], late, run)
+
+    suffixes = None
+    if rules.subdomains:
+        run(sql.domain_suffixes(rows, names["suffix"]), bind=False).fetchall()
+        suffixes = names["suffix"]
+    run(sql.matches(rows, names["entries"], names["matches"], suffixes)).fetchall()
+    run(sql.blocks(names["matches"], names["blocks"])).fetchall()
+    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"])).fetchall()
+    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late)).fetchall()
+    run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
     if tracking_df is not None:
         con.register(f"{p}_tracking_df", tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
             {"message_id": "object", "recipient": "object", "event": "object"}))
-        run(sql.normalise_tracking(f"{p}_tracking_df", names["ttab"]), bind=False)
+        run(sql.normalise_tracking(f"{p}_tracking_df", names["ttab"]), bind=False).fetchall()
         con.unregister(f"{p}_tracking_df")
-        run(sql.feed(names["ttab"], rows, names["contacts"], names["blocks"], names["feed"]))
+        run(sql.feed(names["ttab"], rows, names["contacts"], names["blocks"], names["feed"])).fetchall()
     return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
-                            run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None)
+                            run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
+                            global_totals=global_totals, shared=("ctab", "gstats"))
+
+
+# --- per-history caches -------------------------------------------------------------------------
+# What does not depend on the lists — the contacts table and every recipient's outcome with no list
+# in force — is computed once per history and reused by every later simulate() on it (a live
+# preview re-simulates after each edit). The caches live on the SentMail, beside its rows.
+
+def _contacts_table(sent: SentMail, contacts_df: pd.DataFrame | None) -> str:
+    if contacts_df is None:
+        key = ("contacts", None)
+        frame = pd.DataFrame({"email": pd.Series(dtype="object"), "created_at": pd.Series(dtype="datetime64[us]")})
+    else:
+        key = ("contacts", len(contacts_df), int(pd.util.hash_pandas_object(contacts_df, index=False).sum()))
+        frame = contacts_df.astype({"email": "object"})
+    cache = sent.cache
+    if key not in cache:
+        name = f"{sent.table}_ctab{len(cache)}"
+        sent.con.register(f"{name}_df", frame)
+        sent.con.execute(sql.normalise_emails(f"{name}_df", name)).fetchall()
+        sent.con.unregister(f"{name}_df")
+        cache[key] = name
+    return cache[key]
+
+
+def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> tuple[str, dict]:
+    key = ("unblocked", ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
+           rules.unknown_channel_applies)
+    cache = sent.cache
+    if key not in cache:
+        name = f"{sent.table}_gstats{len(cache)}"
+        run(sql.contact_stats(sent.table, ctab, name, two_sided=False, late=late)).fetchall()
+        totals = {}
+        for statement in (sql.contact_totals(name), sql.row_totals(name)):
+            res = run(statement, bind=False)
+            totals.update({d[0]: int(v) for d, v in zip(res.description, res.fetchall()[0])})
+        cache[key] = (name, totals)
+    return cache[key]

@@ -284,7 +284,8 @@ def blocks(matches_t: str, out: str) -> str:
 
 
 def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str) -> str:
-    """Rows of recipients that some entry matches: the only recipients whose outcome can change."""
+    """Every row of the recipients some entry matches (all channels and roles: their contact outcome
+    needs them), with the blocks under both scenarios. Only these recipients' outcomes can change."""
     return f"""
     CREATE TABLE {out} AS
     SELECT r.*, {APPLIES} AS applies,
@@ -326,19 +327,20 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
     return f"""
     CREATE TABLE {out} AS
     WITH x AS (
-        SELECT recipient, sent_at, {blocked},
+        SELECT recipient, sent_at, {blocked}, {APPLIES} AS governed, NOT log_enabled AS log_disabled,
                list_contains($creating, channel) AS creates, (channel = 'crm' AND $crm) AS implies
         FROM {source} WHERE direction = 'outbound'
     ), g AS (
         SELECT recipient, bool_or(implies) AS has_crm, min(sent_at) FILTER (WHERE implies) AS first_crm,
                {side('b')} {side('a') if two_sided else ''}
-               count(*) AS sends
+               count(*) AS sends, count(*) FILTER (WHERE governed) AS governed_rows,
+               count(*) FILTER (WHERE log_disabled) AS log_disabled_rows
         FROM x GROUP BY recipient
     ), k AS (
         SELECT g.*, c.email IS NOT NULL AS known, c.created_at AS known_at
         FROM g LEFT JOIN {contacts} c ON c.email = g.recipient
     ), o AS (
-        SELECT recipient AS contact, known AS known_before_history, sends,
+        SELECT recipient AS contact, known AS known_before_history, sends, governed_rows, log_disabled_rows,
                {outcome('b', 'before')} {outcome(after, 'after')}
         FROM k
     )
@@ -457,29 +459,37 @@ def entry_counts(entries: str, matches_t: str) -> str:
     FROM {entries} e WHERE e.scenario = 'candidate'"""
 
 
-def contact_totals(contacts: str) -> str:
+def contact_totals(contacts: str, only_in: str | None = None) -> str:
+    """Contact figures summed over ``contacts`` (or over those of its contacts that are in ``only_in``)."""
+    where = f"WHERE contact IN (SELECT contact FROM {only_in})" if only_in else ""
     return f"""
     SELECT count(*) AS recipients,
            count(*) FILTER (WHERE exists_before) AS records_before, count(*) FILTER (WHERE exists_after) AS records_after,
            count(*) FILTER (WHERE exists_before AND NOT known_before_history) AS created_before,
            count(*) FILTER (WHERE exists_after AND NOT known_before_history) AS created_after,
            coalesce(sum(timeline_before), 0) AS timeline_before, coalesce(sum(timeline_after), 0) AS timeline_after
-    FROM {contacts}"""
+    FROM {contacts} {where}"""
 
 
 def change_counts(contacts: str) -> str:
     return f"SELECT change, count(*) FROM {contacts} GROUP BY change"
 
 
-def row_totals(rows: str, blocks_t: str) -> str:
+def row_totals(stats: str) -> str:
+    """Outbound row figures that depend on the rules but not on the lists, summed per recipient."""
     return f"""
-    SELECT count(*) AS rows,
-           count(*) FILTER (WHERE direction = 'inbound') AS inbound,
-           count(*) FILTER (WHERE direction = 'outbound' AND NOT log_enabled) AS log_disabled,
-           count(*) FILTER (WHERE {APPLIES}) AS governed,
-           (SELECT count(*) FILTER (WHERE blocked_before) FROM {blocks_t}) AS blocked_before,
-           (SELECT count(*) FILTER (WHERE blocked_after) FROM {blocks_t}) AS blocked_after
-    FROM {rows}"""
+    SELECT coalesce(sum(sends), 0) AS outbound, coalesce(sum(log_disabled_rows), 0) AS log_disabled,
+           coalesce(sum(governed_rows), 0) AS governed
+    FROM {stats}"""
+
+
+def blocked_totals(blocks_t: str) -> str:
+    return (f"SELECT count(*) FILTER (WHERE blocked_before) AS blocked_before, "
+            f"count(*) FILTER (WHERE blocked_after) AS blocked_after FROM {blocks_t}")
+
+
+def drop_view(view: str) -> str:
+    return f"DROP VIEW IF EXISTS {view}"
 
 
 def feed_totals(feed_t: str) -> str:

@@ -203,15 +203,9 @@ class PreviewApp:
 
     def _retire(self, result) -> None:
         # Each simulate() leaves its working tables in the SentMail's DuckDB; drop the previous edit's
-        # so a long session does not grow memory. Views (contacts) fail DROP TABLE and are tiny.
-        if result is None:
-            return
-        from . import sql
-        for name in getattr(result, "_t", {}).values():
-            try:
-                self.sent.con.execute(sql.drop(name))
-            except Exception:
-                pass
+        # so a long session does not grow memory.
+        if result is not None:
+            result.close()
 
     def _draw_chart(self) -> None:
         # The chart goes in as inline SVG text: a plain trait update, safe from the debounce timer's
