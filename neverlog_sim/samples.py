@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["SampleCompany", "generate", "write_samples", "sample_path", "DOMAIN", "DEFAULT_SEED"]
+__all__ = ["SampleCompany", "generate", "write_samples", "sample_path", "hubspot_frame", "mbox_bytes", "DOMAIN", "DEFAULT_SEED"]
 
 DEFAULT_SEED = 7
 DOMAIN = "northwind-analytics.com"

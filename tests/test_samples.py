@@ -199,6 +199,20 @@ def test_sample_path_reuses_the_cache(regenerated, monkeypatch):
     assert folder / "owners.csv" == samples.sample_path("owners.csv")
 
 
+def test_sample_path_falls_back_to_the_temp_dir_when_the_cache_is_unwritable(tmp_path, monkeypatch):
+    def fake_write_samples(folder):
+        for name in ("README.md", "sent_canonical.csv"):
+            (Path(folder) / name).write_text("x")
+
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setattr(samples, "BUNDLED_DIR", tmp_path / "not-installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))  # a cache folder cannot be made under a file
+    monkeypatch.setattr(samples.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(samples, "write_samples", fake_write_samples)
+    expected = tmp_path / "tmp" / "neverlog-sim" / f"samples-{__version__}-{samples.DEFAULT_SEED}"
+    assert expected == samples.sample_path()
+
+
 # --- the HubSpot file and the mbox -----------------------------------------------------------------------------
 
 def test_hubspot_file_holds_logged_mail_and_never_sent_rows(company):
