@@ -259,14 +259,21 @@ def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
     owner_ok = "(e.owner IS NULL OR e.owner = r.sender)"
     return f"""
     CREATE TABLE {out} AS
-    WITH r AS MATERIALIZED (SELECT row_id, message_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES}),
-    m AS (
-        SELECT {cols} FROM r JOIN {entries} e ON e.key = r.recipient WHERE e.kind = 'address' AND {owner_ok}
-        UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}
-    )
-    SELECT *, count(*) OVER w AS n_matching,
-           row_number() OVER (PARTITION BY row_id, scenario ORDER BY priority, keylen DESC, entry) = 1 AS responsible
-    FROM m WINDOW w AS (PARTITION BY row_id, scenario)"""
+    WITH r AS (SELECT row_id, message_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
+    SELECT {cols} FROM r JOIN {entries} e ON e.key = r.recipient WHERE e.kind = 'address' AND {owner_ok}
+    UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}"""
+
+
+# SEMANTICS §4 responsibility order: team address, team domain, personal address, personal domain;
+# among sub-domain what-if matches of one rank, the most specific domain.
+_RESPONSIBLE_ORDER = "(priority, -keylen, entry)"
+
+
+def _ranked(matches_t: str) -> str:
+    """Matches with how many entries of the scenario match the row, and which one is responsible."""
+    return f"""(SELECT *, count(*) OVER w AS n_matching,
+                   row_number() OVER (w ORDER BY priority, keylen DESC, entry) = 1 AS responsible
+            FROM {matches_t} WINDOW w AS (PARTITION BY row_id, scenario))"""
 
 
 def blocks(matches_t: str, out: str) -> str:
@@ -276,10 +283,10 @@ def blocks(matches_t: str, out: str) -> str:
     SELECT row_id,
            bool_or(scenario = 'baseline') AS blocked_before,
            bool_or(scenario = 'candidate') AS blocked_after,
-           any_value(entry) FILTER (WHERE scenario = 'baseline' AND responsible) AS blocked_by_before,
-           any_value(list) FILTER (WHERE scenario = 'baseline' AND responsible) AS blocked_by_list_before,
-           any_value(entry) FILTER (WHERE scenario = 'candidate' AND responsible) AS blocked_by,
-           any_value(list) FILTER (WHERE scenario = 'candidate' AND responsible) AS blocked_by_list
+           arg_min(entry, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'baseline') AS blocked_by_before,
+           arg_min(list, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'baseline') AS blocked_by_list_before,
+           arg_min(entry, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'candidate') AS blocked_by,
+           arg_min(list, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'candidate') AS blocked_by_list
     FROM {matches_t} GROUP BY row_id"""
 
 
@@ -443,7 +450,7 @@ def entry_stats(entries: str, matches_t: str) -> str:
            count(DISTINCT m.recipient) FILTER (WHERE m.n_matching = 1) AS exclusive_recipients,
            count(m.row_id) FILTER (WHERE m.responsible) AS responsible_rows,
            count(m.row_id) = 0 AS dead
-    FROM {entries} e LEFT JOIN {matches_t} m
+    FROM {entries} e LEFT JOIN {_ranked(matches_t)} m
       ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
      AND coalesce(m.owner, '') = coalesce(e.owner, '')
     GROUP BY ALL
