@@ -28,75 +28,6 @@ MOVE_NOTE = "no longer covers other users' future sends"
 _counter = itertools.count(1)
 
 
-# --- SQL text (internal table names only; user values arrive as registered tables / bound params) ------
-
-def _rows(rows: str) -> str:
-    return f"(SELECT row_id, sender, recipient, rdomain, direction, {sql.APPLIES} AS governed FROM {rows})"
-
-
-def matches_sql(rows: str, entries: str, out: str) -> str:
-    """Every (row, entry) where the entry matches the row's recipient in its own scope (A2: exact domain).
-
-    Channel rules do not filter here (``governed`` says whether the list applies to the row), so
-    "seen in the history" counts every row, which can only over-count collateral.
-    """
-    cols = "r.row_id, r.sender, r.recipient, r.rdomain, r.direction, r.governed, e.entry, e.list, e.owner"
-    scope = "(e.owner = '' OR e.owner = r.sender)"
-    return f"""
-    CREATE TEMP TABLE {out} AS
-    WITH r AS {_rows(rows)}
-    SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.key = r.recipient WHERE {scope}
-    UNION ALL
-    SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'domain' AND e.key = r.rdomain WHERE {scope}"""
-
-
-def impact_sql(matches: str, entries: str) -> str:
-    """Per entry: governed rows and recipients it blocks; the senders whose sends it ever matched."""
-    return f"""
-    SELECT e.entry, e.list, e.owner,
-           count(m.row_id) FILTER (WHERE m.governed) AS rows,
-           count(DISTINCT m.recipient) FILTER (WHERE m.governed) AS recipients,
-           count(DISTINCT m.sender) FILTER (WHERE m.direction = 'outbound') AS senders,
-           min(m.sender) FILTER (WHERE m.direction = 'outbound') AS sender
-    FROM {entries} e LEFT JOIN {matches} m ON m.entry = e.entry AND m.list = e.list AND m.owner = e.owner
-    GROUP BY ALL ORDER BY e.owner, e.entry"""
-
-
-def collateral_sql(rows: str, wanted_matches: str, candidates: str) -> str:
-    """Per candidate (owner, domain): the recipients of that domain, in the list's scope, on rows the wanted
-    lists do not match — whom ``*@domain`` would block besides the wanted — with their governed rows."""
-    return f"""
-    WITH r AS {_rows(rows)},
-    w AS (SELECT DISTINCT row_id FROM {wanted_matches})
-    SELECT c.owner, c.domain, r.recipient, count(*) FILTER (WHERE r.governed) AS rows
-    FROM {candidates} c
-    JOIN r ON r.rdomain = c.domain AND (c.owner = '' OR c.owner = r.sender)
-    LEFT JOIN w ON w.row_id = r.row_id
-    WHERE w.row_id IS NULL
-    GROUP BY ALL ORDER BY c.owner, c.domain, r.recipient"""
-
-
-def newly_blocked_sql(final_matches: str, wanted_matches: str) -> str:
-    """Recipients the final lists match on rows the wanted lists do not (collateral), with governed rows."""
-    return f"""
-    WITH w AS (SELECT DISTINCT row_id FROM {wanted_matches}),
-    f AS (SELECT row_id, any_value(recipient) AS recipient, bool_or(governed) AS governed,
-                 min(entry) AS entry FROM {final_matches} GROUP BY row_id)
-    SELECT f.recipient, count(*) FILTER (WHERE f.governed) AS rows, min(f.entry) AS entry
-    FROM f LEFT JOIN w ON w.row_id = f.row_id WHERE w.row_id IS NULL
-    GROUP BY ALL ORDER BY f.recipient"""
-
-
-def totals_sql(final_matches: str, wanted_matches: str) -> str:
-    """Governed rows and recipients the final lists block, and those the wanted lists block but the final do not."""
-    return f"""
-    WITH f AS (SELECT DISTINCT row_id, recipient FROM {final_matches} WHERE governed),
-    w AS (SELECT DISTINCT row_id, recipient FROM {wanted_matches} WHERE governed),
-    lost AS (SELECT * FROM w WHERE row_id NOT IN (SELECT row_id FROM f))
-    SELECT (SELECT count(*) FROM f), (SELECT count(DISTINCT recipient) FROM f),
-           (SELECT count(*) FROM lost), (SELECT count(DISTINCT recipient) FROM lost)"""
-
-
 # --- the history, seen through one rule profile ---------------------------------------------------
 
 def entries_frame(lists: dict[str, list[Entry]] | dict[str, set[Entry]]) -> pd.DataFrame:
@@ -134,24 +65,24 @@ class History:
 
     def matches(self, frame: pd.DataFrame, name: str) -> str:
         out = f"{self.prefix}_{name}_{next(_counter)}"
-        self._with(frame, name, lambda v: self._run(matches_sql(self.rows, v, out)))
+        self._with(frame, name, lambda v: self._run(sql.matches_sql(self.rows, v, out)))
         self._tables.append(out)
         return out
 
     def impact(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``entry, list, owner, rows, recipients, senders, sender`` for each entry of ``frame``."""
         m = self.matches(frame, "impact")
-        return self._with(frame, "impact", lambda v: self._run(impact_sql(m, v)).df())
+        return self._with(frame, "impact", lambda v: self._run(sql.impact_sql(m, v)).df())
 
     def collateral(self, candidates: pd.DataFrame) -> pd.DataFrame:
         """``owner, domain, recipient, rows`` for candidate consolidations ``owner, domain``."""
-        return self._with(candidates, "cand", lambda v: self._run(collateral_sql(self.rows, self.wanted, v)).df())
+        return self._with(candidates, "cand", lambda v: self._run(sql.collateral_sql(self.rows, self.wanted, v)).df())
 
     def claims(self, final: pd.DataFrame) -> dict:
         """What the final lists block against the wanted ones: totals, collateral, rows no longer blocked."""
         m = self.matches(final, "final")
-        rows, recipients, lost_rows, lost_recipients = (int(x) for x in self._run(totals_sql(m, self.wanted)).fetchone())
-        coll = self._run(newly_blocked_sql(m, self.wanted)).df()
+        rows, recipients, lost_rows, lost_recipients = (int(x) for x in self._run(sql.totals_sql(m, self.wanted)).fetchone())
+        coll = self._run(sql.newly_blocked_sql(m, self.wanted)).df()
         return {"rows_blocked": rows, "recipients_blocked": recipients,
                 "rows_no_longer_blocked": lost_rows, "recipients_no_longer_blocked": lost_recipients,
                 "collateral": [{"recipient": r, "rows": int(n), "entry": e} for r, n, e in coll.itertuples(index=False)]}

@@ -59,7 +59,7 @@ def _redact(value):
     return value
 
 
-# --- aggregates on the result's tables (pandas; the engine's SQL stays in sql.py) -------------
+# --- aggregates on the result's tables (pandas; the engine's SQL stays in neverlog_sim.sql) -------------
 
 def _records(df: pd.DataFrame) -> list[dict]:
     out = []

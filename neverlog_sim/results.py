@@ -49,7 +49,7 @@ class SimulationResult:
     @cached_property
     def contacts(self) -> pd.DataFrame:
         """One row per recipient: ``contact, change, created_at_before, created_at_after, timeline_before, timeline_after``."""
-        df = self._run(f"SELECT * FROM {self._t['contacts']} ORDER BY contact", bind=False).df()
+        df = self._run(sql.read_table(self._t["contacts"], "contact"), bind=False).df()
         cols = ["contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
                 "exists_before", "exists_after", "known_before_history", "sends"]
         df = df[cols]
@@ -61,7 +61,7 @@ class SimulationResult:
         """The (message, recipient) rows whose timeline entry changes, the responsible entry, and tracking events lost."""
         # Built on first use: most callers (the live preview) need only the numbers.
         self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
-        df = self._run(f"SELECT * FROM {self._t['timeline']} ORDER BY sent_at NULLS LAST, message_id, recipient",
+        df = self._run(sql.read_table(self._t["timeline"], "sent_at NULLS LAST, message_id, recipient"),
                        bind=False).df()
         feed = self.feed
         lost = feed[feed["on_timeline_before"] != feed["on_timeline_after"]]
@@ -79,7 +79,7 @@ class SimulationResult:
         if not self.has_tracking:
             return pd.DataFrame({c: pd.Series(dtype="bool" if c.startswith(("in_", "on_", "blocked")) else "object")
                                  for c in cols})
-        return self._run(f"SELECT * FROM {self._t['feed']}", bind=False).df()[cols]
+        return self._run(sql.read_table(self._t["feed"]), bind=False).df()[cols]
 
     @cached_property
     def entries(self) -> pd.DataFrame:

@@ -48,7 +48,7 @@ def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
 
 
 def params(rules: Rules) -> dict:
-    """The named parameters every simulation statement binds (see sql.py)."""
+    """The named parameters every simulation statement binds (see neverlog_sim.sql.simulation)."""
     return {
         "applies": sorted(rules.applies), "roles": sorted(rules.roles), "known": list(CHANNELS),
         "unknown": rules.unknown_channel_applies, "creating": sorted(rules.creating_channels),
@@ -91,7 +91,7 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         return con.execute(statement, used) if bind and used else con.execute(statement)
 
     con.register(f"{p}_entries_df", _entries_frame(baseline, candidate))
-    run(f"CREATE TABLE {names['entries']} AS SELECT * FROM {p}_entries_df", bind=False).fetchall()
+    run(sql.copy_table(f"{p}_entries_df", names["entries"]), bind=False).fetchall()
     con.unregister(f"{p}_entries_df")
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.

@@ -27,9 +27,8 @@ __all__ = ["preview", "PreviewApp"]
 
 
 def _senders(sent: SentMail) -> list[str]:
-    # DuckDB's relational API: no SQL text outside sql.py, and no million-row pandas copy.
-    rel = sent.con.table(sent.table).filter("direction = 'outbound'").select("sender").distinct()
-    return sorted(str(s) for (s,) in rel.fetchall() if s)
+    from . import sql
+    return [str(s) for (s,) in sent.con.execute(sql.outbound_senders(sent.table)).fetchall() if s]
 
 
 def _text(value) -> str:

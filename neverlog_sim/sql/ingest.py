@@ -1,0 +1,213 @@
+"""SQL of ingestion: staging, address reading, the canonical rows table and the load report.
+
+Only internal table names (chosen by the toolkit, never by a user) are formatted into the text;
+user values — entries, addresses, paths, flags — arrive as registered tables or bound parameters.
+"""
+
+from __future__ import annotations
+
+from .common import CHANNELS
+
+
+def _text(col: str) -> str:
+    return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+
+
+_ROLE_RANK = "CASE role WHEN 'to' THEN 1 WHEN 'cc' THEN 2 WHEN 'bcc' THEN 3 ELSE 4 END"
+_TRUE = "('true', 't', '1', 'yes', 'y', 'on')"
+_FALSE = "('false', 'f', '0', 'no', 'n', 'off')"
+_INBOUND = "('inbound', 'incoming', 'in', 'received')"
+_OUTBOUND = "('outbound', 'outgoing', 'out', 'sent')"
+_KNOWN_CHANNELS = "(" + ", ".join(f"'{c}'" for c in CHANNELS) + ")"
+
+
+def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool) -> str:
+    """The message-level columns of a staged row, read once: dates parsed, flags and directions normalised.
+
+    Odd values are kept beside the reading (``*_bad``) so that the load report can quote them.
+    """
+    if typed_sent_at:
+        sent = "CAST(sent_at AS TIMESTAMP) AS sent_at, NULL::VARCHAR AS sent_at_bad"
+    else:
+        # Dates may carry an offset: read as TIMESTAMPTZ (session zone UTC), keep the UTC wall time.
+        parsed = f"CAST(TRY_CAST({_text('sent_at')} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        sent = f"{parsed} AS sent_at, CASE WHEN {parsed} IS NULL THEN {_text('sent_at')} END AS sent_at_bad"
+    log = _text("log_enabled") if has_log else "NULL::VARCHAR"
+    dr = _text("direction") if has_dir else "NULL::VARCHAR"
+    return f"""{_text('message_id')} AS message_id, {sent}, {_text('sender')} AS sender_raw,
+           lower({_text('channel')}) AS channel,
+           CASE WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
+                THEN coalesce({_text('channel')}, '(empty)') END AS channel_bad,
+           coalesce(lower({log}) NOT IN {_FALSE}, true) AS log_enabled,
+           CASE WHEN lower({log}) NOT IN {_TRUE} AND lower({log}) NOT IN {_FALSE} THEN {log} END AS log_bad,
+           CASE WHEN lower({dr}) IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
+           CASE WHEN lower({dr}) NOT IN {_INBOUND} AND lower({dr}) NOT IN {_OUTBOUND} THEN {dr} END AS dir_bad"""
+
+
+def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at: bool, has_log: bool,
+                        has_dir: bool) -> str:
+    fields = ", ".join(
+        f"{_text(q(c))} AS {c}_field" if c in addr_cols else f"NULL::VARCHAR AS {c}_field" for c in ("to", "cc", "bcc"))
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT {_message_columns(typed_sent_at, has_log, has_dir)}, {fields}
+    FROM {src}"""
+
+
+def q(name: str) -> str:
+    """Quote one of our own column names (``to`` is a keyword)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def distinct_fields(msg: str) -> str:
+    return f"""
+    SELECT DISTINCT field FROM (
+        SELECT to_field AS field FROM {msg} UNION ALL SELECT cc_field FROM {msg} UNION ALL SELECT bcc_field FROM {msg}
+    ) WHERE field IS NOT NULL"""
+
+
+_STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad", "direction",
+           "dir_bad")
+
+
+def explode_message_level(msg: str, split: str, out: str) -> str:
+    cols = ", ".join(f"m.{c}" for c in _STAGED)
+    return f"""
+    CREATE TABLE {out} AS
+    WITH m AS (SELECT rowid + 1 AS msg_row, * FROM {msg}),
+    fields AS (
+        SELECT msg_row, 'to' AS role, to_field AS field FROM m WHERE to_field IS NOT NULL
+        UNION ALL SELECT msg_row, 'cc', cc_field FROM m WHERE cc_field IS NOT NULL
+        UNION ALL SELECT msg_row, 'bcc', bcc_field FROM m WHERE bcc_field IS NOT NULL
+    )
+    SELECT m.msg_row, {cols}, f.role, NULL::VARCHAR AS role_bad, s.raw
+    FROM fields f JOIN {split} s ON s.field = f.field JOIN m ON m.msg_row = f.msg_row"""
+
+
+def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: bool, has_log: bool,
+                          has_dir: bool) -> str:
+    role = f"lower({_text('role')})" if has_role else "'to'"
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT NULL::BIGINT AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)},
+           CASE WHEN {role} IN ('to', 'cc', 'bcc') THEN {role} ELSE 'to' END AS role,
+           CASE WHEN {role} NOT IN ('to', 'cc', 'bcc') THEN {role} END AS role_bad,
+           {_text('recipient')} AS raw
+    FROM {src}"""
+
+
+def classify_fast(raw_rows: str, out: str) -> str:
+    """Every distinct raw recipient and sender, with its address where the ASCII fast path settles it."""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH raws AS (SELECT raw FROM {raw_rows} WHERE raw IS NOT NULL
+                  UNION SELECT sender_raw FROM {raw_rows} WHERE sender_raw IS NOT NULL),
+    norm AS (SELECT raw, lower(trim(raw)) AS a FROM raws)
+    SELECT raw,
+           CASE WHEN regexp_full_match(a, $1)
+                 AND length(split_part(a, '@', 1)) <= 64 AND length(split_part(a, '@', 2)) <= 253
+                 AND length(a) <= 254
+                 AND NOT (starts_with(a, '''') OR split_part(a, '@', 1)[-1:] = '''')
+                THEN a END AS address
+    FROM norm"""
+
+
+def odd_addresses(fast: str) -> str:
+    return f"SELECT raw FROM {fast} WHERE address IS NULL ORDER BY raw"
+
+
+def address_map(fast: str, odd: str, out: str) -> str:
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT raw, address, 'standard' AS status FROM {fast} WHERE address IS NOT NULL
+    UNION ALL SELECT raw, address, status FROM {odd}"""
+
+
+def join_addresses(raw_rows: str, amap: str, out: str) -> str:
+    """Every staged row with its recipient and sender read (the load report counts from here)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT coalesce(r.msg_row, r.rowid + 1) AS msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
+           r.channel_bad,
+           r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw,
+           a.address AS recipient, a.status, s.address IS NOT NULL AS sender_ok,
+           coalesce(s.address, lower(r.sender_raw)) AS sender
+    FROM {raw_rows} r
+    LEFT JOIN {amap} a ON a.raw = r.raw
+    LEFT JOIN {amap} s ON s.raw = r.sender_raw"""
+
+
+def build_rows(joined: str, out: str) -> str:
+    """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT row_number() OVER () AS row_id, message_id, sent_at, sender, channel, role, recipient,
+           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction
+    FROM (
+        SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient,
+               any_value(sent_at) AS sent_at, any_value(sender) AS sender, any_value(channel) AS channel,
+               arg_min(role, {_ROLE_RANK}) AS role, bool_and(log_enabled) AS log_enabled,
+               any_value(direction) AS direction
+        FROM {joined} WHERE recipient IS NOT NULL
+        GROUP BY 1, 2
+    )"""
+
+
+# The load report (SEMANTICS §1: nothing dropped or changed silently): label, the rows it counts,
+# and what to quote as examples. Counted over staged rows, before a message's repeats are merged.
+_KEPT = "recipient IS NOT NULL"
+LOAD_PROBLEMS = (
+    ("recipients with no usable local@domain (set aside)", "raw IS NOT NULL AND recipient IS NULL", "raw"),
+    ("non-standard recipient addresses (kept and matched)", "status = 'non_standard'", "recipient"),
+    ("unknown channels (kept; lists do not apply, rule U1)", f"{_KEPT} AND channel_bad IS NOT NULL", "channel_bad"),
+    ("missing sent_at (kept, undated)", f"{_KEPT} AND sent_at IS NULL AND sent_at_bad IS NULL",
+     "coalesce(message_id, '?')"),
+    ("unreadable sent_at (kept, undated)", f"{_KEPT} AND sent_at_bad IS NOT NULL", "sent_at_bad"),
+    ("missing message_id (given row-N ids)", f"{_KEPT} AND message_id IS NULL", "sender"),
+    ("senders that are not an address (kept as written)", "NOT sender_ok", "coalesce(sender, '(empty)')"),
+    ("unknown roles (read as to)", f"{_KEPT} AND role_bad IS NOT NULL", "role_bad"),
+    ("unknown log_enabled values (read as true)", f"{_KEPT} AND log_bad IS NOT NULL", "log_bad"),
+    ("unknown direction values (read as outbound)", f"{_KEPT} AND dir_bad IS NOT NULL", "dir_bad"),
+)
+DUPLICATES = "recipient listed twice in one message (one row kept, role To > Cc > Bcc)"
+NO_RECIPIENT = "messages with no usable recipient (set aside)"
+
+
+def load_report_counts(joined: str) -> str:
+    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in LOAD_PROBLEMS)
+    return f"SELECT {counts}, count(*) FILTER (WHERE {_KEPT}) FROM {joined}"
+
+
+def load_report_examples(joined: str, index: int) -> str:
+    _, cond, expr = LOAD_PROBLEMS[index]
+    return f"SELECT DISTINCT {expr} AS example FROM {joined} WHERE {cond} ORDER BY 1 LIMIT 3"
+
+
+def messages_without_recipient(msg: str, joined: str) -> str:
+    return f"""
+    SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
+        SELECT rowid + 1 AS msg_row, message_id FROM {msg}
+        WHERE rowid + 1 NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
+
+
+def row_count(table: str) -> str:
+    return f"SELECT count(*) FROM {table}"
+
+
+def sent_stats(table: str) -> str:
+    return (f"SELECT count(*), count(DISTINCT message_id), count(DISTINCT sender) FILTER (WHERE direction = 'outbound'), "
+            f"count(DISTINCT recipient), "
+            f"min(sent_at), max(sent_at) FROM {table}")
+
+
+def distinct_channels(table: str) -> str:
+    return f"SELECT DISTINCT channel FROM {table} WHERE direction = 'outbound' ORDER BY channel"
+
+
+def sent_rows(table: str) -> str:
+    return (f"SELECT message_id, sent_at, sender, channel, recipient, role, log_enabled, direction FROM {table} "
+            f"ORDER BY sent_at NULLS LAST, message_id, {_ROLE_RANK}, recipient")
+
+
+def outbound_senders(table: str) -> str:
+    return f"SELECT DISTINCT sender FROM {table} WHERE direction = 'outbound' ORDER BY sender"
