@@ -2,7 +2,6 @@
 
 from .entries import Entry, parse_entry
 from .errors import (
-    CapError,
     EntryError,
     EntryProblem,
     ExportError,
@@ -11,6 +10,7 @@ from .errors import (
     NeverLogError,
     RulesError,
 )
+from .export import ExportReport, export_lists
 from .ingest import SentMail, build_sent, load_contacts, load_sent, load_tracking
 from .lists import CAP, NeverLogList, Policy
 from .results import SimulationResult
@@ -19,13 +19,16 @@ from .simulate import simulate
 
 __version__ = "0.1.0"
 
+# The live preview (neverlog_sim.widgets.preview) is imported on use: it pulls in ipywidgets,
+# which the command line never needs.
+
 __all__ = [
     "CAP",
-    "CapError",
     "Entry",
     "EntryError",
     "EntryProblem",
     "ExportError",
+    "ExportReport",
     "InputError",
     "MissingColumnsError",
     "NeverLogError",
@@ -37,6 +40,7 @@ __all__ = [
     "SentMail",
     "SimulationResult",
     "build_sent",
+    "export_lists",
     "get_rules",
     "load_contacts",
     "load_sent",

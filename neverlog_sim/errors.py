@@ -79,7 +79,3 @@ class RulesError(NeverLogError, ValueError):
 
 class ExportError(NeverLogError):
     """An export could not be written, or failed its own verification; nothing was left behind."""
-
-
-class CapError(NeverLogError, ValueError):
-    """A list is over HubSpot's cap where compliance was required."""
