@@ -84,7 +84,7 @@ class SimulationResult:
     @cached_property
     def entries(self) -> pd.DataFrame:
         """One row per entry of both policies: what it matches, its exclusive impact, dead weight."""
-        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"]), bind=False).df()
+        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"], self.sent.table), bind=False).df()
 
     # --- numbers ------------------------------------------------------------------------
     @cached_property
@@ -120,9 +120,10 @@ class SimulationResult:
         Tables already read into pandas stay usable; tables not yet read are gone.
         """
         con = self.sent.con
-        con.execute(sql.drop_view(self._t["contacts"])).fetchall()
+        for view in ("contacts", "arows"):
+            con.execute(sql.drop_view(self._t[view])).fetchall()
         for key, name in self._t.items():
-            if key not in self._shared and key != "contacts":
+            if key not in self._shared and key not in ("contacts", "arows"):
                 con.execute(sql.drop(name)).fetchall()
 
     def metrics(self) -> dict:

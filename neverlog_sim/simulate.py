@@ -42,7 +42,9 @@ def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
         df.insert(0, "scenario", scenario)
         frames.append(df)
     df = pd.concat(frames, ignore_index=True)
-    df["keylen"] = df["key"].str.len().fillna(0).astype("int32")
+    # Responsibility (SEMANTICS §4) by one integer: the list-and-kind priority, then the longer
+    # (more specific) key first; keys are at most 254 characters.
+    df["rank"] = (df["priority"].astype("int32") * 1000 - df["key"].str.len().fillna(0).astype("int32")).astype("int32")
     return df.astype({"scenario": "object", "entry": "object", "kind": "object", "key": "object",
                       "list": "object", "owner": "object"})
 
@@ -106,7 +108,8 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         suffixes = names["suffix"]
     run(sql.matches(rows, names["entries"], names["matches"], suffixes)).fetchall()
     run(sql.blocks(names["matches"], names["blocks"])).fetchall()
-    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"])).fetchall()
+    # A view: read once by the contact statistics now, and again only if .timeline is asked for.
+    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]), bind=False).fetchall()
     run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late)).fetchall()
     run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
     if tracking_df is not None:

@@ -23,7 +23,7 @@ def matches_sql(rows: str, entries: str, out: str) -> str:
     scope = "(e.owner = '' OR e.owner = r.sender)"
     return f"""
     CREATE TEMP TABLE {out} AS
-    WITH r AS {_rows(rows)}
+    WITH r AS NOT MATERIALIZED {_rows(rows)}
     SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.key = r.recipient WHERE {scope}
     UNION ALL
     SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'domain' AND e.key = r.rdomain WHERE {scope}"""
@@ -45,7 +45,7 @@ def collateral_sql(rows: str, wanted_matches: str, candidates: str) -> str:
     """Per candidate (owner, domain): the recipients of that domain, in the list's scope, on rows the wanted
     lists do not match — whom ``*@domain`` would block besides the wanted — with their governed rows."""
     return f"""
-    WITH r AS {_rows(rows)},
+    WITH r AS NOT MATERIALIZED {_rows(rows)},
     w AS (SELECT DISTINCT row_id FROM {wanted_matches})
     SELECT c.owner, c.domain, r.recipient, count(*) FILTER (WHERE r.governed) AS rows
     FROM {candidates} c

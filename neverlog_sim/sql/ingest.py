@@ -74,7 +74,7 @@ def explode_message_level(msg: str, split: str, out: str) -> str:
     cols = ", ".join(f"m.{c}" for c in _STAGED)
     return f"""
     CREATE TABLE {out} AS
-    WITH m AS (SELECT rowid + 1 AS msg_row, * FROM {msg}),
+    WITH m AS NOT MATERIALIZED (SELECT rowid + 1 AS msg_row, * FROM {msg}),
     fields AS (
         SELECT msg_row, 'to' AS role, to_field AS field FROM m WHERE to_field IS NOT NULL
         UNION ALL SELECT msg_row, 'cc', cc_field FROM m WHERE cc_field IS NOT NULL

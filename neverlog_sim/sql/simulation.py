@@ -33,24 +33,25 @@ def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
         dom_join = f"JOIN {entries} e ON e.key = r.rdomain"
     else:
         dom_join = f"JOIN {suffixes} s ON s.rdomain = r.rdomain JOIN {entries} e ON e.key = s.suffix"
-    cols = "r.row_id, r.message_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.priority, e.keylen"
+    # message_id is left out: read for every row it costs more than the join; .entries fetches it.
+    cols = "r.row_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.rank"
     owner_ok = "(e.owner IS NULL OR e.owner = r.sender)"
     return f"""
     CREATE TABLE {out} AS
-    WITH r AS (SELECT row_id, message_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
+    WITH r AS NOT MATERIALIZED (SELECT row_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
     SELECT {cols} FROM r JOIN {entries} e ON e.key = r.recipient WHERE e.kind = 'address' AND {owner_ok}
     UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}"""
 
 
 # SEMANTICS §4 responsibility order: team address, team domain, personal address, personal domain;
-# among sub-domain what-if matches of one rank, the most specific domain.
-_RESPONSIBLE_ORDER = "(priority, -keylen, entry)"
+# among sub-domain what-if matches of one kind, the most specific domain. ``rank`` (simulate.py) is
+# unique among the entries that can match one row.
 
 
 def _ranked(matches_t: str) -> str:
     """Matches with how many entries of the scenario match the row, and which one is responsible."""
     return f"""(SELECT *, count(*) OVER w AS n_matching,
-                   row_number() OVER (w ORDER BY priority, keylen DESC, entry) = 1 AS responsible
+                   row_number() OVER (w ORDER BY rank) = 1 AS responsible
             FROM {matches_t} WINDOW w AS (PARTITION BY row_id, scenario))"""
 
 
@@ -61,10 +62,10 @@ def blocks(matches_t: str, out: str) -> str:
     SELECT row_id,
            bool_or(scenario = 'baseline') AS blocked_before,
            bool_or(scenario = 'candidate') AS blocked_after,
-           arg_min(entry, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'baseline') AS blocked_by_before,
-           arg_min(list, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'baseline') AS blocked_by_list_before,
-           arg_min(entry, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'candidate') AS blocked_by,
-           arg_min(list, {_RESPONSIBLE_ORDER}) FILTER (WHERE scenario = 'candidate') AS blocked_by_list
+           arg_min(entry, rank) FILTER (WHERE scenario = 'baseline') AS blocked_by_before,
+           arg_min(list, rank) FILTER (WHERE scenario = 'baseline') AS blocked_by_list_before,
+           arg_min(entry, rank) FILTER (WHERE scenario = 'candidate') AS blocked_by,
+           arg_min(list, rank) FILTER (WHERE scenario = 'candidate') AS blocked_by_list
     FROM {matches_t} GROUP BY row_id"""
 
 
@@ -72,8 +73,8 @@ def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str) -> str:
     """Every row of the recipients some entry matches (all channels and roles: their contact outcome
     needs them), with the blocks under both scenarios. Only these recipients' outcomes can change."""
     return f"""
-    CREATE TABLE {out} AS
-    SELECT r.*, {APPLIES} AS applies,
+    CREATE VIEW {out} AS
+    SELECT r.*,
            coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after,
            b.blocked_by_before, b.blocked_by_list_before, b.blocked_by, b.blocked_by_list
     FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
@@ -218,8 +219,10 @@ def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str) -> st
     FROM t ORDER BY occurred_at NULLS LAST, message_id, recipient NULLS FIRST, event"""
 
 
-def entry_stats(entries: str, matches_t: str) -> str:
+def entry_stats(entries: str, matches_t: str, rows: str) -> str:
     """SimulationResult.entries: what each entry matches, its exclusive impact, and the dead ones."""
+    ranked = (f"(SELECT k.*, r.message_id FROM {_ranked(matches_t)} k "
+              f"JOIN {rows} r ON r.row_id = k.row_id)")
     return f"""
     SELECT e.scenario AS policy, e.entry, e.list, coalesce(e.owner, '') AS owner, e.kind,
            count(m.row_id) AS rows, count(DISTINCT m.message_id) AS messages,
@@ -228,7 +231,7 @@ def entry_stats(entries: str, matches_t: str) -> str:
            count(DISTINCT m.recipient) FILTER (WHERE m.n_matching = 1) AS exclusive_recipients,
            count(m.row_id) FILTER (WHERE m.responsible) AS responsible_rows,
            count(m.row_id) = 0 AS dead
-    FROM {entries} e LEFT JOIN {_ranked(matches_t)} m
+    FROM {entries} e LEFT JOIN {ranked} m
       ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
      AND coalesce(m.owner, '') = coalesce(e.owner, '')
     GROUP BY ALL
