@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -488,18 +487,16 @@ def add_export_command(subparsers):
     p.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
     p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=_cmd_export)
     return p
 
 
 def _cmd_export(args) -> int:
-    try:
-        sent = load_sent(args.sent, progress=False) if args.sent else None
-        report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
-                              max_collateral=args.max_collateral, allow_personal=args.allow_personal,
-                              overwrite=args.overwrite, rules=args.rules)
-    except (NeverLogError, ValueError, OSError) as exc:
-        print(f"neverlog-sim: {exc}", file=sys.stderr)
-        return 2
+    # Errors go up to cli.main, which prints them in one line (with the traceback under --debug).
+    sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
+    report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
+                          max_collateral=args.max_collateral, allow_personal=args.allow_personal,
+                          overwrite=args.overwrite, rules=args.rules)
     print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json else repr(report))
     return 0 if report.fits else 1

@@ -354,3 +354,20 @@ def test_every_subcommand_is_in_the_readme():
     subcommands = next(a for a in build_parser()._actions if a.dest == "command").choices
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [] == [c for c in subcommands if not re.search(rf"neverlog-sim {c}\b", readme)]
+
+
+def test_export_errors_show_a_traceback_under_debug(tmp_path, capsys):
+    code, out, err = run(capsys, "export", tmp_path / "wanted.txt", "--out", tmp_path / "out", "--debug")
+    assert (2, "Traceback (most recent call last):") == (code, err.splitlines()[0])
+
+
+def test_html_report_is_readable_by_others(tmp_path, capsys):
+    import os
+    import stat
+    from neverlog_sim.report import write_text_atomic
+    old = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "report.html", "<p>hi</p>")
+    finally:
+        os.umask(old)
+    assert 0o644 == stat.S_IMODE(path.stat().st_mode)

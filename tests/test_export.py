@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import random
@@ -17,7 +16,7 @@ matplotlib.use("Agg")
 from neverlog_sim import ExportError, NeverLogList, Policy, RulesError, build_sent  # noqa: E402
 from neverlog_sim import compaction, export  # noqa: E402
 from neverlog_sim.compaction import choose_consolidations  # noqa: E402
-from neverlog_sim.export import add_export_command, export_lists, neutralise  # noqa: E402
+from neverlog_sim.export import export_lists, neutralise  # noqa: E402
 from neverlog_sim.rules import PROFILES  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
@@ -397,10 +396,8 @@ def test_to_dict_is_the_manifest_with_the_folder(tmp_path):
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="neverlog-sim")
-    add_export_command(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    from neverlog_sim.cli import main
+    return main(argv)
 
 
 @pytest.mark.parametrize("extra, code, cut", [([], 1, 2), (["--max-collateral", "1"], 0, 0)])
