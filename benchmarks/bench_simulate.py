@@ -21,7 +21,6 @@ import sys
 import time
 
 import duckdb
-import pandas as pd
 
 from neverlog_sim import Policy, build_sent, simulate
 from neverlog_sim.ingest import arrow_table

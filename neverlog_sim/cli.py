@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import EntryError, NeverLogError
+from .errors import NeverLogError
 from .lists import CAP, NeverLogList
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neverlog_sim import CAP, NeverLogList, Policy, __version__, samples
+from neverlog_sim import CAP, NeverLogList, Policy, __version__, sample_files, samples
 from neverlog_sim.ingest import load_contacts, load_sent, load_tracking
 
 BUNDLE = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -39,7 +39,7 @@ def regenerated(tmp_path_factory) -> tuple[Path, Path]:
     """(cache home, folder): sample_path() run once as after a non-editable install (no data/samples)."""
     home = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(samples, "BUNDLED_DIR", home / "not-installed")
+        mp.setattr(sample_files, "BUNDLED_DIR", home / "not-installed")
         mp.setenv("XDG_CACHE_HOME", str(home))
         return home, samples.sample_path()
 
@@ -193,9 +193,9 @@ def test_sample_path_leaves_no_temporary_folder(regenerated):
 
 def test_sample_path_reuses_the_cache(regenerated, monkeypatch):
     home, folder = regenerated
-    monkeypatch.setattr(samples, "BUNDLED_DIR", home / "not-installed")
+    monkeypatch.setattr(sample_files, "BUNDLED_DIR", home / "not-installed")
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.setattr(samples, "write_samples", lambda *a, **k: pytest.fail("regenerated a complete cache"))
+    monkeypatch.setattr(sample_files, "write_samples", lambda *a, **k: pytest.fail("regenerated a complete cache"))
     assert folder / "owners.csv" == samples.sample_path("owners.csv")
 
 
@@ -205,10 +205,10 @@ def test_sample_path_falls_back_to_the_temp_dir_when_the_cache_is_unwritable(tmp
             (Path(folder) / name).write_text("x")
 
     (tmp_path / "a-file").write_text("")
-    monkeypatch.setattr(samples, "BUNDLED_DIR", tmp_path / "not-installed")
+    monkeypatch.setattr(sample_files, "BUNDLED_DIR", tmp_path / "not-installed")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))  # a cache folder cannot be made under a file
-    monkeypatch.setattr(samples.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
-    monkeypatch.setattr(samples, "write_samples", fake_write_samples)
+    monkeypatch.setattr(sample_files.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(sample_files, "write_samples", fake_write_samples)
     expected = tmp_path / "tmp" / "neverlog-sim" / f"samples-{__version__}-{samples.DEFAULT_SEED}"
     assert expected == samples.sample_path()
 
