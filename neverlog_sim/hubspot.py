@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from .entries import classify_recipient
 from .errors import InputError, MissingColumnsError
+from .ingest import read_lookup_csv
 
 __all__ = ["HUBSPOT_MAPPING", "detect_format", "load_hubspot", "read_owners", "to_canonical"]
 
@@ -181,14 +182,8 @@ def read_owners(owners) -> pd.DataFrame:
     elif isinstance(owners, pd.DataFrame):
         frame, where = owners, "owners table"
     elif isinstance(owners, (str, os.PathLike)):
-        path = Path(owners)
-        where = f"owners table {str(path)!r}"
-        if not path.is_file():
-            raise InputError(f"{where} does not exist; give a CSV with columns id, email")
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{where} is not a readable UTF-8 CSV: {exc}") from None
+        where = f"owners table {str(owners)!r}"
+        frame = read_lookup_csv(owners, "owners table", "id, email")
     else:
         raise InputError(f"owners must be a DataFrame, a dict or a CSV path with columns id, email; "
                          f"got a {type(owners).__name__}")

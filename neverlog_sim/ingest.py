@@ -140,6 +140,17 @@ def _diagnose_csv(path: Path, what: str) -> None:
         raise
 
 
+def read_lookup_csv(path: str | Path, what: str, columns: str) -> pd.DataFrame:
+    """Read a small lookup table (owners, aliases) as text; a missing or unreadable file is an ``InputError``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {str(path)!r} does not exist; give a CSV with columns {columns}")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{what} {str(path)!r} is not a readable UTF-8 CSV: {exc}") from None
+
+
 def _canon_name(name: str) -> str:
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .entries import classify_recipient, split_address_field
 from .errors import InputError
+from .ingest import read_lookup_csv
 
 __all__ = ["load_mail", "read_mail", "read_aliases"]
 
@@ -88,14 +89,8 @@ def read_aliases(aliases: object) -> dict[str, str]:
         pairs = list(aliases.items())
     else:
         if isinstance(aliases, (str, os.PathLike)):
-            path = Path(aliases)
-            if not path.is_file():
-                raise InputError(f"alias table {str(path)!r} does not exist; give a CSV with columns alias, user")
-            try:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise InputError(f"alias table {str(path)!r} is not a readable UTF-8 CSV: {exc}") from None
-            where = f"alias table {str(path)!r}"
+            frame = read_lookup_csv(aliases, "alias table", "alias, user")
+            where = f"alias table {str(aliases)!r}"
         elif isinstance(aliases, pd.DataFrame):
             frame, where = aliases, "alias table"
         else:
