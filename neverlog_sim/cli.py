@@ -12,8 +12,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import NeverLogError
+from .errors import InputError, NeverLogError
 from .lists import CAP, NeverLogList
+from .rules import PROFILES, get_rules
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
 
@@ -71,18 +72,16 @@ def _err(msg: str) -> None:
 
 
 def _policy_arg(paths: list[str] | None, what: str):
-    """A policy from CLI paths: a folder (team.txt + personal/<owner>.txt) or list files for the team list."""
-    from .lists import NeverLogList, Policy
+    """A policy from CLI paths: folders (team.txt + personal/<owner>.txt) and team list files, merged."""
+    from .export import read_wanted
+    from .lists import Policy
     if not paths:
         return Policy()
-    if len(paths) == 1 and Path(paths[0]).is_dir():
-        return Policy.from_dir(paths[0])
     for p in paths:
-        if not Path(p).is_file():
-            raise FileNotFoundError(f"{what} list {p!r} does not exist; give a .txt/.csv list file or a folder "
-                                    "with team.txt and personal/<owner>.txt")
-    entries = [e for p in paths for e in NeverLogList.from_file(p).entries]
-    return Policy(team=NeverLogList(entries))
+        if not Path(p).exists():
+            raise InputError(f"{what} list {p!r} does not exist; give a .txt/.csv list file or a folder "
+                             "with team.txt and personal/<owner>.txt")
+    return read_wanted([Path(p) for p in paths])
 
 
 def _print_summary(result, stream=None) -> None:
@@ -109,12 +108,10 @@ def _print_summary(result, stream=None) -> None:
 def _cmd_simulate(args) -> int:
     from .ingest import load_sent
     from .simulate import simulate
-    if args.rules not in ("seed-2023", "2025"):
-        raise ValueError(f"--rules must be one of ['2025', 'seed-2023'], got {args.rules!r}")
     sent = load_sent(args.sent, progress=not args.quiet)
     candidate = _policy_arg(args.candidate, "candidate")
     baseline = _policy_arg(args.baseline, "baseline")
-    rules = __import__("neverlog_sim.rules", fromlist=["get_rules"]).get_rules(args.rules)
+    rules = get_rules(args.rules)
     if args.subdomains:
         rules = rules.replace(subdomains=True)
     result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
@@ -134,7 +131,7 @@ def _cmd_samples(args) -> int:
     from .samples import write_samples
     out = Path(args.folder)
     if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise FileExistsError(f"{str(out)!r} exists and is not empty; choose another folder or pass --overwrite")
+        raise InputError(f"{str(out)!r} exists and is not empty; choose another folder or pass --overwrite")
     files = write_samples(out, seed=args.seed)
     for name, path in sorted(files.items()):
         print(f"{name}: {path}")
@@ -202,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", nargs="+", metavar="LIST", help="the lists in force today (default: none)")
     p.add_argument("--contacts", metavar="FILE", help="contacts table (email, created_at)")
     p.add_argument("--tracking", metavar="FILE", help="tracking events (message_id, recipient, event, occurred_at)")
-    p.add_argument("--rules", default="seed-2023", help="rule profile: seed-2023 (default) or 2025")
+    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES),
+                   help="rule profile: seed-2023 (default, the 2023 article) or 2025 (team inbox governed)")
     p.add_argument("--subdomains", action="store_true", help="what-if A2: domain entries also match sub-domains")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")

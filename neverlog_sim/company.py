@@ -18,13 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .rules import CHANNELS
+
 __all__ = ["SampleCompany", "generate", "DOMAIN", "DEFAULT_SEED"]
 
 DEFAULT_SEED = 7
 DOMAIN = "northwind-analytics.com"
 START = pd.Timestamp("2024-01-01", tz="UTC")
 END = pd.Timestamp("2026-01-01", tz="UTC")  # exclusive: the history is 2024-01-01 .. 2025-12-31
-CHANNELS = ("extension", "crm", "bcc_forward", "team_inbox", "integration")
 N_CONVERSATIONS = 17_500
 
 _FIRST = ("Aaron Abigail Adam Aisha Alan Alice Amir Ana Andre Anna Arjun Ben Bianca Brian Carla Carlos Chloe Chris "

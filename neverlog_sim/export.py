@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import compaction as cp
-from .errors import ExportError, NeverLogError, RulesError
+from .errors import EntryError, ExportError, NeverLogError, RulesError
 from .ingest import SentMail, load_sent
 from .lists import CAP, NeverLogList, Policy
 from .rules import PROFILES, get_rules
@@ -58,11 +58,18 @@ def export_lists(wanted, out_dir, *, sent=None, cap: int = CAP, max_collateral: 
     for name, value, low in (("cap", cap, 1), ("max_collateral", max_collateral, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name!r} must be an integer ≥ {low}, got {value!r}")
+    if cap > CAP:
+        raise ValueError(f"'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file over it "
+                         "would not be accepted (SEMANTICS §5)")
     rules = get_rules(rules)
     if rules.subdomains:
         raise RulesError("export_lists compacts for HubSpot's exact-domain matching (A2); rules with "
                          "subdomains=True are a what-if only — export with the 'seed-2023' or '2025' profile")
     wanted = read_wanted(wanted)
+    invalid = [p for lst in wanted.lists for p in lst.problems]
+    if invalid:
+        # An entry HubSpot would refuse is never dropped without a word: fix the lines first.
+        raise EntryError(invalid, "the wanted lists")
     for owner in wanted.personal:
         _check_owner(owner)
     out_dir = Path(out_dir)

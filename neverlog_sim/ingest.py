@@ -481,7 +481,8 @@ def _read_addresses(series: pd.Series) -> pd.Series:
     """
     import pyarrow.compute as pc
     values = pa.array(series, type=pa.string(), from_pandas=True)
-    odd = pc.unique(pc.filter(values, pc.match_substring_regex(values, r'[<>(),;:"\s]'))).to_pylist()
+    # Non-ASCII too: an internationalised domain is matched in its IDNA form (SEMANTICS §1).
+    odd = pc.unique(pc.filter(values, pc.match_substring_regex(values, r'[<>(),;:"\s]|[^\x00-\x7f]'))).to_pylist()
     found = {v: a for v in odd if (a := classify_recipient(v)[0])}
     return series.replace(found) if found else series
 

@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .entries import Entry, _split_outside_quotes, classify_recipient, parse_entry_lenient, _parse, _prepare, _Invalid
+from .entries import Entry, _split_outside_quotes, classify_recipient, parse_entry, parse_entry_lenient
 from .errors import EntryError, EntryProblem, InputError
 
 CAP = 500
@@ -60,7 +60,7 @@ def _owner(owner: str | None, scope: str) -> str | None:
         raise ValueError("a personal list needs owner= (the address of the user whose sends it governs)")
     address, status = classify_recipient(owner)
     if address is None:
-        raise ValueError(f"owner {owner!r} is not an email address; give the user's sending address")
+        raise InputError(f"owner {owner!r} is not an email address; give the user's sending address")
     return address
 
 
@@ -103,7 +103,7 @@ class NeverLogList:
                 entry, note = text, None
             else:
                 try:
-                    entry, note = (parse_entry_lenient(text) if self.lenient else (_strict(text), None))
+                    entry, note = (parse_entry_lenient(text) if self.lenient else (parse_entry(text), None))
                 except EntryError as exc:
                     p = exc.problems[0]
                     self.problems.append(EntryProblem(p.text, p.reason, p.hint, line, self.source))
@@ -174,7 +174,7 @@ class NeverLogList:
     def __contains__(self, item: object) -> bool:
         if isinstance(item, str):
             try:
-                item = _strict(item)
+                item = parse_entry(item)
             except EntryError:
                 return False
         return item in self._lines
@@ -267,13 +267,6 @@ class NeverLogList:
         return "<div class='neverlog-list'>" + "<br>".join(rows) + "</div>"
 
 
-def _strict(text: object) -> Entry:
-    try:
-        return _parse(_prepare(text))
-    except _Invalid as exc:
-        raise EntryError(EntryProblem(str(text), exc.reason, exc.hint)) from None
-
-
 def _text_items(text: str):
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -310,7 +303,7 @@ def as_list(value, scope: str = "team", owner: str | None = None) -> NeverLogLis
     """Accept a ``NeverLogList``, text, or an iterable of strings, and return a list of that scope."""
     if isinstance(value, NeverLogList):
         if value.scope != scope or (scope == "personal" and value.owner != _owner(owner, scope)):
-            raise ValueError(f"expected the {scope} list{' of ' + owner if owner else ''}, got {value!r}")
+            raise InputError(f"expected the {scope} list{' of ' + owner if owner else ''}, got {value!r}")
         return value
     if value is None:
         return NeverLogList((), scope=scope, owner=owner)
@@ -340,7 +333,7 @@ class Policy:
         for owner, lst in (personal or {}).items():
             lst = as_list(lst, "personal", owner)
             if lst.owner in self.personal:
-                raise ValueError(f"two personal lists for owner {lst.owner!r}; merge them into one")
+                raise InputError(f"two personal lists for owner {lst.owner!r}; merge them into one")
             self.personal[lst.owner] = lst
 
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from functools import cached_property
 
 import pandas as pd
@@ -107,7 +106,14 @@ class SimulationResult:
             r.update({f"feed_{k}": v for k, v in zip([d[0] for d in f.description], f.fetchall()[0])})
         else:
             r.update({f"feed_{k}": 0 for k in ("events", "unattributed", "on_timeline_before", "on_timeline_after",
-                                               "blocked_before", "blocked_after", "unmatched")})
+                                               "blocked_before", "blocked_after", "unmatched", "left_timeline")})
+        if self.baseline.size:
+            # Entries can both block and unblock: count the entries that leave, not the net change.
+            r["timeline_left"] = self._fetch_dict(sql.timeline_changes(self._t["arows"], self._t["astats"]))[
+                "left_timeline"]
+        else:
+            # With no list in force before, the candidate only removes timeline entries.
+            r["timeline_left"] = r["contacts_timeline_before"] - r["contacts_timeline_after"]
         return {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in r.items()}
 
     def _fetch_dict(self, statement: str) -> dict:
@@ -140,13 +146,13 @@ class SimulationResult:
             "timeline_entries_before": t["contacts_timeline_before"], "timeline_entries_after": t["contacts_timeline_after"],
             "changes": t["changes"],
             "contacts_not_created": t["changes"]["not_created"],
-            "timeline_entries_removed": int(max(0, t["contacts_timeline_before"] - t["contacts_timeline_after"])),
+            "timeline_entries_removed": t["timeline_left"],
             "feed_events_before": t["feed_events"], "feed_events_after": t["feed_events"],
             "feed_events_unattributed": t["feed_unattributed"],
             "feed_events_of_blocked_recipients": t["feed_blocked_after"],
             "tracking_on_timeline_before": t["feed_on_timeline_before"],
             "tracking_on_timeline_after": t["feed_on_timeline_after"],
-            "tracking_events_leaving_timelines": int(max(0, t["feed_on_timeline_before"] - t["feed_on_timeline_after"])),
+            "tracking_events_leaving_timelines": t["feed_left_timeline"],
             "candidate_entries": int(n_entries), "dead_entries": int(n_dead),
             "lists_compliant": bool(self.candidate.is_compliant),
         }
@@ -217,8 +223,5 @@ class SimulationResult:
         return self._summary_text()
 
     def _repr_html_(self) -> str:
-        try:
-            from .report import build_report, render_html
-        except ImportError:  # report.py not available: a plain, still useful view
-            return f"<pre>{html.escape(self._summary_text())}</pre>"
+        from .report import build_report, render_html
         return render_html(build_report(self), fragment=True)

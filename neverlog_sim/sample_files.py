@@ -205,7 +205,10 @@ def write_samples(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Pat
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, pd.DataFrame):
             data = data.to_csv(index=False, lineterminator="\n")
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        # Each file whole or not at all: a temp file beside it, then rename.
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
         files[name] = path
 
     m = c.messages.copy()

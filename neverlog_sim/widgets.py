@@ -265,39 +265,19 @@ class PreviewApp:
 
         Exports use the chosen profile's HubSpot matching (exact domains, A2), whatever the what-if toggles.
         """
+        from .export import export_lists
         folder = Path(folder or self.export_folder.value)
         try:
-            from .export import export_lists
-        except ImportError:
-            export_lists = None
-        try:
-            if export_lists is not None:
-                report = export_lists(self.policy, folder, sent=self.sent, rules=self._profiles[self.profile.value],
-                                      overwrite=overwrite)
-                cut = len(report.manifest.get("not_exported", []))
-                done = (f"exported {len(report.files)} files to <code>{html.escape(str(folder))}</code>"
-                        + (f"; {cut} entries did not fit the cap (see cut.csv)" if cut else ""))
-            else:
-                report = self._export_plain(folder)
-                done = f"exported {len(report)} files to <code>{html.escape(str(folder))}</code>"
+            report = export_lists(self.policy, folder, sent=self.sent, rules=self._profiles[self.profile.value],
+                                  overwrite=overwrite)
         except Exception as exc:
             self.status.value = f"<span style='color:#d9534f'>{html.escape(str(exc))}</span>"
             raise
-        self.status.value = done
+        cut = len(report.manifest.get("not_exported", []))
+        self.status.value = (f"exported {len(report.files)} files to <code>{html.escape(str(folder))}</code>"
+                             + (f"; {cut} entries did not fit the cap (see cut.csv)" if cut else ""))
         self.export_report = report
         return report
-
-    def _export_plain(self, folder: Path) -> list[Path]:
-        # Used only until neverlog_sim.export lands: writes lists that already fit, refuses the rest.
-        from .errors import CapError
-        from .report import write_text_atomic
-        over = [lst for lst in self.policy.lists if lst.over_cap]
-        if over:
-            raise CapError("; ".join(lst.cap_status() for lst in over))
-        paths = [write_text_atomic(folder / "team.txt", self.policy.team.to_text())]
-        for owner, lst in self.policy.personal.items():
-            paths.append(write_text_atomic(folder / "personal" / f"{owner}.txt", lst.to_text()))
-        return paths
 
     # --- display -------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):

@@ -105,7 +105,8 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
                      if late else "")
         return f"""
         (known OR has_crm OR has_create_{s}) AS exists_{name},
-        CASE WHEN known OR has_crm OR has_create_{s} THEN {created} END AS created_at_{name},
+        CASE WHEN known AND known_at IS NULL THEN NULL  -- a record from before the history, date unknown
+             WHEN known OR has_crm OR has_create_{s} THEN {created} END AS created_at_{name},
         CASE WHEN known OR has_crm OR has_create_{s} THEN sure_{s}{late_part} ELSE 0 END AS timeline_{name},"""
     after = "a" if two_sided else "b"
     blocked = ("(log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la" if two_sided
@@ -181,8 +182,19 @@ def recipients_view(rows: str, blocks_t: str, contacts: str) -> str:
 
 def timeline_rows(arows: str, astats: str, out: str) -> str:
     """The (message, recipient) rows whose logging or timeline entry changes."""
+    return f"CREATE TABLE {out} AS {_timeline_select(arows, astats)}"
+
+
+def timeline_changes(arows: str, astats: str) -> str:
+    """Timeline entries that leave and that join contact timelines (both ways when a baseline is in force)."""
     return f"""
-    CREATE TABLE {out} AS
+    SELECT count(*) FILTER (WHERE on_timeline_before AND NOT on_timeline_after) AS left_timeline,
+           count(*) FILTER (WHERE on_timeline_after AND NOT on_timeline_before) AS joined_timeline
+    FROM ({_timeline_select(arows, astats)})"""
+
+
+def _timeline_select(arows: str, astats: str) -> str:
+    return f"""
     SELECT * FROM (
         SELECT a.row_id, a.message_id, a.sent_at, a.sender, a.channel, a.role, a.recipient,
                (a.log_enabled AND NOT a.blocked_before) AS logged_before, (a.log_enabled AND NOT a.blocked_after) AS logged_after,
@@ -282,7 +294,8 @@ def feed_totals(feed_t: str) -> str:
            count(*) FILTER (WHERE on_timeline_before) AS on_timeline_before,
            count(*) FILTER (WHERE on_timeline_after) AS on_timeline_after,
            count(*) FILTER (WHERE blocked_before) AS blocked_before, count(*) FILTER (WHERE blocked_after) AS blocked_after,
-           count(*) FILTER (WHERE NOT known_row AND recipient IS NOT NULL) AS unmatched
+           count(*) FILTER (WHERE NOT known_row AND recipient IS NOT NULL) AS unmatched,
+           count(*) FILTER (WHERE on_timeline_before AND NOT on_timeline_after) AS left_timeline
     FROM {feed_t}"""
 
 
