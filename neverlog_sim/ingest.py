@@ -321,6 +321,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
     con.execute("SET preserve_insertion_order = false")
     name = f"sent_{next(_counter)}"
     text = _as_text(table)
+    text = text.append_column(sql.SOURCE_ROW, pa.array(range(1, text.num_rows + 1), type=pa.int64()))
     typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
         text.schema.field("sent_at").type)
     con.register("src_arrow", text)

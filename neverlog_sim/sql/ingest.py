@@ -13,6 +13,9 @@ def _text(col: str) -> str:
     return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
 
 
+# The 1-based row number of the source table, added by ingest.build_sent: DuckDB's own row order
+# is not the source's once insertion order is not preserved, and "row-N" ids must be stable.
+SOURCE_ROW = "_source_row"
 _ROLE_RANK = "CASE role WHEN 'to' THEN 1 WHEN 'cc' THEN 2 WHEN 'bcc' THEN 3 ELSE 4 END"
 _TRUE = "('true', 't', '1', 'yes', 'y', 'on')"
 _FALSE = "('false', 'f', '0', 'no', 'n', 'off')"
@@ -50,7 +53,7 @@ def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at:
         f"{_text(q(c))} AS {c}_field" if c in addr_cols else f"NULL::VARCHAR AS {c}_field" for c in ("to", "cc", "bcc"))
     return f"""
     CREATE TABLE {out} AS
-    SELECT {_message_columns(typed_sent_at, has_log, has_dir)}, {fields}
+    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)}, {fields}
     FROM {src}"""
 
 
@@ -74,7 +77,7 @@ def explode_message_level(msg: str, split: str, out: str) -> str:
     cols = ", ".join(f"m.{c}" for c in _STAGED)
     return f"""
     CREATE TABLE {out} AS
-    WITH m AS NOT MATERIALIZED (SELECT rowid + 1 AS msg_row, * FROM {msg}),
+    WITH m AS NOT MATERIALIZED (SELECT * FROM {msg}),
     fields AS (
         SELECT msg_row, 'to' AS role, to_field AS field FROM m WHERE to_field IS NOT NULL
         UNION ALL SELECT msg_row, 'cc', cc_field FROM m WHERE cc_field IS NOT NULL
@@ -89,7 +92,7 @@ def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: boo
     role = f"lower({_text('role')})" if has_role else "'to'"
     return f"""
     CREATE TABLE {out} AS
-    SELECT NULL::BIGINT AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)},
+    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)},
            CASE WHEN {role} IN ('to', 'cc', 'bcc') THEN {role} ELSE 'to' END AS role,
            CASE WHEN {role} NOT IN ('to', 'cc', 'bcc') THEN {role} END AS role_bad,
            {_text('recipient')} AS raw
@@ -127,7 +130,7 @@ def join_addresses(raw_rows: str, amap: str, out: str) -> str:
     """Every staged row with its recipient and sender read (the load report counts from here)."""
     return f"""
     CREATE TABLE {out} AS
-    SELECT coalesce(r.msg_row, r.rowid + 1) AS msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
+    SELECT r.msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
            r.channel_bad,
            r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw,
            a.address AS recipient, a.status, s.address IS NOT NULL AS sender_ok,
@@ -186,8 +189,8 @@ def load_report_examples(joined: str, index: int) -> str:
 def messages_without_recipient(msg: str, joined: str) -> str:
     return f"""
     SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
-        SELECT rowid + 1 AS msg_row, message_id FROM {msg}
-        WHERE rowid + 1 NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
+        SELECT msg_row, message_id FROM {msg}
+        WHERE msg_row NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
 
 
 def row_count(table: str) -> str:
