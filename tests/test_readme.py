@@ -76,3 +76,51 @@ def test_sh_block_pattern_finds_commands(line):
     # Guards the regex the other tests rely on.
     text = f"# t\n\none line\n\n```sh\n{line}\n```\n"
     assert [line] == [b.strip() for b in re.findall(r"^```sh\n(.*?)^```", text, flags=re.M | re.S)]
+
+
+# --- the README's commands, run in a fresh folder ----------------------------------------------------
+
+def _console_script() -> str:
+    import shutil
+    import sys
+    found = Path(sys.executable).with_name("neverlog-sim")
+    return str(found) if found.exists() else shutil.which("neverlog-sim")
+
+
+def transcript_commands() -> list[tuple[list[str], str]]:
+    """Each ``$ neverlog-sim …`` line of the README's CLI transcript, with the first line it shows after it."""
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"## The command line\n\n```text\n(.*?)^```", text, flags=re.M | re.S).group(1)
+    lines = block.replace("\\\n", " ").splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.startswith("$ neverlog-sim "):
+            shown = lines[i + 1] if i + 1 < len(lines) and not lines[i + 1].startswith("$") else ""
+            out.append((shlex.split(line[2:], comments=True), shown))
+    return out
+
+
+def run_in(folder: Path, argv: list[str]):
+    import subprocess
+    return subprocess.run([_console_script(), *argv[1:]], cwd=folder, capture_output=True, text=True, timeout=600)
+
+
+def test_first_command_runs_the_demo_in_a_fresh_folder(tmp_path):
+    # The install part of the command is what the test environment already did; the job is the rest.
+    job = shlex.split(sh_blocks()[0].split("&&")[-1])
+    assert ".venv/bin/neverlog-sim" == job[0]
+    proc = run_in(tmp_path, ["neverlog-sim", *job[1:]])
+    assert (0, True, True) == (proc.returncode, (tmp_path / "neverlog-demo" / "report.html").is_file(),
+                               (tmp_path / "neverlog-demo" / "lists" / "team.txt").is_file())
+
+
+def test_the_cli_transcript_runs_in_a_fresh_folder_as_shown(tmp_path):
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    results = []
+    for argv, shown in transcript_commands():
+        proc = run_in(tmp_path, argv)
+        first = proc.stdout.splitlines()[0] if proc.stdout else ""
+        # A shown line ending in "…" is abridged in the README: compare up to the ellipsis.
+        ok = (not shown) or first.startswith(shown.split("(…)")[0].split("…")[0].rstrip())
+        results.append((argv[1], proc.returncode, ok))
+    assert [(argv[1], 0, True) for argv, _ in transcript_commands()] == results
