@@ -206,6 +206,12 @@ class SentMail:
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
         self.span = (first, last)
         self.channels = [c for (c,) in con.execute(sql.distinct_channels(table)).fetchall()]
+        # Summaries the rules pick from: what channels and toggles each recipient's sends used, and
+        # row counts by channel, role, direction and toggle. Built once, they spare the first
+        # simulation on a history a pass over every row (see simulate.py).
+        self.profile, self.row_profile = f"{table}_profile", f"{table}_rowprofile"
+        con.execute(sql.recipient_profile(table, self.profile)).fetchall()
+        con.execute(sql.row_profile(table, self.row_profile)).fetchall()
         # Tables that depend on the history and the rules but not on the lists (see simulate.py).
         self.cache: dict = {}
         self._pandas: pd.DataFrame | None = None
@@ -213,9 +219,8 @@ class SentMail:
     def clear_cache(self) -> None:
         """Drop the per-history tables simulate() keeps for reuse (contacts, unblocked outcomes)."""
         for value in self.cache.values():
-            name = value[0] if isinstance(value, tuple) else value
-            if isinstance(name, str):
-                self.con.execute(sql.drop(name)).fetchall()
+            if isinstance(value, str):  # a table name; the other entries are figures
+                self.con.execute(sql.drop(value)).fetchall()
         self.cache.clear()
 
     def __len__(self) -> int:

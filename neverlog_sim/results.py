@@ -26,9 +26,10 @@ class SimulationResult:
     """
 
     def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking,
-                 global_totals, shared=()):
+                 global_totals, contacts_view, shared=()):
         self.sent = sent
         self._global = global_totals
+        self._contacts_view = contacts_view
         self._shared = set(shared)
         self.candidate = candidate
         self.baseline = baseline
@@ -42,13 +43,13 @@ class SimulationResult:
     @cached_property
     def recipients(self) -> pd.DataFrame:
         """One row per message × recipient with its outcome under baseline and candidate."""
-        df = self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._t["contacts"])).df()
+        df = self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())).df()
         return df.drop(columns=["log_enabled", "direction"])
 
     @cached_property
     def contacts(self) -> pd.DataFrame:
         """One row per recipient: ``contact, change, created_at_before, created_at_after, timeline_before, timeline_after``."""
-        df = self._run(sql.read_table(self._t["contacts"], "contact"), bind=False).df()
+        df = self._run(sql.read_table(self._contacts_view(), "contact"), bind=False).df()
         cols = ["contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
                 "exists_before", "exists_after", "known_before_history", "sends"]
         df = df[cols]
@@ -95,7 +96,7 @@ class SimulationResult:
         # Recipients no entry matches have the same outcome in both scenarios: their figures are the
         # history's unblocked ones (cached per history); only the affected recipients are re-counted.
         affected = self._fetch_dict(sql.contact_totals(self._t["astats"]))
-        before = self._fetch_dict(sql.contact_totals(self._t["gstats"], only_in=self._t["astats"]))
+        before = self._fetch_dict(sql.contact_totals(self._t["abase"]))
         for k in affected:
             r[f"contacts_{k}"] = g[k] - before[k] + affected[k]
         changes = dict(self._run(sql.change_counts(self._t["astats"]), bind=False).fetchall())

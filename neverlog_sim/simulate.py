@@ -51,10 +51,18 @@ def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
 
 def params(rules: Rules) -> dict:
     """The named parameters every simulation statement binds (see neverlog_sim.sql.simulation)."""
+    # Bits of the load-time recipient profile (2 * channel code + log toggle) whose sends make a
+    # contact record exist with no list in force: any crm send (A4), a logged send on a creating channel.
+    mask = 0
+    for code, channel in enumerate(CHANNELS):
+        if channel == "crm" and rules.crm_implies_contact:
+            mask |= 0b11 << (2 * code)
+        if channel in rules.creating_channels:
+            mask |= 1 << (2 * code + 1)
     return {
         "applies": sorted(rules.applies), "roles": sorted(rules.roles), "known": list(CHANNELS),
         "unknown": rules.unknown_channel_applies, "creating": sorted(rules.creating_channels),
-        "crm": rules.crm_implies_contact,
+        "crm": rules.crm_implies_contact, "history_mask": mask,
     }
 
 
@@ -84,8 +92,8 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
 
     con, rows = sent.con, sent.table
     p = f"sim{next(_counter)}"
-    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats", "contacts",
-                                     "ttab", "timeline", "feed")}
+    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats", "abase",
+                                     "contacts", "ttab", "timeline", "feed")}
     binds = params(rules)
 
     def run(statement: str, bind: bool = True):
@@ -100,7 +108,7 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     late = any(ch not in rules.creating_channels and not (ch == "crm" and rules.crm_implies_contact)
                for ch in sent.channels)
     names["ctab"] = _contacts_table(sent, contacts_df)
-    names["gstats"], global_totals = _unblocked_stats(sent, rules, names["ctab"], late, run)
+    global_totals = _global_totals(sent, rules, names["ctab"], late, run)
 
     suffixes = None
     if rules.subdomains:
@@ -111,16 +119,26 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     # A view: read once by the contact statistics now, and again only if .timeline is asked for.
     run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]), bind=False).fetchall()
     run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late)).fetchall()
-    run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
+    # The same recipients with no list in force: the part of the history-wide figures they replace.
+    run(sql.contact_stats(sql.as_unblocked(names["arows"]), names["ctab"], names["abase"], two_sided=False,
+                          late=late)).fetchall()
+
+    def contacts_view() -> str:
+        """Every recipient's outcome (built on first use: the numbers do not need it)."""
+        if "gstats" not in names:
+            names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run)
+            run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
+        return names["contacts"]
+
     if tracking_df is not None:
         con.register(f"{p}_tracking_df", tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
             {"message_id": "object", "recipient": "object", "event": "object"}))
         run(sql.normalise_tracking(f"{p}_tracking_df", names["ttab"]), bind=False).fetchall()
         con.unregister(f"{p}_tracking_df")
-        run(sql.feed(names["ttab"], rows, names["contacts"], names["blocks"], names["feed"])).fetchall()
+        run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"])).fetchall()
     return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
                             run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                            global_totals=global_totals, shared=("ctab", "gstats"))
+                            global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"))
 
 
 # --- per-history caches -------------------------------------------------------------------------
@@ -145,16 +163,32 @@ def _contacts_table(sent: SentMail, contacts_df: pd.DataFrame | None) -> str:
     return cache[key]
 
 
-def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> tuple[str, dict]:
+def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> str:
+    """Every recipient's contact outcome with no list in force (one pass over the rows; cached)."""
     key = ("unblocked", ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
            rules.unknown_channel_applies)
     cache = sent.cache
     if key not in cache:
         name = f"{sent.table}_gstats{len(cache)}"
         run(sql.contact_stats(sent.table, ctab, name, two_sided=False, late=late)).fetchall()
-        totals = {}
-        for statement in (sql.contact_totals(name), sql.row_totals(name)):
-            res = run(statement, bind=False)
-            totals.update({d[0]: int(v) for d, v in zip(res.description, res.fetchall()[0])})
-        cache[key] = (name, totals)
+        cache[key] = name
     return cache[key]
+
+
+def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> dict:
+    """History-wide figures with no list in force: from the load-time profiles, or (when a logged send
+    can precede its contact record) from every recipient's outcome."""
+    key = ("totals", ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
+           rules.unknown_channel_applies)
+    if key not in sent.cache:
+        if late:
+            stats = _unblocked_stats(sent, rules, ctab, late, run)
+            statements = (sql.contact_totals(stats), sql.row_totals(stats))
+        else:
+            statements = (sql.unblocked_totals(sent.profile, sent.row_profile, ctab),)
+        totals = {}
+        for statement in statements:
+            res = run(statement)
+            totals.update({d[0]: int(v) for d, v in zip(res.description, res.fetchall()[0])})
+        sent.cache[key] = totals
+    return sent.cache[key]

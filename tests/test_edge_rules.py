@@ -50,3 +50,19 @@ def test_timeline_entries_removed_counts_each_entry_that_leaves_not_the_net_chan
                     ("m2", "2024-01-06", "ann@us.com", "extension", "b@x.com")])
     m = simulate(sent, Policy(team=["b@x.com"]), baseline=Policy(team=["a@x.com"])).metrics()
     assert (1, 1, 1) == (m["timeline_entries_removed"], m["timeline_entries_before"], m["timeline_entries_after"])
+
+
+@pytest.mark.parametrize("rules", ["seed-2023", "2025"])
+def test_headline_figures_agree_with_the_contacts_table(rules):
+    # metrics() reads the load-time profiles; .contacts counts recipient by recipient: they must agree.
+    from neverlog_sim import load_contacts, load_sent
+    from neverlog_sim.samples import sample_path
+    sent = load_sent(sample_path("sent_canonical.csv"), progress=False)
+    result = simulate(sent, Policy.from_dir(sample_path("lists")), rules=rules,
+                      contacts=load_contacts(sample_path("contacts.csv")))
+    m, c = result.metrics(), result.contacts
+    expected = (len(c), int(c["exists_before"].sum()), int(c["exists_after"].sum()),
+                int((c["exists_before"] & ~c["known_before_history"]).sum()),
+                int(c["timeline_before"].sum()), int(c["timeline_after"].sum()))
+    assert expected == (m["recipients"], m["contact_records_before"], m["contact_records_after"],
+                        m["contacts_created_before"], m["timeline_entries_before"], m["timeline_entries_after"])

@@ -214,3 +214,26 @@ def sent_rows(table: str) -> str:
 
 def outbound_senders(table: str) -> str:
     return f"SELECT DISTINCT sender FROM {table} WHERE direction = 'outbound' ORDER BY sender"
+
+
+# --- per-history summaries, built once at load (the rules pick from them at simulation time) -------
+
+def channel_code() -> str:
+    """0..4 for the canonical channels, 5 for any other."""
+    whens = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CHANNELS))
+    return f"CASE channel {whens} ELSE {len(CHANNELS)} END"
+
+
+def recipient_profile(rows: str, out: str) -> str:
+    """Per outbound recipient, a bitmask of the (channel, log toggle) pairs its sends used: bit 2*code + log."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT recipient, bit_or(CAST(1 AS BIGINT) << ({channel_code()} * 2 + CAST(log_enabled AS INTEGER))) AS codes
+    FROM {rows} WHERE direction = 'outbound' GROUP BY recipient"""
+
+
+def row_profile(rows: str, out: str) -> str:
+    """Row counts by the columns the rules look at (a few dozen rows)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT channel, role, direction, log_enabled, count(*) AS n FROM {rows} GROUP BY ALL"""

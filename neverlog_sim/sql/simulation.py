@@ -313,3 +313,36 @@ def normalise_tracking(src: str, out: str) -> str:
     SELECT CAST(message_id AS VARCHAR) AS message_id, NULLIF(lower(trim(recipient)), '') AS recipient,
            lower(trim(event)) AS event, CAST(occurred_at AS TIMESTAMP) AS occurred_at
     FROM {src}"""
+
+
+def unblocked_totals(profile: str, row_profile: str, contacts: str) -> str:
+    """History-wide figures with no list in force, from the load-time profiles.
+
+    ``$history_mask`` has the bits of the (channel, log toggle) pairs whose sends make a record
+    exist (a crm send, or a logged send on a creating channel). Valid when every logged send
+    creates a contact or implies one (no ``late`` sends): then each such send is a timeline entry.
+    """
+    return f"""
+    WITH p AS (
+        SELECT (p.codes & $history_mask) <> 0 AS from_history, c.email IS NOT NULL AS known
+        FROM {profile} p LEFT JOIN {contacts} c ON c.email = p.recipient
+    ), r AS (
+        SELECT coalesce(sum(n) FILTER (WHERE direction = 'outbound'), 0) AS outbound,
+               coalesce(sum(n) FILTER (WHERE direction = 'outbound' AND NOT log_enabled), 0) AS log_disabled,
+               coalesce(sum(n) FILTER (WHERE {APPLIES}), 0) AS governed,
+               coalesce(sum(n) FILTER (WHERE direction = 'outbound' AND log_enabled AND
+                        (list_contains($creating, channel) OR (channel = 'crm' AND $crm))), 0) AS timeline
+        FROM {row_profile}
+    )
+    SELECT (SELECT count(*) FROM p) AS recipients,
+           (SELECT count(*) FROM p WHERE from_history OR known) AS records_before,
+           (SELECT count(*) FROM p WHERE from_history OR known) AS records_after,
+           (SELECT count(*) FROM p WHERE from_history AND NOT known) AS created_before,
+           (SELECT count(*) FROM p WHERE from_history AND NOT known) AS created_after,
+           timeline AS timeline_before, timeline AS timeline_after, outbound, log_disabled, governed
+    FROM r"""
+
+
+def as_unblocked(source: str) -> str:
+    """A source for contact_stats with no list in force."""
+    return f"(SELECT * REPLACE (false AS blocked_before, false AS blocked_after) FROM {source})"
