@@ -279,8 +279,9 @@ def _address_map(con, raw_table: str, progress) -> None:
     odd_df = pd.DataFrame(rows, columns=["raw", "address", "status"]).astype(
         {"raw": "object", "address": "object", "status": "object"})
     con.register("addr_odd_df", odd_df)
-    con.execute(sql.address_map("addr_fast", "addr_odd_df", "addr_map"))
+    con.execute(sql.address_map("addr_fast", "addr_odd_df", "addr_map")).fetchall()
     con.unregister("addr_odd_df")
+    con.execute(sql.drop("addr_fast")).fetchall()  # addr_map holds all of it now
 
 
 def _explode_fields(con, progress) -> None:
@@ -343,15 +344,14 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
             con.execute(sql.stage_recipient_level("src_arrow", "raw_rows", typed_sent_at, "role" in has,
                                                   "log_enabled" in has, "direction" in has))
             steps.update()
-        con.unregister("src_arrow")
-        del text
         steps.update()
         _address_map(con, "raw_rows", progress)
         steps.update()
         con.execute(sql.join_addresses("raw_rows", "addr_map", "joined")).fetchall()
-        con.execute(sql.drop("raw_rows")).fetchall()
         steps.update()
-        con.execute(sql.build_rows("joined", name)).fetchall()
+        con.execute(sql.repeated_keys("joined", "repeated")).fetchall()
+        con.execute(sql.row_id_sequence(name)).fetchall()
+        con.execute(sql.build_rows("joined", "repeated", name)).fetchall()
         steps.update()
         report += _load_report(con, name, "msg" if level == "message" else None)
         steps.update()
@@ -359,7 +359,10 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
         raise InputError(f"cannot load sent mail from {source or 'input'}: {str(exc).splitlines()[0]}") from None
     finally:
         steps.close()
-    for t in ("joined", "addr_fast", "addr_map", "msg"):
+    con.execute(sql.drop_view("joined")).fetchall()
+    con.execute(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows")).fetchall()
+    con.unregister("src_arrow")
+    for t in ("repeated", "addr_map", "msg"):
         con.execute(sql.drop(t)).fetchall()
     if tracking is not None and not isinstance(tracking, pd.DataFrame):
         tracking = load_tracking(tracking)

@@ -90,8 +90,10 @@ def explode_message_level(msg: str, split: str, out: str) -> str:
 def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: bool, has_log: bool,
                           has_dir: bool) -> str:
     role = f"lower({_text('role')})" if has_role else "'to'"
+    # A view over the source table: recipient-level input needs no reshaping, and a staged copy
+    # would hold every row a second time.
     return f"""
-    CREATE TABLE {out} AS
+    CREATE VIEW {out} AS
     SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)},
            CASE WHEN {role} IN ('to', 'cc', 'bcc') THEN {role} ELSE 'to' END AS role,
            CASE WHEN {role} NOT IN ('to', 'cc', 'bcc') THEN {role} END AS role_bad,
@@ -127,9 +129,12 @@ def address_map(fast: str, odd: str, out: str) -> str:
 
 
 def join_addresses(raw_rows: str, amap: str, out: str) -> str:
-    """Every staged row with its recipient and sender read (the load report counts from here)."""
+    """Every staged row with its recipient and sender read (the rows and the load report come from here).
+
+    A view: a materialised copy of every staged row would be the largest thing a load holds.
+    """
     return f"""
-    CREATE TABLE {out} AS
+    CREATE VIEW {out} AS
     SELECT r.msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
            r.channel_bad,
            r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw,
@@ -140,20 +145,43 @@ def join_addresses(raw_rows: str, amap: str, out: str) -> str:
     LEFT JOIN {amap} s ON s.raw = r.sender_raw"""
 
 
-def build_rows(joined: str, out: str) -> str:
-    """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
+_KEY = "hash(coalesce(message_id, 'row-' || msg_row), recipient)"
+
+
+def repeated_keys(joined: str, out: str) -> str:
+    """Hashes of (message, recipient) pairs staged more than once: the only rows that need merging.
+
+    An 8-byte key per row keeps this pass small; a hash shared by two different pairs only sends
+    both through the exact merge below.
+    """
     return f"""
     CREATE TABLE {out} AS
-    SELECT row_number() OVER () AS row_id, message_id, sent_at, sender, channel, role, recipient,
-           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction
-    FROM (
-        SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient,
-               any_value(sent_at) AS sent_at, any_value(sender) AS sender, any_value(channel) AS channel,
-               arg_min(role, {_ROLE_RANK}) AS role, bool_and(log_enabled) AS log_enabled,
-               any_value(direction) AS direction
+    SELECT k FROM (SELECT {_KEY} AS k FROM {joined} WHERE recipient IS NOT NULL) GROUP BY k HAVING count(*) > 1"""
+
+
+def build_rows(joined: str, repeated: str, out: str) -> str:
+    """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
+    cols = "message_id, recipient, sent_at, sender, channel, role, log_enabled, direction"
+    return f"""
+    CREATE TABLE {out} AS
+    WITH j AS NOT MATERIALIZED (
+        SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient, sent_at, sender, channel, role,
+               log_enabled, direction, {_KEY} AS k
         FROM {joined} WHERE recipient IS NOT NULL
-        GROUP BY 1, 2
-    )"""
+    ), merged AS (
+        SELECT message_id, recipient, any_value(sent_at) AS sent_at, any_value(sender) AS sender,
+               any_value(channel) AS channel, arg_min(role, {_ROLE_RANK}) AS role,
+               bool_and(log_enabled) AS log_enabled, any_value(direction) AS direction
+        FROM j WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient
+    )
+    SELECT nextval('{out}_row_id') AS row_id, message_id, sent_at, sender, channel, role, recipient,
+           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction
+    FROM (SELECT {cols} FROM j WHERE k NOT IN (SELECT k FROM {repeated}) UNION ALL SELECT {cols} FROM merged)"""
+
+
+def row_id_sequence(out: str) -> str:
+    # A sequence numbers rows as they stream; row_number() OVER () would buffer every row first.
+    return f"CREATE SEQUENCE {out}_row_id"
 
 
 # The load report (SEMANTICS §1: nothing dropped or changed silently): label, the rows it counts,
