@@ -96,7 +96,7 @@ class SimulationResult:
         # Recipients no entry matches have the same outcome in both scenarios: their figures are the
         # history's unblocked ones (cached per history); only the affected recipients are re-counted.
         affected = self._fetch_dict(sql.contact_totals(self._t["astats"]))
-        before = self._fetch_dict(sql.contact_totals(self._t["abase"]))
+        before = self._fetch_dict(sql.contact_totals(self._t["astats"], "unlisted", "unlisted"))
         for k in affected:
             r[f"contacts_{k}"] = g[k] - before[k] + affected[k]
         changes = dict(self._run(sql.change_counts(self._t["astats"]), bind=False).fetchall())

@@ -92,7 +92,7 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
 
     con, rows = sent.con, sent.table
     p = f"sim{next(_counter)}"
-    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats", "abase",
+    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
                                      "contacts", "ttab", "timeline", "feed")}
     binds = params(rules)
 
@@ -119,9 +119,6 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     # A view: read once by the contact statistics now, and again only if .timeline is asked for.
     run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]), bind=False).fetchall()
     run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late)).fetchall()
-    # The same recipients with no list in force: the part of the history-wide figures they replace.
-    run(sql.contact_stats(sql.as_unblocked(names["arows"]), names["ctab"], names["abase"], two_sided=False,
-                          late=late)).fetchall()
 
     def contacts_view() -> str:
         """Every recipient's outcome (built on first use: the numbers do not need it)."""

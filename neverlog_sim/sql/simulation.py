@@ -109,8 +109,8 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
              WHEN known OR has_crm OR has_create_{s} THEN {created} END AS created_at_{name},
         CASE WHEN known OR has_crm OR has_create_{s} THEN sure_{s}{late_part} ELSE 0 END AS timeline_{name},"""
     after = "a" if two_sided else "b"
-    blocked = ("(log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la" if two_sided
-               else "log_enabled AS lb")
+    blocked = ("(log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la, "
+               "log_enabled AS lu" if two_sided else "log_enabled AS lb")
     return f"""
     CREATE TABLE {out} AS
     WITH x AS (
@@ -119,7 +119,7 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
         FROM {source} WHERE direction = 'outbound'
     ), g AS (
         SELECT recipient, bool_or(implies) AS has_crm, min(sent_at) FILTER (WHERE implies) AS first_crm,
-               {side('b')} {side('a') if two_sided else ''}
+               {side('b')} {side('a') + side('u') if two_sided else ''}
                count(*) AS sends, count(*) FILTER (WHERE governed) AS governed_rows,
                count(*) FILTER (WHERE log_disabled) AS log_disabled_rows
         FROM x GROUP BY recipient
@@ -129,9 +129,15 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
     ), o AS (
         SELECT recipient AS contact, known AS known_before_history, sends, governed_rows, log_disabled_rows,
                {outcome('b', 'before')} {outcome(after, 'after')}
+               {outcome('u', 'unlisted') if two_sided else ''}
         FROM k
     )
     SELECT *, {change_class()} AS change FROM o"""
+
+
+# Columns two-sided statistics add: the same recipients with no list in force (the part of the
+# history-wide figures they replace); contacts_view leaves them out.
+UNLISTED = ("exists_unlisted", "created_at_unlisted", "timeline_unlisted")
 
 
 def change_class() -> str:
@@ -150,7 +156,7 @@ def change_class() -> str:
 def contacts_view(all_stats: str, affected_stats: str, out: str) -> str:
     return f"""
     CREATE VIEW {out} AS
-    SELECT * FROM {affected_stats}
+    SELECT * EXCLUDE ({", ".join(UNLISTED)}) FROM {affected_stats}
     UNION ALL SELECT * FROM {all_stats} WHERE contact NOT IN (SELECT contact FROM {affected_stats})"""
 
 
@@ -259,16 +265,15 @@ def entry_counts(entries: str, matches_t: str) -> str:
     FROM {entries} e WHERE e.scenario = 'candidate'"""
 
 
-def contact_totals(contacts: str, only_in: str | None = None) -> str:
-    """Contact figures summed over ``contacts`` (or over those of its contacts that are in ``only_in``)."""
-    where = f"WHERE contact IN (SELECT contact FROM {only_in})" if only_in else ""
+def contact_totals(contacts: str, before: str = "before", after: str = "after") -> str:
+    """Contact figures summed over ``contacts``; ``before``/``after`` pick the columns (``unlisted``: no list)."""
     return f"""
     SELECT count(*) AS recipients,
-           count(*) FILTER (WHERE exists_before) AS records_before, count(*) FILTER (WHERE exists_after) AS records_after,
-           count(*) FILTER (WHERE exists_before AND NOT known_before_history) AS created_before,
-           count(*) FILTER (WHERE exists_after AND NOT known_before_history) AS created_after,
-           coalesce(sum(timeline_before), 0) AS timeline_before, coalesce(sum(timeline_after), 0) AS timeline_after
-    FROM {contacts} {where}"""
+           count(*) FILTER (WHERE exists_{before}) AS records_before, count(*) FILTER (WHERE exists_{after}) AS records_after,
+           count(*) FILTER (WHERE exists_{before} AND NOT known_before_history) AS created_before,
+           count(*) FILTER (WHERE exists_{after} AND NOT known_before_history) AS created_after,
+           coalesce(sum(timeline_{before}), 0) AS timeline_before, coalesce(sum(timeline_{after}), 0) AS timeline_after
+    FROM {contacts}"""
 
 
 def change_counts(contacts: str) -> str:
@@ -341,8 +346,3 @@ def unblocked_totals(profile: str, row_profile: str, contacts: str) -> str:
            (SELECT count(*) FROM p WHERE from_history AND NOT known) AS created_after,
            timeline AS timeline_before, timeline AS timeline_after, outbound, log_disabled, governed
     FROM r"""
-
-
-def as_unblocked(source: str) -> str:
-    """A source for contact_stats with no list in force."""
-    return f"(SELECT * REPLACE (false AS blocked_before, false AS blocked_after) FROM {source})"
