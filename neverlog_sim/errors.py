@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,14 @@ class RulesError(NeverLogError, ValueError):
 
 class ExportError(NeverLogError):
     """An export could not be written, or failed its own verification; nothing was left behind."""
+
+
+def read_utf8(path: Path, label: str) -> str:
+    """A whole text file (UTF-8, BOM allowed); an ``InputError`` names the first line that is not UTF-8."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{label}: line {line} is not UTF-8 (byte {raw[exc.start]:#x}); save the file as UTF-8"
+                         ) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import glob as globmod
 import html
+import io
 import itertools
 import warnings
 from pathlib import Path
@@ -20,7 +21,7 @@ from tqdm.auto import tqdm
 
 from . import sql
 from .entries import classify_recipient, split_address_field
-from .errors import InputError, MissingColumnsError
+from .errors import InputError, MissingColumnsError, read_utf8
 
 MESSAGE_LEVEL = ("message_id", "sent_at", "sender", "channel", "to", "cc", "bcc")
 RECIPIENT_LEVEL = ("message_id", "sent_at", "sender", "channel", "recipient", "role")
@@ -103,7 +104,7 @@ def _header_matches(files: list[Path], columns: list[str]) -> bool:
     for f in files:
         with f.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
             first = fh.readline()
-        delim = max(",;\t|", key=first.count)
+        delim = _delimiter(first)
         header = [h.strip() for h in next(csv.reader([first], delimiter=delim), [])]
         if any(h and h not in columns for h in header):
             return False
@@ -113,31 +114,23 @@ def _header_matches(files: list[Path], columns: list[str]) -> bool:
 def _diagnose_csv(path: Path, what: str) -> None:
     """Raise an ``InputError`` naming the first line whose field count differs from the header's."""
     import csv
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            sample = fh.read(65536)
-            if not sample.strip():
-                raise InputError(f"{what} {str(path)!r} is empty; it needs a header row and at least one row")
-            header_line = sample.splitlines()[0]
-            delim = max(",;\t|", key=header_line.count)
-            fh.seek(0)
-            reader = csv.reader(fh, delimiter=delim)
-            header = next(reader)
-            start = 1
-            for row in reader:
-                if row and len(row) != len(header):
-                    raise InputError(f"{what} {str(path)!r}: line {start + 1} has {len(row)} fields, the header has "
-                                     f"{len(header)} — quote fields that contain {delim!r}, or remove the extra ones")
-                start = reader.line_num
-    except UnicodeDecodeError:
-        raw = path.read_bytes()
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise InputError(f"{what} {str(path)!r}: line {line} is not UTF-8 (byte {raw[exc.start]:#x}); "
-                             "save the file as UTF-8") from None
-        raise
+    text = read_utf8(path, f"{what} {str(path)!r}")
+    if not text.strip():
+        raise InputError(f"{what} {str(path)!r} is empty; it needs a header row and at least one row")
+    delim = _delimiter(text.splitlines()[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header = next(reader)
+    start = 1
+    for row in reader:
+        if row and len(row) != len(header):
+            raise InputError(f"{what} {str(path)!r}: line {start + 1} has {len(row)} fields, the header has "
+                             f"{len(header)} — quote fields that contain {delim!r}, or remove the extra ones")
+        start = reader.line_num
+
+
+def _delimiter(header_line: str) -> str:
+    """The field separator a CSV header line uses most."""
+    return max(",;\t|", key=header_line.count)
 
 
 def read_lookup_csv(path: str | Path, what: str, columns: str) -> pd.DataFrame:

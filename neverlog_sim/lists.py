@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from .entries import Entry, _split_outside_quotes, classify_recipient, parse_entry, parse_entry_lenient
-from .errors import EntryError, EntryProblem, InputError
+from .errors import EntryError, EntryProblem, InputError, read_utf8
 
 CAP = 500
 SCOPES = ("team", "personal")
@@ -147,14 +147,7 @@ class NeverLogList:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"list file {str(path)!r} does not exist (or is not a file)")
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise InputError(
-                f"{path}: line {line} is not UTF-8 (byte {raw[exc.start]:#x}); save the file as UTF-8"
-            ) from None
+        text = read_utf8(path, str(path))
         if path.suffix.lower() == ".csv":
             items = _csv_items(text, str(path))
             obj = cls.__new__(cls)
