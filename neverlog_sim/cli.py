@@ -67,10 +67,6 @@ def _print_validation(s: dict, lenient: bool) -> None:
         print(f"  over cap  remove {s['over_cap']} entries, or run `neverlog-sim export` to compact the list")
 
 
-def _err(msg: str) -> None:
-    print(f"neverlog-sim: {msg}", file=sys.stderr)
-
-
 def _policy_arg(paths: list[str] | None, what: str):
     """A policy from CLI paths: folders (team.txt + personal/<owner>.txt) and team list files, merged."""
     from .export import read_wanted

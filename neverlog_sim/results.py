@@ -17,6 +17,11 @@ FEED_NOTE = ("the activity feed still shows every open and click, blocked recipi
              "a Never Log list never changes feed events (SEMANTICS §3)")
 
 
+def one_row(result) -> dict:
+    """A one-row DuckDB result as ``{column: value}``, NULL (an empty sum) read as 0."""
+    return {d[0]: (0 if v is None else v) for d, v in zip(result.description, result.fetchall()[0])}
+
+
 class SimulationResult:
     """What a candidate policy changes against a baseline, over one sent-mail history.
 
@@ -103,8 +108,7 @@ class SimulationResult:
         changes["unchanged"] = changes.get("unchanged", 0) + self._global["recipients"] - affected["recipients"]
         r["changes"] = {k: int(changes.get(k, 0)) for k in CHANGE_CLASSES}
         if self.has_tracking:
-            f = self._run(sql.feed_totals(self._t["feed"]), bind=False)
-            r.update({f"feed_{k}": v for k, v in zip([d[0] for d in f.description], f.fetchall()[0])})
+            r.update({f"feed_{k}": v for k, v in self._fetch_dict(sql.feed_totals(self._t["feed"])).items()})
         else:
             r.update({f"feed_{k}": 0 for k in ("events", "unattributed", "on_timeline_before", "on_timeline_after",
                                                "blocked_before", "blocked_after", "unmatched", "left_timeline")})
@@ -118,8 +122,7 @@ class SimulationResult:
         return {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in r.items()}
 
     def _fetch_dict(self, statement: str) -> dict:
-        res = self._run(statement)
-        return {d[0]: (0 if v is None else v) for d, v in zip(res.description, res.fetchall()[0])}
+        return one_row(self._run(statement))
 
     def close(self) -> None:
         """Drop this result's working tables from the history's DuckDB (the per-history caches stay).

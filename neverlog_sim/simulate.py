@@ -10,7 +10,7 @@ import pandas as pd
 from . import sql
 from .ingest import SentMail, load_contacts, load_sent, load_tracking
 from .lists import NeverLogList, Policy
-from .results import SimulationResult
+from .results import SimulationResult, one_row
 from .rules import CHANNELS, Rules, get_rules
 
 _counter = itertools.count(1)
@@ -160,10 +160,15 @@ def _contacts_table(sent: SentMail, contacts_df: pd.DataFrame | None) -> str:
     return cache[key]
 
 
+def _no_list_key(kind: str, rules: Rules, ctab: str, late: bool) -> tuple:
+    """What a per-history figure with no list in force depends on: the contacts and the rules, not the lists."""
+    return (kind, ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
+            rules.unknown_channel_applies)
+
+
 def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> str:
     """Every recipient's contact outcome with no list in force (one pass over the rows; cached)."""
-    key = ("unblocked", ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
-           rules.unknown_channel_applies)
+    key = _no_list_key("unblocked", rules, ctab, late)
     cache = sent.cache
     if key not in cache:
         name = f"{sent.table}_gstats{len(cache)}"
@@ -175,8 +180,7 @@ def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -
 def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> dict:
     """History-wide figures with no list in force: from the load-time profiles, or (when a logged send
     can precede its contact record) from every recipient's outcome."""
-    key = ("totals", ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
-           rules.unknown_channel_applies)
+    key = _no_list_key("totals", rules, ctab, late)
     if key not in sent.cache:
         if late:
             stats = _unblocked_stats(sent, rules, ctab, late, run)
@@ -185,7 +189,6 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> 
             statements = (sql.unblocked_totals(sent.profile, sent.row_profile, ctab),)
         totals = {}
         for statement in statements:
-            res = run(statement)
-            totals.update({d[0]: int(v) for d, v in zip(res.description, res.fetchall()[0])})
+            totals.update({k: int(v) for k, v in one_row(run(statement)).items()})
         sent.cache[key] = totals
     return sent.cache[key]
