@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from neverlog_sim.ingest import build_sent
+from neverlog_sim.history import build_sent
 from neverlog_sim.widgets import preview
 
 CHANNELS = np.array(["extension", "crm", "bcc_forward", "team_inbox", "integration"])

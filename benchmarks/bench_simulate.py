@@ -23,7 +23,7 @@ import time
 import duckdb
 
 from neverlog_sim import Policy, build_sent, simulate
-from neverlog_sim.ingest import arrow_table
+from neverlog_sim.engine import arrow_table
 
 GEN = """
 WITH g AS (

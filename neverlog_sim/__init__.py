@@ -1,5 +1,6 @@
 """neverlog_sim — preview what a HubSpot Never Log list would do, and export lists HubSpot accepts."""
 
+from . import _moved
 from .entries import Entry, parse_entry
 from .errors import (
     EntryError,
@@ -11,13 +12,15 @@ from .errors import (
     RulesError,
 )
 from .export import ExportReport, export_lists
-from .ingest import SentMail, build_sent, load_contacts, load_sent, load_tracking
+from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking
 from .lists import CAP, NeverLogList, Policy
 from .results import SimulationResult
 from .rules import PROFILES, Rules, get_rules
 from .simulate import simulate
 
 __version__ = "0.1.0"
+
+_moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...) keep working
 
 # The live preview (neverlog_sim.widgets.preview) is imported on use: it pulls in ipywidgets,
 # which the command line never needs.

@@ -102,7 +102,7 @@ def _print_summary(result, stream=None) -> None:
 
 
 def _cmd_simulate(args) -> int:
-    from .ingest import load_sent
+    from .history import load_sent
     from .simulate import simulate
     sent = load_sent(args.sent, progress=not args.quiet)
     candidate = _policy_arg(args.candidate, "candidate")
@@ -136,7 +136,7 @@ def _cmd_samples(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .export import export_lists
-    from .ingest import load_sent
+    from .history import load_sent
     from .lists import Policy
     from .samples import sample_path
     from .simulate import simulate
@@ -204,8 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
     p.set_defaults(func=_cmd_simulate)
 
-    from .export import add_export_command
-    add_export_command(sub)
+    _add_export_command(sub)
 
     p = sub.add_parser("samples", help="write the sample company's files to a folder",
                        description="Write the seeded sample company (sent mail in three shapes, contacts, "
@@ -226,6 +225,41 @@ def build_parser() -> argparse.ArgumentParser:
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                help="show a full traceback on errors")
     return parser
+
+
+def _add_export_command(subparsers):
+    """Add ``neverlog-sim export`` to an argparse subparsers object; exit 0 fits, 1 entries cut, 2 bad input."""
+    p = subparsers.add_parser(
+        "export", help="compact wanted lists to HubSpot's cap and write them with a verified manifest",
+        description="Write team.txt, personal/<owner>.txt and manifest.json from wanted lists (folders with team.txt "
+                    "and personal/*.txt, or list files for the team list). Exit 0 when everything fits, 1 when "
+                    "entries had to be cut (see cut.csv), 2 on bad input.")
+    p.add_argument("wanted", nargs="+", metavar="WANTED_DIR_OR_FILE")
+    p.add_argument("--sent", metavar="HISTORY", help="sent mail (CSV, Parquet, folder) that shows what entries block")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
+    p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--max-collateral", type=int, default=0,
+                   help="other recipients all domain consolidations together may block (default 0)")
+    p.add_argument("--allow-personal", action="store_true",
+                   help="move entries only one user's sends ever hit to that user's personal list")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
+    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
+    p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
+    p.set_defaults(func=_cmd_export)
+    return p
+
+
+def _cmd_export(args) -> int:
+    from .export import export_lists
+    from .history import load_sent
+    # Errors go up to cli.main, which prints them in one line (with the traceback under --debug).
+    sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
+    report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
+                          max_collateral=args.max_collateral, allow_personal=args.allow_personal,
+                          overwrite=args.overwrite, rules=args.rules)
+    print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json else repr(report))
+    return 0 if report.fits else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,21 +6,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import sql
-
-CHANGE_CLASSES = ("not_created", "created_later", "timeline_emptied", "timeline_reduced",
-                  "newly_created", "created_earlier", "timeline_added", "unchanged")
-NO_CONTACTS_NOTE = ("no contacts table: no recipient is a contact before the history shows one "
-                    "(a CRM send or a logged, contact-creating send)")
-NO_TRACKING_NOTE = "no tracking events: feed and timeline tracking figures are zero"
-FEED_NOTE = ("the activity feed still shows every open and click, blocked recipients included: "
-             "a Never Log list never changes feed events (SEMANTICS §3)")
-
-
-def one_row(result) -> dict:
-    """A one-row DuckDB result as ``{column: value}``, NULL (an empty sum) read as 0."""
-    return {d[0]: (0 if v is None else v) for d, v in zip(result.description, result.fetchall()[0])}
-
+from .engine import one_row, sql
+from .rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE, NO_TRACKING_NOTE
 
 class SimulationResult:
     """What a candidate policy changes against a baseline, over one sent-mail history.
@@ -129,12 +116,12 @@ class SimulationResult:
 
         Tables already read into pandas stay usable; tables not yet read are gone.
         """
-        con = self.sent.con
+        engine = self.sent.engine
         for view in ("contacts", "arows"):
-            con.execute(sql.drop_view(self._t[view])).fetchall()
+            engine.run(sql.drop_view(self._t[view]))
         for key, name in self._t.items():
             if key not in self._shared and key not in ("contacts", "arows"):
-                con.execute(sql.drop(name)).fetchall()
+                engine.run(sql.drop(name))
 
     def metrics(self) -> dict:
         """The headline numbers, JSON-ready."""
@@ -195,7 +182,8 @@ class SimulationResult:
         return build_report(self, redact=redact)
 
     def to_html(self, path=None, redact: bool = False) -> str:
-        from .report import render_html, write_text_atomic
+        from .report import render_html
+        from .atomic import write_text_atomic
         text = render_html(self.report(redact=redact))
         if path is not None:
             write_text_atomic(path, text)

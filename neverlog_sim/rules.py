@@ -98,3 +98,14 @@ def get_rules(rules: "str | Rules") -> Rules:
     if isinstance(rules, str) and rules in PROFILES:
         return PROFILES[rules]
     raise RulesError(f"rules must be one of {sorted(PROFILES)!r} or a Rules object, got {rules!r}")
+
+
+# --- the words of the outcome (docs/rules.md#scenarios-and-change) -----------------------------
+
+CHANGE_CLASSES = ("not_created", "created_later", "timeline_emptied", "timeline_reduced",
+                  "newly_created", "created_earlier", "timeline_added", "unchanged")
+NO_CONTACTS_NOTE = ("no contacts table: no recipient is a contact before the history shows one "
+                    "(a CRM send or a logged, contact-creating send)")
+NO_TRACKING_NOTE = "no tracking events: feed and timeline tracking figures are zero"
+FEED_NOTE = ("the activity feed still shows every open and click, blocked recipients included: "
+             "a Never Log list never changes feed events (SEMANTICS §3)")

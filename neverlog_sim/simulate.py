@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import sql
-from .ingest import SentMail, load_contacts, load_sent, load_tracking
+from .engine import one_row, sql
+from .history import SentMail, load_contacts, load_sent, load_tracking
 from .lists import NeverLogList, Policy
-from .results import SimulationResult, one_row
+from .results import SimulationResult
 from .rules import CHANNELS, Rules, get_rules
 
 _counter = itertools.count(1)
@@ -90,7 +90,7 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         tracking = sent.tracking
     tracking_df = None if tracking is None else load_tracking(tracking)
 
-    con, rows = sent.con, sent.table
+    engine, rows = sent.engine, sent.table
     p = f"sim{next(_counter)}"
     names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
                                      "contacts", "ttab", "timeline", "feed")}
@@ -98,11 +98,10 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
 
     def run(statement: str, bind: bool = True):
         used = {k: v for k, v in binds.items() if f"${k}" in statement}
-        return con.execute(statement, used) if bind and used else con.execute(statement)
+        return engine.execute(statement, used if bind else None)
 
-    con.register(f"{p}_entries_df", _entries_frame(baseline, candidate))
-    run(sql.copy_table(f"{p}_entries_df", names["entries"]), bind=False).fetchall()
-    con.unregister(f"{p}_entries_df")
+    with engine.registered(f"{p}_entries_df", _entries_frame(baseline, candidate)) as frame:
+        engine.run(sql.copy_table(frame, names["entries"]))
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
     late = any(ch not in rules.creating_channels and not (ch == "crm" and rules.crm_implies_contact)
@@ -128,10 +127,10 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         return names["contacts"]
 
     if tracking_df is not None:
-        con.register(f"{p}_tracking_df", tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
-            {"message_id": "object", "recipient": "object", "event": "object"}))
-        run(sql.normalise_tracking(f"{p}_tracking_df", names["ttab"]), bind=False).fetchall()
-        con.unregister(f"{p}_tracking_df")
+        events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
+            {"message_id": "object", "recipient": "object", "event": "object"})
+        with engine.registered(f"{p}_tracking_df", events) as frame:
+            engine.run(sql.normalise_tracking(frame, names["ttab"]))
         run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"])).fetchall()
     return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
                             run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
@@ -153,9 +152,8 @@ def _contacts_table(sent: SentMail, contacts_df: pd.DataFrame | None) -> str:
     cache = sent.cache
     if key not in cache:
         name = f"{sent.table}_ctab{len(cache)}"
-        sent.con.register(f"{name}_df", frame)
-        sent.con.execute(sql.normalise_emails(f"{name}_df", name)).fetchall()
-        sent.con.unregister(f"{name}_df")
+        with sent.engine.registered(f"{name}_df", frame) as registered:
+            sent.engine.run(sql.normalise_emails(registered, name))
         cache[key] = name
     return cache[key]
 

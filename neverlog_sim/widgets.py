@@ -18,7 +18,7 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from .ingest import SentMail, load_contacts, load_sent, load_tracking
+from .history import SentMail, load_contacts, load_sent, load_tracking
 from .lists import NeverLogList, Policy
 from .rules import PROFILES, ROLES, Rules, get_rules
 from .simulate import simulate
@@ -27,8 +27,8 @@ __all__ = ["preview", "PreviewApp"]
 
 
 def _senders(sent: SentMail) -> list[str]:
-    from . import sql
-    return [str(s) for (s,) in sent.con.execute(sql.outbound_senders(sent.table)).fetchall() if s]
+    from .engine import sql
+    return [str(s) for (s,) in sent.engine.rows(sql.outbound_senders(sent.table)) if s]
 
 
 def _text(value) -> str:
@@ -209,7 +209,7 @@ class PreviewApp:
     def _draw_chart(self) -> None:
         # The chart goes in as inline SVG text: a plain trait update, safe from the debounce timer's
         # thread (an Output widget's capture is tied to the main thread's cell).
-        from .charts import pareto_chart, to_svg
+        from .report.charts import pareto_chart, to_svg
         self.figure = pareto_chart(self.result)
         self.chart.value = to_svg(self.figure)
 

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from neverlog_sim import Policy, load_sent, load_tracking, simulate
-from neverlog_sim import charts
+from neverlog_sim.report import charts
 from neverlog_sim.report import build_report
 
 DATA = Path(__file__).parent / "data"

@@ -365,7 +365,7 @@ def test_export_errors_show_a_traceback_under_debug(tmp_path, capsys):
 def test_html_report_is_readable_by_others(tmp_path, capsys):
     import os
     import stat
-    from neverlog_sim.report import write_text_atomic
+    from neverlog_sim.atomic import write_text_atomic
     old = os.umask(0o022)
     try:
         path = write_text_atomic(tmp_path / "report.html", "<p>hi</p>")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from neverlog_sim import Policy, load_sent, simulate
-from neverlog_sim.mailfiles import load_mail
+from neverlog_sim.history import load_mail
 
 ENRON = Path(__file__).resolve().parents[2] / "shared" / "data" / "enron-sent"
 NON_STANDARD = "non-standard recipient addresses (kept and matched)"

@@ -14,8 +14,8 @@ import pytest
 matplotlib.use("Agg")
 
 from neverlog_sim import ExportError, NeverLogList, Policy, RulesError, build_sent  # noqa: E402
-from neverlog_sim import compaction, export  # noqa: E402
-from neverlog_sim.compaction import choose_consolidations  # noqa: E402
+from neverlog_sim.export import compaction, writer as export  # noqa: E402
+from neverlog_sim.export.compaction import choose_consolidations  # noqa: E402
 from neverlog_sim.export import export_lists, neutralise  # noqa: E402
 from neverlog_sim.rules import PROFILES  # noqa: E402
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from neverlog_sim.errors import InputError, MissingColumnsError
-from neverlog_sim.hubspot import HUBSPOT_MAPPING, detect_format, load_hubspot, read_owners, to_canonical
+from neverlog_sim.history import load_hubspot
+from neverlog_sim.readers.hubspot import HUBSPOT_MAPPING, detect_format, read_owners, to_canonical
 
 DATA = Path(__file__).parent / "data"
 API = DATA / "hubspot_api.csv"
@@ -272,13 +273,13 @@ def test_export_with_nothing_sent_is_an_input_error(tmp_path):
 
 @pytest.mark.parametrize("source, messages", [(API, 13), (WAREHOUSE, 2), (UI, 4)])
 def test_load_sent_recognises_each_hubspot_shape(source, messages):
-    from neverlog_sim.ingest import load_sent
+    from neverlog_sim.history import load_sent
 
     assert messages == load_sent(source, owners=OWNERS, progress=False).messages
 
 
 def test_load_sent_can_force_the_ui_shape():
-    from neverlog_sim.ingest import load_sent
+    from neverlog_sim.history import load_sent
 
     assert 4 == load_sent(UI, format="hubspot_ui", owners=OWNERS, progress=False).messages
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neverlog_sim.errors import InputError
-from neverlog_sim.mailfiles import load_mail, read_aliases, read_mail
+from neverlog_sim.history import load_mail
+from neverlog_sim.readers.mailfiles import read_aliases, read_mail
 
 DATA = Path(__file__).parent / "data"
 MBOX = DATA / "mail_sent.mbox"
@@ -283,13 +284,13 @@ def test_enron_odd_addresses_are_counted_and_kept(enron):
 
 @pytest.mark.parametrize("source, messages", [(MBOX, 3), (FOLDER, 10)])
 def test_load_sent_recognises_mail_files(source, messages):
-    from neverlog_sim.ingest import load_sent
+    from neverlog_sim.history import load_sent
 
     assert messages == load_sent(source, progress=False).messages
 
 
 def test_load_sent_passes_the_alias_table_on():
-    from neverlog_sim.ingest import load_sent
+    from neverlog_sim.history import load_sent
 
     sent = load_sent(MBOX, aliases=DATA / "mail_aliases.csv", progress=False)
     assert ["ana@acme.com"] == sorted(sent.to_pandas()["sender"].unique())

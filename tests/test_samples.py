@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neverlog_sim import CAP, NeverLogList, Policy, __version__, sample_files, samples
-from neverlog_sim.ingest import load_contacts, load_sent, load_tracking
+from neverlog_sim import CAP, NeverLogList, Policy, __version__, samples
+from neverlog_sim.samples import files as sample_files
+from neverlog_sim.history import load_contacts, load_sent, load_tracking
 
 BUNDLE = Path(__file__).resolve().parents[1] / "data" / "samples"
 KEY = ["channel", "sender", "recipient"]

@@ -3,7 +3,7 @@
 Northwind Analytics (``northwind-analytics.com``) has 40 users who email customers, prospects,
 vendors, competitors, colleagues and their own families over 2024-2025. The same seed always
 gives the same tables; nothing depends on today's date. The files are written by
-``sample_files.py``; use both through ``neverlog_sim.samples``.
+``files.py``; use both through ``neverlog_sim.samples``.
 
 >>> company = generate(seed=7)  # doctest: +SKIP
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .rules import CHANNELS
+from ..rules import CHANNELS
 
 __all__ = ["SampleCompany", "generate", "DOMAIN", "DEFAULT_SEED"]
 

@@ -26,9 +26,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .entries import classify_recipient, split_address_field
-from .errors import InputError
-from .ingest import read_lookup_csv
+from ..entries import classify_recipient, split_address_field
+from ..errors import InputError
+from .tables import read_lookup_csv
 
 __all__ = ["load_mail", "read_mail", "read_aliases"]
 
@@ -391,17 +391,3 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
         "subject": subject,
         "_key": key,
     }
-
-
-def load_mail(path, *, aliases=None, channel: str = "extension", progress: bool = True):
-    """Load an mbox or a folder of message files as a :class:`SentMail`, through ``build_sent``.
-
-    Parameters as :func:`read_mail`; the problems it counts (duplicates folded, malformed
-    dates, ...) are part of the load report (``SentMail.problems``).
-
-    >>> sent = load_mail("enron-sent/buy-r", aliases={"rick.buy@enron.com": "rbuy@enron.com"})  # doctest: +SKIP
-    """
-    from .ingest import build_sent  # ingest imports the loaders for format detection
-
-    messages, problems = read_mail(path, aliases=aliases, channel=channel, progress=progress)
-    return build_sent(messages, problems=problems, source=str(path), progress=progress)

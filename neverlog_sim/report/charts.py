@@ -15,7 +15,8 @@ from contextlib import contextmanager
 
 import matplotlib
 
-from .lists import CAP
+from ..lists import CAP
+from . import summary as report
 
 __all__ = ["pareto_chart", "by_user_chart", "by_channel_chart", "weekly_timeline_chart", "change_classes_chart",
            "to_svg", "ChartFigure", "STYLE", "BEFORE", "AFTER"]
@@ -56,7 +57,6 @@ def _figure(width=8.0, height=4.0):
 
 def _section(source, name: str):
     """The report's data for one chart, computed only for that chart when given a result."""
-    from . import report
     if isinstance(source, dict):
         if name == "entries":
             return source["details"]["entries"]

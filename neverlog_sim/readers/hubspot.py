@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .entries import classify_recipient
-from .errors import InputError, MissingColumnsError
-from .ingest import read_lookup_csv
+from ..entries import classify_recipient
+from ..errors import InputError, MissingColumnsError
+from .tables import read_lookup_csv
 
 __all__ = ["HUBSPOT_MAPPING", "detect_format", "load_hubspot", "read_owners", "to_canonical"]
 
@@ -450,22 +450,13 @@ def _read(source, progress) -> tuple[pd.DataFrame, str]:
     return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), str(source)
 
 
-def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
-                 progress: bool = True):
-    """Load a HubSpot email export (API / warehouse shape or UI export) as a :class:`SentMail`.
+def read_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
+                 progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], str]:
+    """Read a HubSpot email export into canonical messages, tracking events and load-report rows.
 
-    Parameters: ``source`` a DataFrame, CSV or Parquet (file, glob or folder), or an .xlsx UI
-    export; ``owners`` an ``id, email`` table for rows with no from address; ``mapping``
-    overrides of :data:`HUBSPOT_MAPPING`; ``format`` ``"hubspot_api"`` / ``"hubspot_ui"``
-    (detected when None); ``columns`` ``{"their name": "our name"}``; ``progress`` bars on.
-
-    HubSpot holds logged email only, so ``log_enabled`` is True for every row; open and click
-    counts become unattributed tracking events (``SentMail.tracking``).
-
-    >>> sent = load_hubspot("emails.csv", owners="owners.csv")  # doctest: +SKIP
+    Returns ``(messages, tracking, problems, label)``; ``history.load_hubspot`` turns them into a
+    ``SentMail``. Parameters as there.
     """
-    from .ingest import build_sent
-
     frame, label = _read(source, progress)
     messages, tracking, problems = to_canonical(frame, owners=owners, mapping=mapping, format=format,
                                                 columns=columns)
@@ -473,4 +464,4 @@ def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None
         raise InputError(f"HubSpot export {label!r} has no sent or received emails to load "
                          f"({len(frame)} rows; see the problems: "
                          f"{', '.join(p['problem'] for p in problems) or 'none'})")
-    return build_sent(messages, problems=problems, source=label, tracking=tracking, progress=progress)
+    return messages, tracking, problems, label

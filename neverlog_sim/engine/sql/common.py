@@ -6,7 +6,7 @@ user values — entries, addresses, paths, flags — arrive as registered tables
 
 from __future__ import annotations
 
-from ..rules import CHANNELS  # noqa: F401  (one list of channels, in the rule profile)
+from ...rules import CHANNELS  # noqa: F401  (one list of channels, in the rule profile)
 
 # A recipient that already passes the entry syntax of SEMANTICS §1 (ASCII fast path); anything
 # else is read in Python by entries.classify_recipient. Lengths are checked beside the pattern.

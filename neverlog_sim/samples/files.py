@@ -24,7 +24,7 @@ import pandas as pd
 from .company import CHANNELS, DEFAULT_SEED, DOMAIN, END, N_CONVERSATIONS, START, SampleCompany, generate
 
 # Bundled copy next to the package (editable install / repo checkout); tests monkeypatch it.
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 _LOGGED_FROM = {"crm": "CRM", "extension": "EXTENSION", "bcc_forward": "BCC", "team_inbox": "TEAM_INBOX",
@@ -238,7 +238,7 @@ def _complete(folder: Path) -> bool:
 
 def _regenerated() -> Path:
     """Generate the samples once into a per-version cache folder, atomically (temp folder, then rename)."""
-    from . import __version__
+    from .. import __version__
 
     for root in (_cache_root(), Path(tempfile.gettempdir()) / "neverlog-sim"):
         target = root / f"samples-{__version__}-{DEFAULT_SEED}"

@@ -17,10 +17,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import sql
-from .entries import Entry, classify_recipient
-from .lists import Policy
-from .simulate import params
+from ..engine import sql
+from ..entries import Entry, classify_recipient
+from ..lists import Policy
+from ..simulate import params
 
 TEAM = ""
 DP_CELLS = 20_000_000  # items × (entries to save + 1) above which the exact DP gives way to greedy
@@ -45,7 +45,7 @@ class History:
     """Compaction queries over a ``SentMail``'s DuckDB rows, for one rule profile; ``close()`` drops its tables."""
 
     def __init__(self, sent, rules, wanted: dict[str, list[Entry]]):
-        self.sent, self.con, self.rows = sent, sent.con, sent.table
+        self.sent, self.engine, self.rows = sent, sent.engine, sent.table
         self.binds = params(rules)
         self.prefix = f"export{next(_counter)}"
         self._tables: list[str] = []
@@ -53,15 +53,12 @@ class History:
 
     def _run(self, statement: str):
         used = {k: v for k, v in self.binds.items() if f"${k}" in statement}
-        return self.con.execute(statement, used) if used else self.con.execute(statement)
+        return self.engine.execute(statement, used)
 
     def _with(self, frame: pd.DataFrame, name: str, statement):
         view = f"{self.prefix}_{name}_df"
-        self.con.register(view, frame.astype("object"))
-        try:
+        with self.engine.registered(view, frame.astype("object")):
             return statement(view)
-        finally:
-            self.con.unregister(view)
 
     def matches(self, frame: pd.DataFrame, name: str) -> str:
         out = f"{self.prefix}_{name}_{next(_counter)}"
@@ -89,7 +86,7 @@ class History:
 
     def close(self) -> None:
         for t in self._tables:
-            self.con.execute(sql.drop(t))
+            self.engine.run(sql.drop(t))
         self._tables.clear()
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import compaction as cp
-from .errors import EntryError, ExportError, NeverLogError, RulesError
-from .ingest import SentMail, load_sent
-from .lists import CAP, NeverLogList, Policy
-from .rules import PROFILES, get_rules
+from ..errors import EntryError, ExportError, NeverLogError, RulesError
+from ..history import SentMail, load_sent
+from ..lists import CAP, NeverLogList, Policy
+from ..rules import PROFILES, get_rules
 
 __all__ = ["ExportReport", "export_lists", "read_wanted", "add_export_command"]
 
@@ -91,7 +91,7 @@ def read_wanted(value) -> Policy:
     Files hold team-list entries; folders hold ``team.txt`` and ``personal/<owner>.txt``. Several
     sources are merged (duplicates across them are counted as duplicates).
     """
-    from .simulate import as_policy
+    from ..simulate import as_policy
     if isinstance(value, (list, tuple)) and value and all(_is_path(v) for v in value):
         team, personal = [], {}
         for v in value:
@@ -361,7 +361,7 @@ def _verify(folder: Path, plan: dict, wanted: Policy, sent, rules):
         if problems:
             raise ExportError("export failed its own verification; nothing was written:\n  " + "\n  ".join(problems))
         return None
-    from .simulate import simulate
+    from ..simulate import simulate
     sim = simulate(sent, reread, baseline=wanted, rules=rules)
     problems = cp.differences(sim, plan["claims"], plan["kept"])
     if problems:
@@ -472,38 +472,3 @@ class ExportReport:
             ax.legend(handles=handles, loc="upper right")
         fig.tight_layout()
         return fig
-
-
-# --- command line ------------------------------------------------------------------------------------
-
-def add_export_command(subparsers):
-    """Add ``neverlog-sim export`` to an argparse subparsers object; exit 0 fits, 1 entries cut, 2 bad input."""
-    p = subparsers.add_parser(
-        "export", help="compact wanted lists to HubSpot's cap and write them with a verified manifest",
-        description="Write team.txt, personal/<owner>.txt and manifest.json from wanted lists (folders with team.txt "
-                    "and personal/*.txt, or list files for the team list). Exit 0 when everything fits, 1 when "
-                    "entries had to be cut (see cut.csv), 2 on bad input.")
-    p.add_argument("wanted", nargs="+", metavar="WANTED_DIR_OR_FILE")
-    p.add_argument("--sent", metavar="HISTORY", help="sent mail (CSV, Parquet, folder) that shows what entries block")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
-    p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
-    p.add_argument("--max-collateral", type=int, default=0,
-                   help="other recipients all domain consolidations together may block (default 0)")
-    p.add_argument("--allow-personal", action="store_true",
-                   help="move entries only one user's sends ever hit to that user's personal list")
-    p.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
-    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
-    p.add_argument("--json", action="store_true", help="print the manifest as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
-    p.set_defaults(func=_cmd_export)
-    return p
-
-
-def _cmd_export(args) -> int:
-    # Errors go up to cli.main, which prints them in one line (with the traceback under --debug).
-    sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
-    report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
-                          max_collateral=args.max_collateral, allow_personal=args.allow_personal,
-                          overwrite=args.overwrite, rules=args.rules)
-    print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json else repr(report))
-    return 0 if report.fits else 1

@@ -1,0 +1,8 @@
+"""Engines run the toolkit's SQL steps (``engine.sql``: functions that return SQL text).
+
+``DuckDBEngine`` (the default) runs them in-process. Nothing outside ``engine`` executes SQL.
+"""
+
+from .duckdb import DuckDBEngine, EngineError, arrow_table, one_row
+
+__all__ = ["DuckDBEngine", "EngineError", "arrow_table", "one_row"]

@@ -1,0 +1,105 @@
+"""The DuckDB engine: runs the SQL steps of ``engine.sql`` on one in-process DuckDB connection.
+
+An engine is the only object that executes SQL. The steps are plain functions returning SQL text;
+an engine runs them, registers frames as tables (user values never become SQL text) and reads
+results back as pandas, Arrow or one-row dicts. Everything above the engine (history, simulate,
+results, export) talks to it through these few methods, so another engine can run the same steps.
+
+>>> engine = DuckDBEngine()
+>>> engine.one_row("SELECT 1 AS one")
+{'one': 1}
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["DuckDBEngine", "EngineError"]
+
+
+class EngineError(RuntimeError):
+    """A SQL step failed inside the engine (a bug or a resource limit, never bad user input)."""
+
+
+class DuckDBEngine:
+    """Runs SQL steps on one DuckDB connection (in memory unless ``database`` names a file).
+
+    Parameters: ``database`` a DuckDB file or ``":memory:"``; ``threads`` and ``memory_limit``
+    DuckDB's own settings (None keeps DuckDB's defaults).
+    """
+
+    name = "duckdb"
+
+    def __init__(self, database: str = ":memory:", *, threads: int | None = None, memory_limit: str | None = None):
+        config = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit)) if v is not None}
+        self.con = duckdb.connect(database, config=config)
+        self.con.execute("SET TimeZone = 'UTC'")
+        # Row order is never relied on (rows are sorted when read out); without it DuckDB streams
+        # large CREATE TABLE ... AS statements with much less memory.
+        self.con.execute("SET preserve_insertion_order = false")
+
+    # --- running steps ------------------------------------------------------------------------
+    def execute(self, statement: str, params: dict | list | None = None):
+        """Run one statement; ``params`` are bound (``$name`` or ``$1``), never formatted into the text."""
+        return self.con.execute(statement, params) if params else self.con.execute(statement)
+
+    def run(self, statement: str, params: dict | list | None = None) -> None:
+        """Run a statement for its effect (CREATE ..., DROP ...)."""
+        self.execute(statement, params).fetchall()
+
+    def rows(self, statement: str, params: dict | list | None = None) -> list[tuple]:
+        return self.execute(statement, params).fetchall()
+
+    def df(self, statement: str, params: dict | list | None = None) -> pd.DataFrame:
+        return self.execute(statement, params).df()
+
+    def arrow(self, statement: str, params: dict | list | None = None) -> pa.Table:
+        return arrow_table(self.execute(statement, params))
+
+    def one_row(self, statement: str, params: dict | list | None = None) -> dict:
+        """A one-row result as ``{column: value}``, NULL (an empty sum) read as 0."""
+        return one_row(self.execute(statement, params))
+
+    def relation(self, table: str):
+        """The DuckDB relation of a table or view, for results too big to become pandas."""
+        return self.con.table(table)
+
+    # --- frames in ----------------------------------------------------------------------------
+    def register(self, name: str, frame) -> None:
+        """Make a pandas DataFrame or Arrow table readable as ``name`` (no copy)."""
+        self.con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+    @contextmanager
+    def registered(self, name: str, frame):
+        """A frame readable as ``name`` for the duration of a ``with`` block."""
+        self.register(name, frame)
+        try:
+            yield name
+        finally:
+            self.unregister(name)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __repr__(self) -> str:
+        return f"<DuckDBEngine {self.con}>"
+
+
+def one_row(result) -> dict:
+    """A one-row DuckDB result as ``{column: value}``, NULL (an empty sum) read as 0."""
+    return {d[0]: (0 if v is None else v) for d, v in zip(result.description, result.fetchall()[0])}
+
+
+def arrow_table(result) -> pa.Table:
+    """A DuckDB result as an Arrow table (``to_arrow_table`` in DuckDB 2, ``fetch_arrow_table`` before)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # DuckDB 2 notes the copy; these tables are read once
+        return (getattr(result, "to_arrow_table", None) or result.fetch_arrow_table)()
