@@ -2,7 +2,7 @@
 
 ``load_sent`` picks a reader (canonical tables, HubSpot exports, mail files: ``readers/``), and every
 reader's canonical table goes through :func:`build_sent`, so the lenient address reading and the
-load report (docs/rules.md#reading-recipients-from-data) are the same whatever the source.
+load report (docs/rules.md#recipients-in-your-data) are the same whatever the source.
 """
 
 from __future__ import annotations
