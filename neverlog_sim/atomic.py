@@ -10,7 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_bytes_atomic", "write_text_atomic"]
+__all__ = ["write_bytes_atomic", "write_text_atomic", "neutralise"]
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_bytes_atomic(path, data: bytes) -> Path:
@@ -39,3 +41,15 @@ def write_text_atomic(path, text: str) -> Path:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def neutralise(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ gets a leading '.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("jo@acme.com"), neutralise(None), neutralise(-3)
+    ("'=HYPERLINK(1)", 'jo@acme.com', '', '-3')
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA) else text

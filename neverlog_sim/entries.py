@@ -1,4 +1,4 @@
-"""Never Log entries (SEMANTICS §1): the two HubSpot forms, normalisation, syntax and hints.
+"""Never Log entries (see docs/rules.md#entry-syntax): the two HubSpot forms, normalisation, syntax and hints.
 
 Also the lenient reading of recipient addresses found in data, which keeps addresses that
 break the entry syntax but still have a local part and a domain.
@@ -268,7 +268,7 @@ def classify_recipient(raw: object) -> tuple[str | None, str]:
     address = f"{local.lower()}@{domain}"
     if quoted or local[0] in "'`" or local[-1] in "'`":
         # Legal atext, but in real data a leading or trailing quote is a paste accident
-        # ('hutcheson@enron.com): kept as written, counted as non-standard (SEMANTICS §1).
+        # ('hutcheson@enron.com): kept as written, counted as non-standard (docs/rules.md#u2-stray-quotes).
         return address, "non_standard"
     try:
         entry = _parse(address)

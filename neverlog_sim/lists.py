@@ -1,4 +1,4 @@
-"""Never Log lists and policies (SEMANTICS §1): team and personal lists, the cap, duplicates, redundancy."""
+"""Never Log lists and policies (docs/rules.md#never-log-lists): team and personal lists, the cap, duplicates, redundancy."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from .errors import EntryError, EntryProblem, InputError, read_utf8
 
 CAP = 500
 SCOPES = ("team", "personal")
-# Responsibility order when several entries match one recipient (SEMANTICS §4).
+# The team list's owner in every table (entries frames, result.entries, reports, export counts,
+# compaction): the empty string. ``NeverLogList.owner`` (a Python attribute) stays None for the team list.
+TEAM_OWNER = ""
+# Responsibility order when several entries match one recipient (docs/rules.md#responsible-entry).
 PRIORITY = {("team", "address"): 1, ("team", "domain"): 2, ("personal", "address"): 3, ("personal", "domain"): 4}
 
 
@@ -178,6 +181,16 @@ class NeverLogList:
         return max(0, len(self) - self.cap)
 
     @property
+    def within_cap(self) -> bool:
+        """True when the list has at most ``cap`` entries (invalid lines aside: see ``is_valid``)."""
+        return self.over_cap == 0
+
+    @property
+    def is_valid(self) -> bool:
+        """True when every line is a valid entry (the cap aside: see ``within_cap``)."""
+        return not self.problems
+
+    @property
     def is_compliant(self) -> bool:
         """True when HubSpot would accept the list: within the cap and no invalid lines."""
         return self.over_cap == 0 and not self.problems
@@ -204,7 +217,7 @@ class NeverLogList:
             "kind": [e.kind for e in self.entries],
             "key": [e.address if e.kind == "address" else e.domain for e in self.entries],
             "list": self.scope,
-            "owner": self.owner,
+            "owner": self.owner or TEAM_OWNER,
             "line": pd.array([self._lines[e] for e in self.entries], dtype="Int64"),
             "redundant": [e in red for e in self.entries],
         })
@@ -215,15 +228,16 @@ class NeverLogList:
         cached = getattr(self, "_records", None)
         if cached is None:
             cached = self._records = [
-                (str(e), e.kind, e.address if e.kind == "address" else e.domain, self.scope, self.owner,
+                (str(e), e.kind, e.address if e.kind == "address" else e.domain, self.scope, self.owner or TEAM_OWNER,
                  PRIORITY[(self.scope, e.kind)]) for e in self.entries]
         return cached
 
     def summary(self) -> dict:
         """A JSON-ready account of the list: size, cap status and every problem."""
         return {
-            "list": self.scope, "owner": self.owner, "source": self.source,
-            "entries": len(self), "cap": self.cap, "over_cap": self.over_cap, "compliant": self.is_compliant,
+            "list": self.scope, "owner": self.owner or TEAM_OWNER, "source": self.source,
+            "entries": len(self), "cap": self.cap, "over_cap": self.over_cap, "within_cap": self.within_cap,
+            "valid": self.is_valid, "compliant": self.is_compliant,
             "address_entries": sum(e.kind == "address" for e in self.entries),
             "domain_entries": sum(e.kind == "domain" for e in self.entries),
             "duplicates": [{"entry": str(d.entry), "line": d.line, "first_line": d.first_line} for d in self.duplicates],
@@ -248,16 +262,34 @@ class NeverLogList:
         colour = "#1a7f37" if self.is_compliant else "#cf222e"
         rows = [f"<b>{html.escape(self.name)}</b>: {s['entries']} of {s['cap']} entries "
                 f"(<span style='color:{colour}'>{'compliant' if self.is_compliant else 'not compliant'}</span>)"]
-        for key, fmt in (("duplicates", lambda d: f"line {d['line']}: {d['entry']} (first on line {d['first_line']})"),
-                         ("redundant", lambda r: f"line {r['line']}: {r['entry']} is covered by {r['covered_by']}"),
-                         ("invalid", lambda p: f"line {p['line']}: {p['text']!r} {p['reason']}"
+        for key, fmt in (("duplicates", lambda d: f"{at_line(d['line'])}{d['entry']} {repeats(d['first_line'])}"),
+                         ("redundant", lambda r: f"{at_line(r['line'])}{r['entry']} is covered by {r['covered_by']}"),
+                         ("invalid", lambda p: f"{at_line(p['line'])}{p['text']!r} {p['reason']}"
                                                + (f" — did you mean {p['hint']!r}?" if p["hint"] else "")),
-                         ("fixed", lambda f: f"line {f['line']}: {f['note']}")):
+                         ("fixed", lambda f: f"{at_line(f['line'])}{f['note']}")):
             if s[key]:
                 items = "".join(f"<li>{html.escape(fmt(x))}</li>" for x in s[key][:20])
                 more = f"<li>… {len(s[key]) - 20} more</li>" if len(s[key]) > 20 else ""
                 rows.append(f"{len(s[key])} {key}:<ul>{items}{more}</ul>")
         return "<div class='neverlog-list'>" + "<br>".join(rows) + "</div>"
+
+
+def at_line(line: int | None) -> str:
+    """``"line 3: "`` for an entry read from a file or text, ``""`` for one given as a Python value.
+
+    >>> at_line(3), at_line(None)
+    ('line 3: ', '')
+    """
+    return "" if line is None else f"line {line}: "
+
+
+def repeats(first_line: int | None) -> str:
+    """How a duplicate names the entry it repeats: ``"(first on line 2)"``, or ``"(repeats an earlier entry)"``.
+
+    >>> repeats(2), repeats(None)
+    ('(first on line 2)', '(repeats an earlier entry)')
+    """
+    return "(repeats an earlier entry)" if first_line is None else f"(first on line {first_line})"
 
 
 def _text_items(text: str):
@@ -360,7 +392,18 @@ class Policy:
         return sum(len(lst) for lst in self.lists)
 
     @property
+    def within_cap(self) -> bool:
+        """True when every list has at most its cap of entries."""
+        return all(lst.within_cap for lst in self.lists)
+
+    @property
+    def is_valid(self) -> bool:
+        """True when no list has an invalid line."""
+        return all(lst.is_valid for lst in self.lists)
+
+    @property
     def is_compliant(self) -> bool:
+        """True when HubSpot would accept every list: within the cap and no invalid lines."""
         return all(lst.is_compliant for lst in self.lists)
 
     def entries_frame(self) -> pd.DataFrame:

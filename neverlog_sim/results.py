@@ -1,4 +1,4 @@
-"""SimulationResult: the four levels of change of SEMANTICS §4 as pandas tables, and the summary."""
+"""SimulationResult: the four levels of change of docs/rules.md#four-levels-of-change as pandas tables, and the summary."""
 
 from __future__ import annotations
 
@@ -34,9 +34,16 @@ class SimulationResult:
     # --- tables -------------------------------------------------------------------------
     @cached_property
     def recipients(self) -> pd.DataFrame:
-        """One row per message × recipient with its outcome under baseline and candidate."""
-        df = self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())).df()
-        return df.drop(columns=["log_enabled", "direction"])
+        """One row per message × recipient with its outcome under baseline and candidate.
+
+        Columns: ``message_id, sent_at, sender, channel, role, recipient, applies, blocked_before,
+        blocked_after, blocked_by, blocked_by_list, logged_before, logged_after, on_timeline_before,
+        on_timeline_after, log_enabled, direction`` — filter ``direction == "outbound"`` for your users' sends
+        (replies received are ``"inbound"``, docs/rules.md#incoming-mail).
+
+        >>> result.recipients.query("direction == 'outbound' and blocked_after")  # doctest: +SKIP
+        """
+        return self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())).df()
 
     @cached_property
     def contacts(self) -> pd.DataFrame:
@@ -146,6 +153,8 @@ class SimulationResult:
             "tracking_events_leaving_timelines": t["feed_left_timeline"],
             "candidate_entries": int(n_entries), "dead_entries": int(n_dead),
             "lists_compliant": bool(self.candidate.is_compliant),
+            "lists_within_cap": bool(self.candidate.within_cap),
+            "invalid_entries": sum(len(lst.problems) for lst in self.candidate.lists),
         }
 
     def summary(self) -> pd.DataFrame:

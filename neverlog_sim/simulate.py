@@ -42,7 +42,7 @@ def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
         df.insert(0, "scenario", scenario)
         frames.append(df)
     df = pd.concat(frames, ignore_index=True)
-    # Responsibility (SEMANTICS §4) by one integer: the list-and-kind priority, then the longer
+    # Responsibility (docs/rules.md#responsible-entry) by one integer: the list-and-kind priority, then the longer
     # (more specific) key first; keys are at most 254 characters.
     df["rank"] = (df["priority"].astype("int32") * 1000 - df["key"].str.len().fillna(0).astype("int32")).astype("int32")
     return df.astype({"scenario": "object", "entry": "object", "kind": "object", "key": "object",

@@ -69,6 +69,10 @@ class DuckDBEngine:
         """The DuckDB relation of a table or view, for results too big to become pandas."""
         return self.con.table(table)
 
+    def query_relation(self, statement: str, params: dict | list | None = None):
+        """A lazy DuckDB relation of a SELECT (``params`` bound, never formatted into the text)."""
+        return self.con.sql(statement, params=params) if params else self.con.sql(statement)
+
     # --- frames in ----------------------------------------------------------------------------
     def register(self, name: str, frame) -> None:
         """Make a pandas DataFrame or Arrow table readable as ``name`` (no copy)."""

@@ -1,4 +1,4 @@
-"""Compaction for ``export_lists`` (SEMANTICS §5): the four steps that make wanted lists fit the cap.
+"""Compaction for ``export_lists`` (docs/rules.md#compaction): the four steps that make wanted lists fit the cap.
 
 Steps, in order: (1) normalise, drop duplicates and redundant entries; (2) consolidate a domain's
 address entries into ``*@domain`` with the least collateral (``choose_consolidations``); (3) move

@@ -1,4 +1,4 @@
-"""Cap-compliant list export (SEMANTICS §5): compact wanted lists, write them all at once, verify them.
+"""Cap-compliant list export (docs/rules.md#exporting-lists): compact wanted lists, write them all at once, verify them.
 
 >>> report = export_lists(Policy(team=wanted), "export/", sent=sent)  # doctest: +SKIP
 >>> report.cut  # doctest: +SKIP
@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import compaction as cp
+from ..atomic import neutralise
 from ..errors import EntryError, ExportError, NeverLogError, RulesError
 from ..history import SentMail, load_sent
 from ..lists import CAP, NeverLogList, Policy
@@ -30,7 +31,6 @@ MANIFEST = "manifest.json"
 MARK = "neverlog-sim export"
 STEPS = ("wanted", "normalised", "consolidated", "moved", "exported")
 _UNSAFE = set('/\\:*?"<>|')
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_lists(wanted, out_dir, *, sent=None, cap: int = CAP, max_collateral: int = 0, allow_personal: bool = False,
@@ -60,7 +60,7 @@ def export_lists(wanted, out_dir, *, sent=None, cap: int = CAP, max_collateral: 
             raise ValueError(f"{name!r} must be an integer ≥ {low}, got {value!r}")
     if cap > CAP:
         raise ValueError(f"'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file over it "
-                         "would not be accepted (SEMANTICS §5)")
+                         "would not be accepted (docs/rules.md#exporting-lists)")
     rules = get_rules(rules)
     if rules.subdomains:
         raise RulesError("export_lists compacts for HubSpot's exact-domain matching (A2); rules with "
@@ -284,14 +284,6 @@ def _render(plan: dict) -> dict[str, bytes]:
     plan["manifest"]["files"] = [{"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                                  for name, data in sorted(files.items())]
     return files
-
-
-def neutralise(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ gets a leading '."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA) else text
 
 
 def _write_bytes(path: Path, data: bytes) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...rules import CHANNELS  # noqa: F401  (one list of channels, in the rule profile)
 
-# A recipient that already passes the entry syntax of SEMANTICS §1 (ASCII fast path); anything
+# A recipient that already passes the entry syntax of docs/rules.md#entry-syntax (ASCII fast path); anything
 # else is read in Python by entries.classify_recipient. Lengths are checked beside the pattern.
 _ATOM = r"[a-z0-9!#$%&'+/=?^_`{|}~-]+"
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"

@@ -1,4 +1,4 @@
-"""SQL of export compaction (SEMANTICS §5): what wanted entries match, their impact, collateral.
+"""SQL of export compaction (docs/rules.md#compaction): what wanted entries match, their impact, collateral.
 
 Only internal table names (chosen by the toolkit, never by a user) are formatted into the text;
 user values — entries, addresses, paths, flags — arrive as registered tables or bound parameters.

@@ -184,7 +184,7 @@ def row_id_sequence(out: str) -> str:
     return f"CREATE SEQUENCE {out}_row_id"
 
 
-# The load report (SEMANTICS §1: nothing dropped or changed silently): label, the rows it counts,
+# The load report (docs/rules.md#recipients-in-your-data: nothing dropped or changed silently): label, the rows it counts,
 # and what to quote as examples. Counted over staged rows, before a message's repeats are merged.
 _KEPT = "recipient IS NOT NULL"
 LOAD_PROBLEMS = (

@@ -1,4 +1,4 @@
-"""SQL of the simulation (SEMANTICS §2–§4): matching, blocks, contacts, timelines, feed, entries.
+"""SQL of the simulation (docs/rules.md#what-a-block-does, #scenarios-and-change): matching, blocks, contacts, timelines, feed, entries.
 
 Only internal table names (chosen by the toolkit, never by a user) are formatted into the text;
 user values — entries, addresses, paths, flags — arrive as registered tables or bound parameters.
@@ -35,7 +35,7 @@ def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
         dom_join = f"JOIN {suffixes} s ON s.rdomain = r.rdomain JOIN {entries} e ON e.key = s.suffix"
     # message_id is left out: read for every row it costs more than the join; .entries fetches it.
     cols = "r.row_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.rank"
-    owner_ok = "(e.owner IS NULL OR e.owner = r.sender)"
+    owner_ok = "(e.list = 'team' OR e.owner = r.sender)"
     return f"""
     CREATE TABLE {out} AS
     WITH r AS NOT MATERIALIZED (SELECT row_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
@@ -43,7 +43,7 @@ def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
     UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}"""
 
 
-# SEMANTICS §4 responsibility order: team address, team domain, personal address, personal domain;
+# Responsibility order (docs/rules.md#responsible-entry): team address, team domain, personal address, personal domain;
 # among sub-domain what-if matches of one kind, the most specific domain. ``rank`` (simulate.py) is
 # unique among the entries that can match one row.
 
@@ -56,7 +56,7 @@ def _ranked(matches_t: str) -> str:
 
 
 def blocks(matches_t: str, out: str) -> str:
-    """One row per blocked row: the responsible entry under each scenario (SEMANTICS §4 order)."""
+    """One row per blocked row: the responsible entry under each scenario (docs/rules.md#responsible-entry order)."""
     return f"""
     CREATE TABLE {out} AS
     SELECT row_id,
@@ -141,7 +141,7 @@ UNLISTED = ("exists_unlisted", "created_at_unlisted", "timeline_unlisted")
 
 
 def change_class() -> str:
-    """SEMANTICS §4: the first class that holds."""
+    """docs/rules.md#change-classes: the first class that holds."""
     return """CASE
         WHEN exists_before AND NOT exists_after THEN 'not_created'
         WHEN exists_before AND exists_after AND created_at_after > created_at_before THEN 'created_later'
@@ -214,7 +214,7 @@ def _timeline_select(arows: str, astats: str) -> str:
 
 
 def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str) -> str:
-    """SimulationResult.feed: every tracking event; the feed keeps all of them (SEMANTICS §3), timelines don't."""
+    """SimulationResult.feed: every tracking event; the feed keeps all of them (docs/rules.md#the-activity-feed-never-changes), timelines don't."""
     return f"""
     CREATE TABLE {out} AS
     WITH r AS (
@@ -346,3 +346,18 @@ def unblocked_totals(profile: str, row_profile: str, contacts: str) -> str:
            (SELECT count(*) FROM p WHERE from_history AND NOT known) AS created_after,
            timeline AS timeline_before, timeline AS timeline_after, outbound, log_disabled, governed
     FROM r"""
+
+
+def exclusive_rows(matches_t: str, rows: str) -> str:
+    """The candidate rows one entry alone blocks (no other candidate entry matches them): ``$entry, $list, $owner``.
+
+    The rows it alone changes: take the entry out and exactly these rows are logged again.
+    """
+    return f"""
+    WITH k AS (SELECT row_id, entry, list, coalesce(owner, '') AS owner,
+                      count(*) OVER (PARTITION BY row_id) AS n_matching
+               FROM {matches_t} WHERE scenario = 'candidate')
+    SELECT r.message_id, r.sent_at, r.sender, r.channel, r.role, r.recipient, k.list, k.owner
+    FROM k JOIN {rows} r ON r.row_id = k.row_id
+    WHERE k.n_matching = 1 AND k.entry = $entry AND k.list = $list AND k.owner = $owner
+    ORDER BY r.sent_at NULLS LAST, r.message_id, r.recipient"""
