@@ -379,6 +379,40 @@ class Policy:
             raise InputError(f"policy folder {str(path)!r} has neither team.txt nor personal/*.txt")
         return cls(team=team, personal=personal)
 
+    def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the policy as the folder ``Policy.from_dir`` reads: ``team.txt`` and ``personal/<owner>.txt``.
+
+        Each file is written atomically in HubSpot's form (sorted, one entry a line). A folder that
+        holds files already needs ``overwrite=True``; personal lists not in the policy are then removed.
+
+        >>> Policy(team=["*@rival.com"]).to_dir("my-lists")          # doctest: +SKIP
+        >>> Policy.from_dir("my-lists").team.entries                 # doctest: +SKIP
+        """
+        from .atomic import write_text_atomic
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{str(path)!r} is a file; a policy is written as a folder — give a folder path")
+        if path.is_dir() and any(path.iterdir()) and not overwrite:
+            raise InputError(f"{str(path)!r} is not empty; choose another folder or pass overwrite=True")
+        write_text_atomic(path / "team.txt", self.team.to_text())
+        written = set()
+        for owner, lst in self.personal.items():
+            write_text_atomic(path / "personal" / f"{owner}.txt", lst.to_text())
+            written.add(f"{owner}.txt")
+        for stale in sorted((path / "personal").glob("*.txt")) if (path / "personal").is_dir() else []:
+            if stale.name not in written:
+                stale.unlink()
+        return path
+
+    def to_dict(self) -> dict:
+        """``{"team": [entries], "personal": {owner: [entries]}}``, entries in HubSpot's form, sorted.
+
+        >>> Policy(team=["*@Rival.com"], personal={"ann@us.com": ["jo@friend.org"]}).to_dict()
+        {'team': ['*@rival.com'], 'personal': {'ann@us.com': ['jo@friend.org']}}
+        """
+        return {"team": sorted(map(str, self.team.entries)),
+                "personal": {o: sorted(map(str, l.entries)) for o, l in sorted(self.personal.items())}}
+
     @classmethod
     def empty(cls) -> "Policy":
         return cls()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,8 +19,10 @@ class SimulationResult:
     """
 
     def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking,
-                 global_totals, contacts_view, shared=()):
+                 global_totals, contacts_view, shared=(), scenario=None, binds=None):
         self.sent = sent
+        self._bind_values = dict(binds or {})
+        self.scenario = scenario
         self._global = global_totals
         self._contacts_view = contacts_view
         self._shared = set(shared)
@@ -59,7 +62,9 @@ class SimulationResult:
     def timeline(self) -> pd.DataFrame:
         """The (message, recipient) rows whose timeline entry changes, the responsible entry, and tracking events lost."""
         # Built on first use: most callers (the live preview) need only the numbers.
-        self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
+        if not self._timeline_built:
+            self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
+            self._timeline_built = True
         df = self._run(sql.read_table(self._t["timeline"], "sent_at NULLS LAST, message_id, recipient"),
                        bind=False).df()
         feed = self.feed
@@ -84,6 +89,90 @@ class SimulationResult:
     def entries(self) -> pd.DataFrame:
         """One row per entry of both policies: what it matches, its exclusive impact, dead weight."""
         return self._run(sql.entry_stats(self._t["entries"], self._t["matches"], self.sent.table), bind=False).df()
+
+    # --- DuckDB access, drill-down, take-away files ---------------------------------------------
+    RELATIONS = ("recipients", "contacts", "timeline", "feed", "entries")
+
+    def relation(self, name: str):
+        """The DuckDB relation behind ``.recipients``, ``.contacts``, ``.timeline``, ``.feed`` or ``.entries``.
+
+        Lazy and in DuckDB: filter, aggregate or write a 10-million-row table without making it pandas.
+        The relation belongs to this result's DuckDB; read it before ``close()``. (The pandas
+        ``.timeline`` adds ``tracking_events_removed`` from the feed.)
+
+        >>> result.relation("recipients").filter("blocked_after").aggregate("count(*)").fetchall()  # doctest: +SKIP
+        >>> result.relation("timeline").write_parquet("timeline.parquet")                           # doctest: +SKIP
+        """
+        engine = self.sent.engine
+        if name == "recipients":
+            statement = sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())
+            used = {k: v for k, v in self._binds().items() if f"${k}" in statement}
+            return engine.query_relation(statement, used)
+        if name == "contacts":
+            return engine.query_relation(sql.read_table(self._contacts_view(), "contact"))
+        if name == "timeline":
+            if not self._timeline_built:
+                self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
+                self._timeline_built = True
+            return engine.relation(self._t["timeline"])
+        if name == "feed":
+            if not self.has_tracking:
+                raise ValueError("no tracking events were given, so there is no feed table (result.feed is empty)")
+            return engine.relation(self._t["feed"])
+        if name == "entries":
+            return engine.query_relation(sql.entry_stats(self._t["entries"], self._t["matches"], self.sent.table))
+        raise ValueError(f"relation name must be one of {list(self.RELATIONS)}, got {name!r}")
+
+    _timeline_built = False
+
+    def _binds(self) -> dict:
+        return self._bind_values
+
+    def entry(self, entry: str, *, list: str | None = None, owner: str | None = None):
+        """What one candidate entry alone changes: its recipients, senders and timeline entries.
+
+        The rows no other candidate entry blocks (docs/rules.md#exclusive-impact): take the entry out
+        and exactly these are logged again. ``list``/``owner`` pick one when the entry is on several lists.
+
+        >>> d = result.entry("*@gmail.com")      # doctest: +SKIP
+        >>> d.recipients.head(); d.senders; d.timeline  # doctest: +SKIP
+        """
+        from .takeaway import entry_drilldown
+        return entry_drilldown(self, entry, list=list, owner=owner)
+
+    def affected_contacts(self) -> pd.DataFrame:
+        """Contacts whose record or timeline changes, with change class and responsible entry.
+
+        >>> result.affected_contacts().head()  # doctest: +SKIP
+        """
+        from .takeaway import affected_contacts
+        return affected_contacts(self)
+
+    def to_excel(self, path) -> Path:
+        """Write an ``.xlsx`` workbook: a README sheet, the summary, affected contacts and one sheet per table.
+
+        Needs openpyxl (``pip install 'neverlog-sim[excel]'``); text cells are formula-safe; written atomically.
+
+        >>> result.to_excel("impact.xlsx")  # doctest: +SKIP
+        """
+        from .takeaway import write_excel
+        return write_excel(self, path)
+
+    def to_csv(self, folder) -> dict:
+        """Write one CSV per table (summary, affected_contacts, contacts, timeline, feed, entries, recipients).
+
+        Returns ``{table: path}``; text cells are formula-safe; each file is written atomically.
+
+        >>> result.to_csv("impact-tables")["affected_contacts"]  # doctest: +SKIP
+        """
+        from .takeaway import write_csv_folder
+        return write_csv_folder(self, folder)
+
+    @property
+    def source_label(self) -> str:
+        """Where the sent mail came from, for reports: ``"bundled sample (sent_canonical.csv)"`` for the samples."""
+        from .samples.where import sample_label
+        return sample_label(self.sent.source) or str(self.sent.source)
 
     # --- numbers ------------------------------------------------------------------------
     @cached_property

@@ -66,21 +66,35 @@ def params(rules: Rules) -> dict:
     }
 
 
-def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-2023", contacts=None,
-             tracking=None) -> SimulationResult:
+def simulate(sent, candidate=None, *, baseline=None, rules: "str | Rules | None" = None, contacts=None,
+             tracking=None, scenario=None) -> SimulationResult:
     """Compare a baseline policy (empty by default) with a candidate over the same sent mail.
 
     Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and
-    ``baseline`` a ``Policy`` (or team-list entries); ``rules`` a profile name (``"seed-2023"``,
+    ``baseline`` a ``Policy`` (or team-list entries); ``rules`` a profile name (``"seed-2023"``, the default,
     ``"2025"``) or ``Rules``; ``contacts`` (``email, created_at``) and ``tracking``
-    (``message_id, recipient, event, occurred_at``) as DataFrames or files.
+    (``message_id, recipient, event, occurred_at``) as DataFrames or files; ``scenario`` a ``Scenario``
+    or a scenario file (``.json``/``.toml``: lists, profile, assumptions) in place of ``candidate``,
+    ``baseline`` and ``rules`` — the result records it (``result.scenario``).
 
     >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
+    if scenario is not None:
+        from .errors import InputError
+        from .scenario import Scenario, read_scenario
+        if not isinstance(scenario, Scenario):
+            scenario = read_scenario(scenario)
+        given = [name for name, v in (("candidate", candidate), ("baseline", baseline), ("rules", rules)) if v is not None]
+        if given:
+            raise InputError(f"simulate(scenario=...) takes the lists and rules from the scenario; "
+                             f"leave out {', '.join(given)}")
+        candidate, baseline, rules = scenario.candidate, scenario.baseline, scenario.rules
+    elif candidate is None:
+        raise TypeError("simulate() needs the candidate lists (candidate=...) or a scenario (scenario=...)")
     if not isinstance(sent, SentMail):
         sent = load_sent(sent)
-    rules = get_rules(rules)
+    rules = get_rules("seed-2023" if rules is None else rules)
     candidate = as_policy(candidate, "candidate")
     baseline = as_policy(baseline, "baseline")
     # DataFrames go through the loaders too: they turn text and zoned dates into UTC timestamps
@@ -134,7 +148,8 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"])).fetchall()
     return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
                             run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                            global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"))
+                            global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"),
+                            scenario=scenario, binds=binds)
 
 
 # --- per-history caches -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import pandas as pd
 from .company import CHANNELS, DEFAULT_SEED, DOMAIN, END, N_CONVERSATIONS, START, SampleCompany, generate
 
 # Bundled copy next to the package (editable install / repo checkout); tests monkeypatch it.
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
+from .where import BUNDLED_DIR, _cache_root, sample_label  # noqa: F401  (sample_label re-exported)
 
 
 _LOGGED_FROM = {"crm": "CRM", "extension": "EXTENSION", "bcc_forward": "BCC", "team_inbox": "TEAM_INBOX",
@@ -225,11 +225,6 @@ def write_samples(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Pat
         put(f"lists/personal/{owner}.txt", "".join(e + "\n" for e in entries))
     put("README.md", _readme(c, files))  # last: a folder with README.md is complete
     return files
-
-
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "neverlog-sim"
 
 
 def _complete(folder: Path) -> bool:
