@@ -386,7 +386,7 @@ def test_plot_shows_kept_and_cut_in_two_colours_with_the_cap(tmp_path):
 def test_repr_and_html_name_counts_and_cuts(tradeoff, tmp_path):
     wanted, sent = tradeoff
     report = export_lists(Policy(team=wanted), tmp_path / "out", sent=sent, cap=3)
-    assert (True, True, True) == ("team: wanted 7 → normalised 7 → consolidated 7 → moved 7 → exported 3" in repr(report),
+    assert (True, True, True) == ("team: wanted 7 → normalised 7 → consolidated 7 → exported 3" in repr(report),
                                   "Not exported" in report._repr_html_(), "y1@b.com" in report._repr_html_())
 
 

@@ -85,7 +85,9 @@ def test_by_user_ranked_by_timeline_entries_removed(report):
 
 
 def test_weekly_timeline_before_and_after(report):
-    assert [{"week": "2024-01-01", "before": 7, "after": 2}, {"week": "2024-01-08", "before": 2, "after": 1}] == \
+    # The history runs Monday 2024-01-01 to Tuesday 2024-01-09: the second week is partial.
+    assert [{"week": "2024-01-01", "before": 7, "after": 2, "complete": True},
+            {"week": "2024-01-08", "before": 2, "after": 1, "complete": False}] == \
         report["details"]["weekly_timeline"]
 
 

@@ -413,21 +413,37 @@ class ExportReport:
     def to_dict(self) -> dict:
         return {"out_dir": str(self.out_dir), **self.manifest}
 
-    def _lines(self) -> list[str]:
+    def describe(self) -> list[str]:
+        """The export in plain words, one line each (what the command line prints).
+
+        A step shows only when it changed something: "moved" appears only when entries moved.
+        """
         m = self.manifest
-        lines = [f"<ExportReport {self.out_dir}: {len(self.files)} files, cap {m['cap']}, rules {m['rules']['profile']}>"]
+        lines = [f"exported to {self.out_dir}: {len(self.files)} files, cap {m['cap']}, rules {m['rules']['profile']}"]
+        moved_any = bool(m["personal_moves"])
         for _, r in self.counts.iterrows():
             name = "team" if r["list"] == "team" else f"personal {r['owner']}"
-            lines.append(f"  {name}: " + " → ".join(f"{s} {r[s]:,}" for s in STEPS))
+            steps = ["wanted", "normalised", "consolidated"] + (["moved"] if moved_any else []) + ["exported"]
+            words = {"moved": "after moves"}
+            lines.append(f"  {name}: " + " → ".join(f"{words.get(s, s)} {r[s]:,}" for s in steps))
         coll = m["collateral"]
         lines.append(f"  consolidations: {len(m['consolidations'])}; collateral: "
                      + (f"{coll['recipient_count']} recipients, {coll['rows']} rows" if coll else "unknown (no history)"))
         lines.append(f"  moved to personal lists: {len(m['personal_moves'])}; not exported: {len(m['not_exported'])}"
-                     + ("" if self.fits else " (see .cut and cut.csv)"))
+                     + ("" if self.fits else " (see cut.csv)"))
         if m["blocks"]:
             b = m["blocks"]
             lines.append(f"  blocks {b['rows_blocked']:,} rows of {b['recipients_blocked']:,} recipients; no longer "
                          f"blocked vs wanted: {b['rows_no_longer_blocked']:,} rows (verified by re-simulation)")
+        if not self.fits:
+            lines.append(f"  entries that did not fit: {self.out_dir / 'cut.csv'}")
+        lines.append(f"  manifest: {self.out_dir / MANIFEST}")
+        return lines
+
+    def _lines(self) -> list[str]:
+        m = self.manifest
+        lines = [f"<ExportReport {self.out_dir}: {len(self.files)} files, cap {m['cap']}, rules {m['rules']['profile']}>"]
+        lines += [x for x in self.describe()[1:] if not x.startswith(("  manifest:", "  entries that did not fit:"))]
         lines.append("  see .counts, .cut, .consolidations, .moves, .plot(), .manifest")
         return lines
 
@@ -435,32 +451,43 @@ class ExportReport:
         return "\n".join(self._lines())
 
     def _repr_html_(self) -> str:
-        def table(df: pd.DataFrame, limit: int = 20) -> str:
+        def table(df: pd.DataFrame, where: str, limit: int = 20) -> str:
             if df.empty:
                 return "<p>none</p>"
-            more = f"<p>… {len(df) - limit} more</p>" if len(df) > limit else ""
-            return df.head(limit).to_html(index=False, escape=True) + more
+            shown = min(limit, len(df))
+            note = f"{shown:,} of {len(df):,} shown" + (f"; all {len(df):,}: {where}" if shown < len(df) else "")
+            return df.head(limit).to_html(index=False, escape=True) + f"<p><small>{html.escape(note)}</small></p>"
         head = "<br>".join(html.escape(x) for x in self._lines()[:1] + self._lines()[-3:-1])
-        return (f"<div class='neverlog-export'><p>{head}</p><h4>Entries per list after each step</h4>{table(self.counts)}"
-                f"<h4>Consolidations</h4>{table(self.consolidations)}<h4>Moved to personal lists</h4>{table(self.moves)}"
-                f"<h4>Not exported</h4>{table(self.cut)}</div>")
+        return (f"<div class='neverlog-export'><p>{head}</p><h4>Entries per list after each step</h4>{table(self.counts, '.counts')}"
+                f"<h4>Consolidations</h4>{table(self.consolidations, '.consolidations')}"
+                f"<h4>Moved to personal lists</h4>{table(self.moves, '.moves')}"
+                f"<h4>Not exported</h4>{table(self.cut, '.cut and cut.csv')}</div>")
 
     def plot(self):
-        """Entries ranked by impact, one panel per list, kept and cut in two colours, with the cap line."""
-        import matplotlib.pyplot as plt
+        """Entries ranked by impact, one panel per list, kept and cut in two colours, with the cap line.
+
+        Returns a Figure that shows itself once in Jupyter (inline SVG; no pyplot, no second copy).
+
+        >>> report.plot()  # doctest: +SKIP
+        """
+        from ..report.charts import CAP_COLOUR, INK, ChartFigure, _style
         owners = list(dict.fromkeys(self.ranked["owner"])) or [""]
-        fig, axes = plt.subplots(len(owners), 1, figsize=(8, 2.6 * len(owners)), squeeze=False)
-        for ax, owner in zip(axes[:, 0], owners):
-            df = self.ranked[self.ranked["owner"] == owner]
-            handles = []
-            for kept, colour, label in ((True, "#1f77b4", "kept"), (False, "#d62728", "cut")):
-                part = df[df["kept"] == kept]
-                handles.append(ax.bar(part["rank"], part["rows"], width=1.0, color=colour, label=f"{label} ({len(part)})"))
-            handles.append(ax.axvline(self.manifest["cap"] + 0.5, color="black", linestyle="--",
-                                      label=f"cap {self.manifest['cap']}"))
-            ax.set_title("team list" if not owner else f"personal list of {owner}")
-            ax.set_xlabel("entry rank by impact")
-            ax.set_ylabel("rows blocked")
-            ax.legend(handles=handles, loc="upper right")
-        fig.tight_layout()
+        with _style():
+            fig = ChartFigure(figsize=(8, 2.6 * len(owners)), layout="constrained")
+            axes = fig.subplots(len(owners), 1, squeeze=False)
+            for ax, owner in zip(axes[:, 0], owners):
+                df = self.ranked[self.ranked["owner"] == owner]
+                handles = []
+                for kept, colour, label in ((True, "#5b8ff9", "kept"), (False, "#f08c2e", "cut")):
+                    part = df[df["kept"] == kept]
+                    handles.append(ax.bar(part["rank"], part["rows"], width=1.0, color=colour,
+                                          label=f"{label} ({len(part)})"))
+                handles.append(ax.axvline(self.manifest["cap"] + 0.5, color=CAP_COLOUR, linestyle="--",
+                                          label=f"cap {self.manifest['cap']}"))
+                ax.set_xlim(0, max(len(df), 1) * 1.05 if len(df) < 0.8 * self.manifest["cap"]
+                            else max(len(df), self.manifest["cap"]) * 1.05)
+                ax.set_title("team list" if not owner else f"personal list of {owner}", color=INK)
+                ax.set_xlabel("entry rank by impact")
+                ax.set_ylabel("rows blocked")
+                ax.legend(handles=handles, loc="upper right")
         return fig

@@ -6,7 +6,7 @@ import html
 
 from .summary import CHANGE_WORDS, TOP_ENTRIES
 
-__all__ = ["render_html", "render_markdown"]
+__all__ = ["render_html", "render_markdown", "shown_note", "cap_and_validity"]
 
 
 def _n(v) -> str:
@@ -15,16 +15,37 @@ def _n(v) -> str:
     return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else html.escape(str(v))
 
 
-def _table(rows: list[dict], cols: list[tuple[str, str]], limit: int | None = None) -> str:
+def shown_note(shown: int, total: int, rest: str = "") -> str:
+    """``"3 of 3 shown"``, or ``"10 of 41 shown; the rest: <where>"`` — every table in every surface says it.
+
+    >>> shown_note(10, 41, "result.entries")
+    '10 of 41 shown; all 41: result.entries'
+    """
+    text = f"{shown:,} of {total:,} shown"
+    return text + (f"; all {total:,}: {rest}" if shown < total and rest else "")
+
+
+def _table(rows: list[dict], cols: list[tuple[str, str]], limit: int | None = None, *, total: int | None = None,
+           rest: str = "") -> str:
+    """An HTML table of ``rows`` (the first ``limit``), captioned "N of M shown" and where the rest is.
+
+    ``total`` counts rows the caller already left out (``rows`` is then the shown part).
+    """
     if not rows:
         return "<p class='nls-muted'>none</p>"
     shown = rows if limit is None else rows[:limit]
+    total = len(rows) if total is None else total
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label in cols)
     body = "".join(
         "<tr>" + "".join(f"<td class='{'num' if isinstance(r.get(k), int) and not isinstance(r.get(k), bool) else ''}'>"
                          f"{_n(r.get(k, ''))}</td>" for k, _ in cols) + "</tr>" for r in shown)
-    more = (f"<p class='nls-muted'>… and {len(rows) - len(shown):,} more</p>" if len(rows) > len(shown) else "")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+    caption = f"<caption>{html.escape(shown_note(len(shown), total, rest))}</caption>"
+    out = f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if len(shown) < len(rows):
+        # The rest is one click away: the whole table, folded.
+        out += (f"<details><summary>show all {len(rows):,}</summary>"
+                + _table(rows, cols, rest=rest) + "</details>")
+    return out
 
 
 _CSS = """
@@ -33,10 +54,13 @@ _CSS = """
  border-bottom:1px solid #8884}.nls-report h3{font-size:1.05em;margin:1em 0 .3em}
 .nls-report .nls-cards{display:flex;flex-wrap:wrap;gap:12px}
 .nls-report .nls-card{border:1px solid #8886;border-radius:6px;padding:8px 12px;min-width:180px;flex:1}
-.nls-report .nls-big{font-size:1.8em;font-weight:600}.nls-report .nls-muted{color:#888}
+.nls-report .nls-big{font-size:1.8em;font-weight:600}.nls-report .nls-muted{color:#595959}
+.nls-report caption{caption-side:bottom;text-align:left;font-size:.85em;color:#595959;padding-top:2px}
+.nls-report details{margin:.3em 0}.nls-report summary{cursor:pointer}
+@media (prefers-color-scheme: dark){.nls-report .nls-muted,.nls-report caption{color:#b0b0b0}}
 .nls-report table{border-collapse:collapse;margin:.3em 0}.nls-report th,.nls-report td{border-bottom:1px solid #8884;
  padding:2px 8px;text-align:left}.nls-report td.num{text-align:right;font-variant-numeric:tabular-nums}
-.nls-report .ok{color:#2e9e4f}.nls-report .bad{color:#d9534f}.nls-report .nls-note{border-left:3px solid #e3a008;
+.nls-report .ok{color:#1a7f37}.nls-report .bad{color:#c9302c}.nls-report .nls-note{border-left:3px solid #e3a008;
  padding:4px 10px;margin:.6em 0}.nls-report .nls-charts svg{max-width:100%;height:auto}
 """
 _PAGE = """<!DOCTYPE html>
@@ -57,6 +81,42 @@ def _charts_svg(report: dict) -> list[str]:
     return out
 
 
+_ENTRY_COLS = [("entry", "entry"), ("list", "list"), ("owner", "owner"), ("responsible_rows", "recipient rows blocked"),
+               ("exclusive_rows", "only this entry blocks"), ("recipients", "recipients"), ("messages", "emails"),
+               ("senders", "senders")]
+
+
+def cap_and_validity(headline: dict) -> tuple[str, str]:
+    """The two verdicts on the candidate lists, in words: the cap, and invalid lines — never one for the other.
+
+    >>> cap_and_validity({"lists_within_cap": True, "invalid_entries": 1})
+    ('every list is within the cap', '1 invalid line (left out of the simulation)')
+    """
+    cap = "every list is within the cap" if headline["lists_within_cap"] else "a list is over the cap"
+    n = headline.get("invalid_entries", 0)
+    valid = "no invalid lines" if not n else f"{n:,} invalid line{'s' if n != 1 else ''} (left out of the simulation)"
+    return cap, valid
+
+
+def _drilldowns(details: list[dict]) -> str:
+    """Collapsible sections, one per top entry: the recipients and senders it alone changes."""
+    if not details:
+        return ""
+    out = ["<h3>What the top entries alone change</h3>"]
+    for e in details:
+        who = e["list"] if not e["owner"] else f"personal list of {e['owner']}"
+        out.append(
+            f"<details><summary><code>{html.escape(e['entry'])}</code> ({html.escape(who)}): alone blocks "
+            f"{e['exclusive_rows']:,} recipient rows to {e['recipient_count']:,} recipients from "
+            f"{e['sender_count']:,} senders</summary>"
+            + _table(e["recipients"], [("recipient", "recipient"), ("rows", "rows"), ("change", "contact")],
+                     total=e["recipient_count"], rest=f"result.entry({e['entry']!r}).recipients")
+            + _table(e["senders"], [("sender", "sender"), ("rows", "rows"), ("recipients", "recipients")],
+                     total=e["sender_count"], rest=f"result.entry({e['entry']!r}).senders")
+            + "</details>")
+    return "".join(out)
+
+
 def render_html(report: dict, fragment: bool = False, charts: bool = True) -> str:
     """Render a report dict as self-contained static HTML (inline SVG charts, no scripts, no network).
 
@@ -74,25 +134,36 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
         ("feed events stay visible", h["feed_events_after"],
          f"of them {h['feed_events_of_blocked_recipients']:,} belong to blocked recipients"),
     ]
+    scenario = report.get("scenario")
+    scenario_line = ""
+    if scenario:
+        changed = "; ".join(f"{k} = {v}" for k, v in scenario["assumptions"].items()) or "none"
+        scenario_line = (f"<p class='nls-muted'>Scenario <b>{html.escape(scenario['name'] or '(unnamed)')}</b>"
+                         + (f" from {html.escape(str(scenario['source']))}" if scenario.get("source") else "")
+                         + f" · assumptions changed: {html.escape(changed)}</p>")
     parts = [f"<h1>{html.escape(report['title'])}</h1>",
              f"<p class='nls-muted'>Source: {html.escape(report['source'])} · {html.escape(span)} · rules "
              f"<b>{html.escape(report['rules'])}</b> · {h['recipient_rows']:,} recipient rows"
-             f"{' · addresses redacted' if report.get('redacted') else ''}</p>",
+             f"{' · addresses redacted' if report.get('redacted') else ''} · the rules: docs/rules.md</p>"
+             + scenario_line,
              "<div class='nls-cards'>" + "".join(
                  f"<div class='nls-card'><div class='nls-big'>{v:,}</div><div>{html.escape(label)}</div>"
                  f"<div class='nls-muted'>{html.escape(sub)}</div></div>" for label, v, sub in cards) + "</div>",
              f"<p class='nls-note'>{html.escape(h['feed_note'])}.</p>"]
-    lists_ok = "<span class='ok'>every list fits the cap</span>" if h["lists_compliant"] else \
-        "<span class='bad'>not every list is compliant</span>"
+    verdicts = cap_and_validity(h)
+    status = (f"<p><span class='{'ok' if h['lists_within_cap'] else 'bad'}'>{html.escape(verdicts[0])}</span>; "
+              f"<span class='{'ok' if not h['invalid_entries'] else 'bad'}'>{html.escape(verdicts[1])}</span></p>")
+    d = report["details"]
+    all_entries = [e for e in d["entries"]]
     parts += ["<h2>Top entries by impact</h2>",
-              _table(h["top_entries"], [("entry", "entry"), ("list", "list"), ("owner", "owner"),
-                                        ("responsible_rows", "recipient rows blocked"),
-                                        ("exclusive_rows", "only this entry blocks"), ("recipients", "recipients"),
-                                        ("messages", "emails"), ("senders", "senders")]),
+              _table(h["top_entries"], _ENTRY_COLS, total=h.get("live_entries", len(h["top_entries"])),
+                     rest="'All entries' under Details below, and result.entries"),
+              _drilldowns(d.get("entry_details", [])),
               f"<h2>Dead entries ({len(h['dead_entries']):,})</h2>",
               "<p class='nls-muted'>Entries that match nothing in the history: they spend cap and change nothing.</p>",
-              _table(h["dead_entries"], [("entry", "entry"), ("list", "list"), ("owner", "owner")], limit=50),
-              f"<h2>Cap status</h2><p>{lists_ok}</p>",
+              _table(h["dead_entries"], [("entry", "entry"), ("list", "list"), ("owner", "owner")], limit=50,
+                     rest="result.entries.query('dead')"),
+              f"<h2>Cap and validity</h2>{status}",
               _table(h["lists"], [("name", "list"), ("entries", "entries"), ("cap", "cap"), ("over_cap", "over the cap"),
                                   ("duplicates", "duplicates"), ("redundant", "redundant"), ("invalid", "invalid"),
                                   ("status", "status")]),
@@ -100,7 +171,6 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
               _table(report["assumptions"], [("name", "assumption"), ("value", "value"), ("default", "default"),
                                              ("note", "what it means")])]
     parts += [f"<p class='nls-note'>{html.escape(n)}.</p>" for n in report["notes"] if n != h["feed_note"]]
-    d = report["details"]
     parts.append("<h2>Details</h2>")
     if charts:
         parts.append("<div class='nls-charts'>" + "".join(f"<figure>{svg}</figure>" for svg in _charts_svg(report))
@@ -109,33 +179,43 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
               _table(d["summary"], [("metric", "metric"), ("baseline", "now (baseline)"), ("candidate", "candidate"),
                                     ("change", "change")]),
               "<h3>Contacts by change</h3>", _table(d["changes"], [("label", "change"), ("contacts", "contacts")]),
+              "<h3>All entries</h3>",
+              "<details><summary>every entry of the candidate and baseline lists, ranked by impact</summary>"
+              + _table(all_entries, [("entry", "entry"), ("list", "list"), ("owner", "owner"),
+                                     ("responsible_rows", "recipient rows blocked"),
+                                     ("exclusive_rows", "only this entry blocks"), ("recipients", "recipients"),
+                                     ("dead", "dead")], rest="result.entries") + "</details>",
               "<h3>By sender</h3>",
+              "<p class='nls-muted'>Your users' sends only: replies received are not counted here.</p>",
               _table(d["by_user"], [("sender", "sender"), ("rows", "recipient rows"), ("blocked_after", "blocked"),
                                     ("timeline_before", "timeline entries now"),
-                                    ("timeline_after", "after"), ("timeline_removed", "removed")], limit=25),
+                                    ("timeline_after", "after"), ("timeline_removed", "removed")], limit=25,
+                     rest="result.recipients.query(\"direction == 'outbound'\")"),
               "<h3>By channel</h3>",
               _table(d["by_channel"], [("channel", "channel"), ("rows", "recipient rows"),
                                        ("governed", "governed by the lists"), ("blocked_after", "blocked"),
                                        ("timeline_before", "timeline entries now"), ("timeline_after", "after")]),
               "<h3>Load report</h3>",
-              _table(d["load_report"], [("problem", "problem"), ("count", "count"), ("examples", "examples")])]
+              _table(d["load_report"], [("problem", "problem"), ("count", "count"), ("examples", "examples")],
+                     rest="sent.problems")]
     body = "<div class='nls-report'>" + "".join(parts) + "</div>"
     if fragment:
         return f"<style>{_CSS}</style>{body}"
     return _PAGE.format(title=html.escape(report["title"]), css=_CSS, body=body)
 
 
-def _md_table(rows: list[dict], cols: list[tuple[str, str]], limit: int | None = None) -> str:
+def _md_table(rows: list[dict], cols: list[tuple[str, str]], limit: int | None = None, *, total: int | None = None,
+              rest: str = "") -> str:
     if not rows:
         return "_none_\n"
     shown = rows if limit is None else rows[:limit]
+    total = len(rows) if total is None else total
     def cell(v):
         text = f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v if v is not None else "")
         return text.replace("|", "\\|").replace("\n", " ")
     lines = ["| " + " | ".join(label for _, label in cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(r.get(k, "")) for k, _ in cols) + " |" for r in shown]
-    if len(rows) > len(shown):
-        lines.append(f"\n… and {len(rows) - len(shown):,} more")
+    lines.append(f"\n_{shown_note(len(shown), total, rest)}_")
     return "\n".join(lines) + "\n"
 
 
@@ -143,10 +223,17 @@ def render_markdown(report: dict) -> str:
     """Render a report dict as Markdown: the same sections as the HTML, without charts."""
     h = report["headline"]
     span = " to ".join(s for s in report["span"] if s) or "no dates"
+    cap, valid = cap_and_validity(h)
+    scenario = report.get("scenario")
     out = [f"# {report['title']}\n",
            f"Source: {report['source']} · {span} · rules **{report['rules']}** · {h['recipient_rows']:,} recipient rows"
-           + (" · addresses redacted" if report.get("redacted") else "") + "\n",
-           f"- **{h['contacts_not_created']:,}** contacts would not be created",
+           + (" · addresses redacted" if report.get("redacted") else "") + " · the rules: docs/rules.md\n"]
+    if scenario:
+        changed = "; ".join(f"{k} = {v}" for k, v in scenario["assumptions"].items()) or "none"
+        out.append(f"Scenario **{scenario['name'] or '(unnamed)'}**"
+                   + (f" from {scenario['source']}" if scenario.get("source") else "")
+                   + f" · assumptions changed: {changed}\n")
+    out += [f"- **{h['contacts_not_created']:,}** contacts would not be created",
            f"- **{h['timeline_entries_removed']:,}** timeline entries leave contact timelines "
            f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,})",
            f"- **{h['tracking_events_leaving_timelines']:,}** tracking events leave contact timelines",
@@ -156,11 +243,15 @@ def render_markdown(report: dict) -> str:
            "## Top entries by impact\n",
            _md_table(h["top_entries"], [("entry", "entry"), ("list", "list"), ("owner", "owner"),
                                         ("responsible_rows", "recipient rows blocked"),
-                                        ("exclusive_rows", "only this entry blocks")]),
+                                        ("exclusive_rows", "only this entry blocks")],
+                     total=h.get("live_entries", len(h["top_entries"])), rest="result.entries"),
            f"## Dead entries ({len(h['dead_entries']):,})\n",
-           _md_table(h["dead_entries"], [("entry", "entry"), ("list", "list"), ("owner", "owner")], limit=50),
-           "## Cap status\n",
-           _md_table(h["lists"], [("name", "list"), ("entries", "entries"), ("cap", "cap"), ("status", "status")]),
+           _md_table(h["dead_entries"], [("entry", "entry"), ("list", "list"), ("owner", "owner")], limit=50,
+                     rest="result.entries.query('dead')"),
+           "## Cap and validity\n",
+           f"{cap}; {valid}\n",
+           _md_table(h["lists"], [("name", "list"), ("entries", "entries"), ("cap", "cap"), ("invalid", "invalid"),
+                                  ("status", "status")]),
            "## Assumptions in force\n",
            _md_table(report["assumptions"], [("name", "assumption"), ("value", "value"), ("note", "what it means")])]
     out += [f"> {n}.\n" for n in report["notes"] if n != h["feed_note"]]
@@ -169,12 +260,13 @@ def render_markdown(report: dict) -> str:
             _md_table(d["summary"], [("metric", "metric"), ("baseline", "now"), ("candidate", "candidate"),
                                      ("change", "change")]),
             "### Contacts by change\n", _md_table(d["changes"], [("label", "change"), ("contacts", "contacts")]),
-            "### By sender\n",
+            "### By sender\n", "Your users' sends only: replies received are not counted here.\n",
             _md_table(d["by_user"], [("sender", "sender"), ("rows", "recipient rows"), ("timeline_removed",
                                                                                        "timeline entries removed")],
-                      limit=25),
+                      limit=25, rest="result.recipients.query(\"direction == 'outbound'\")"),
             "### By channel\n",
             _md_table(d["by_channel"], [("channel", "channel"), ("rows", "recipient rows"),
                                         ("governed", "governed"), ("blocked_after", "blocked")]),
-            "### Load report\n", _md_table(d["load_report"], [("problem", "problem"), ("count", "count")])]
+            "### Load report\n", _md_table(d["load_report"], [("problem", "problem"), ("count", "count")],
+                                            rest="sent.problems")]
     return "\n".join(out)

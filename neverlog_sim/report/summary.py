@@ -15,12 +15,16 @@ import re
 
 import pandas as pd
 
+from ..lists import TEAM_OWNER
 from ..rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE
 
 __all__ = ["build_report", "redact_address", "entry_impact", "by_user", "by_channel", "weekly_timeline",
-           "TOP_ENTRIES", "CHANGE_WORDS"]
+           "entry_details", "TOP_ENTRIES", "DRILLDOWN_ENTRIES", "CHANGE_WORDS"]
 
 TOP_ENTRIES = 10
+# Top entries the HTML report opens up (collapsible): recipients and senders each one alone changes.
+DRILLDOWN_ENTRIES = 5
+DRILLDOWN_ROWS = 10
 CHANGE_WORDS = {
     "not_created": "never created", "created_later": "created later", "timeline_emptied": "timeline emptied",
     "timeline_reduced": "timeline reduced", "newly_created": "newly created", "created_earlier": "created earlier",
@@ -83,8 +87,10 @@ def entry_impact(result) -> list[dict]:
     return _records(e[cols])
 
 
-def _row_groups(result, key: str) -> pd.DataFrame:
+def _row_groups(result, key: str, outbound: bool = False) -> pd.DataFrame:
     r = result.recipients
+    if outbound:
+        r = r[r["direction"] == "outbound"]
     g = r.groupby(key, dropna=False, observed=True).agg(
         rows=("recipient", "size"), governed=("applies", "sum"),
         blocked_before=("blocked_before", "sum"), blocked_after=("blocked_after", "sum"),
@@ -94,8 +100,12 @@ def _row_groups(result, key: str) -> pd.DataFrame:
 
 
 def by_user(result) -> list[dict]:
-    """Per sender: recipient rows, rows blocked before/after, timeline entries before/after and removed."""
-    g = _row_groups(result, "sender")
+    """Per user (sender of outbound mail): recipient rows, rows blocked before/after, timeline entries before/after.
+
+    Replies received (``direction == "inbound"``) are not the company's users' sends and are left out
+    (docs/rules.md#incoming-mail).
+    """
+    g = _row_groups(result, "sender", outbound=True)
     g = g.sort_values(["timeline_removed", "blocked_after", "sender"], ascending=[False, False, True], kind="stable")
     return _records(g)
 
@@ -107,7 +117,11 @@ def by_channel(result) -> list[dict]:
 
 
 def weekly_timeline(result) -> list[dict]:
-    """Emails logged on contact timelines per ISO week (Monday), before and after."""
+    """Emails logged on contact timelines per ISO week (Monday), before and after.
+
+    ``complete`` is False for a first or last week the history covers only in part (it starts after
+    that Monday or ends before that Sunday): its low count is the history's edge, not a collapse.
+    """
     r = result.recipients
     r = r[r["sent_at"].notna()]
     if r.empty:
@@ -116,16 +130,42 @@ def weekly_timeline(result) -> list[dict]:
     g = r.groupby(week).agg(before=("on_timeline_before", "sum"), after=("on_timeline_after", "sum"))
     g.index.name = "week"
     g = g.reset_index()
+    first, last = r["sent_at"].min(), r["sent_at"].max()
+    first_day = first.tz_localize(None) if getattr(first, "tzinfo", None) else first
+    last_day = last.tz_localize(None) if getattr(last, "tzinfo", None) else last
+    weeks = g["week"].dt.tz_localize(None) if getattr(g["week"].dt, "tz", None) else g["week"]
+    # A week is complete when the history covers it from Monday 00:00 to Sunday (its last day).
+    g["complete"] = (weeks >= first_day.normalize()) & (weeks + pd.Timedelta(days=6) <= last_day.normalize())
     g["week"] = g["week"].dt.strftime("%Y-%m-%d")
-    return _records(g.astype({"before": "int64", "after": "int64"}))
+    return _records(g.astype({"before": "int64", "after": "int64", "complete": "bool"}))
+
+
+def entry_details(result, entries: list[dict]) -> list[dict]:
+    """For each of ``entries`` (rows of ``entry_impact``), what it alone changes: top recipients and senders.
+
+    Read from ``result.entry(...)`` (docs/rules.md#exclusive-impact); ``recipients``/``senders`` hold the
+    first ``DRILLDOWN_ROWS`` rows, ``recipient_count``/``sender_count`` how many there are.
+    """
+    out = []
+    for e in entries:  # the few top entries the report opens up, one drill-down query each
+        d = result.entry(e["entry"], list=e["list"], owner=e["owner"])
+        recipients = d.recipients.head(DRILLDOWN_ROWS).copy()
+        recipients["change"] = recipients["change"].astype("object").map(CHANGE_WORDS)
+        out.append({"entry": e["entry"], "list": e["list"], "owner": e["owner"], "exclusive_rows": len(d.rows),
+                    "recipient_count": len(d.recipients), "sender_count": len(d.senders),
+                    "timeline_removed": len(d.timeline),
+                    "recipients": _records(recipients[["recipient", "rows", "change"]]),
+                    "senders": _records(d.senders.head(DRILLDOWN_ROWS))})
+    return out
 
 
 def _lists(policy) -> list[dict]:
     out = []
     for lst in policy.lists:
         if lst.scope == "personal" or len(lst) or lst.problems:
-            out.append({"list": lst.scope, "owner": lst.owner or "", "name": lst.name, "entries": len(lst),
-                        "cap": lst.cap, "over_cap": lst.over_cap, "compliant": bool(lst.is_compliant),
+            out.append({"list": lst.scope, "owner": lst.owner or TEAM_OWNER, "name": lst.name, "entries": len(lst),
+                        "cap": lst.cap, "over_cap": lst.over_cap, "within_cap": bool(lst.within_cap),
+                        "valid": bool(lst.is_valid), "compliant": bool(lst.is_compliant),
                         "duplicates": len(lst.duplicates), "redundant": len(lst.redundant),
                         "invalid": len(lst.problems), "status": lst.cap_status()})
     return out
@@ -161,13 +201,17 @@ def build_report(result, redact: bool = False) -> dict:
         "blocked_rows_after": m["blocked_rows_after"],
         "recipient_rows": m["recipient_rows"],
         "top_entries": [e for e in impact if not e["dead"]][:TOP_ENTRIES],
+        "live_entries": sum(not e["dead"] for e in impact),
         "dead_entries": [{"entry": e["entry"], "list": e["list"], "owner": e["owner"]} for e in impact if e["dead"]],
         "lists": _lists(result.candidate),
         "lists_compliant": m["lists_compliant"],
+        "lists_within_cap": m["lists_within_cap"],
+        "invalid_entries": m["invalid_entries"],
     }
     report = {
         "title": "What the candidate Never Log lists would change",
-        "source": str(result.sent.source),
+        "source": getattr(result, "source_label", None) or str(result.sent.source),
+        "scenario": None if getattr(result, "scenario", None) is None else result.scenario.summary(),
         "span": [None if first is None else str(first), None if last is None else str(last)],
         "rules": result.rules.name,
         "redacted": bool(redact),
@@ -179,6 +223,7 @@ def build_report(result, redact: bool = False) -> dict:
             "changes": [{"change": k, "label": CHANGE_WORDS[k], "contacts": m["changes"][k]} for k in CHANGE_CLASSES],
             "entries": impact,
             "by_user": by_user(result),
+            "entry_details": entry_details(result, headline["top_entries"][:DRILLDOWN_ENTRIES]),
             "by_channel": by_channel(result),
             "weekly_timeline": weekly_timeline(result),
             "baseline_lists": _lists(result.baseline),
@@ -191,6 +236,6 @@ def build_report(result, redact: bool = False) -> dict:
         notes = report.pop("notes")
         report = _redact(report)
         report["assumptions"], report["notes"] = assumptions, notes
-        report = {k: report[k] for k in ("title", "source", "span", "rules", "redacted", "headline", "assumptions",
-                                         "notes", "details")}
+        report = {k: report[k] for k in ("title", "source", "scenario", "span", "rules", "redacted", "headline",
+                                         "assumptions", "notes", "details")}
     return report
