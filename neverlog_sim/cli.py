@@ -1,7 +1,9 @@
 """The ``neverlog-sim`` command line: the same jobs as the library, from a shell.
 
-Exit codes: 0 success; 1 a finding to act on (invalid list, over the cap); 2 bad usage or
-unreadable input.
+Exit codes (``EXIT_CODES``, printed by ``--help``): 0 success; 1 a finding to act on (validate: an
+invalid line or a list over the cap; simulate: a candidate list over the cap, or invalid lines left
+out under --lenient; export: entries cut to fit the cap); 2 bad usage or unreadable input (a missing
+file, a list with an invalid line outside --lenient and validate).
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ import traceback
 from pathlib import Path
 
 from .errors import InputError, NeverLogError
-from .lists import CAP, NeverLogList
+from .lists import CAP, NeverLogList, at_line, repeats
 from .rules import PROFILES, get_rules
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
+EXIT_CODES = ("Exit codes: 0 success; 1 a finding to act on (validate: an invalid line or a list over the cap; "
+              "simulate: a candidate list over the cap, or invalid lines left out under --lenient; export: "
+              "entries cut to fit the cap); 2 bad usage or unreadable input (a missing file; a list with an "
+              "invalid line, outside validate and --lenient).")
+FORMATS = ("canonical", "hubspot_api", "hubspot_ui", "mail")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,14 +34,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_validate(args) -> int:
+    if args.fix and len(args.files) != 1:
+        raise InputError(f"--fix writes one fixed list: give one FILE (got {len(args.files)})")
     reports, worst = [], EXIT_OK
     for name in args.files:
         path = Path(name)
         try:
-            lst = NeverLogList.from_file(path, lenient=args.lenient, cap=args.cap, on_invalid="collect")
+            lst = NeverLogList.from_file(path, lenient=args.lenient or bool(args.fix), cap=args.cap,
+                                         on_invalid="collect")
         except NeverLogError as exc:
             print(f"neverlog-sim: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if args.fix:
+            _write_fix(lst, Path(args.fix), args.json)
         summary = lst.summary()
         summary["file"] = str(path)
         summary["valid"] = lst.is_compliant
@@ -45,30 +57,60 @@ def _cmd_validate(args) -> int:
         print(json.dumps(reports if len(reports) > 1 else reports[0], indent=2))
     else:
         for s in reports:
-            _print_validation(s, args.lenient)
+            _print_validation(s, args.lenient or bool(args.fix))
     return worst
+
+
+def _write_fix(lst: NeverLogList, out: Path, quiet: bool) -> None:
+    """Write the lenient reading of a list (hint fixes applied, lines no hint fixes left out), atomically."""
+    from .atomic import write_text_atomic
+    if out.exists() and out.is_dir():
+        raise InputError(f"--fix {str(out)!r} is a folder; give the path of the fixed list file to write")
+    write_text_atomic(out, lst.to_text())
+    if not quiet:
+        left = len(lst.problems)
+        print(f"fixed list written to {out}: {len(lst)} entries, {len(lst.fixes)} lines fixed"
+              + (f", {left} invalid line{'s' if left != 1 else ''} left out (no hint fixes them)" if left else ""),
+              file=sys.stderr)
+
+
+def verdicts(s: dict) -> str:
+    """The two verdicts on a list, never one for the other: the cap, and invalid lines.
+
+    >>> verdicts({"over_cap": 0, "invalid": [{}]})
+    'within the cap; has 1 invalid line'
+    """
+    cap = f"{s['over_cap']} over the cap" if s["over_cap"] else "within the cap"
+    n = len(s["invalid"])
+    return cap + (f"; has {n} invalid line{'s' if n != 1 else ''}" if n else "")
 
 
 def _print_validation(s: dict, lenient: bool) -> None:
     status = "OK" if s["valid"] else "NOT VALID"
-    print(f"{s['file']}: {status} — {s['entries']} entries ({s['address_entries']} address, "
-          f"{s['domain_entries']} domain); cap {s['cap']}"
-          + (f", {s['over_cap']} over the cap" if s["over_cap"] else ", within the cap"))
+    print(f"{s['file']}: {status} — {s['entries']} entr{'y' if s['entries'] == 1 else 'ies'} ({s['address_entries']} address, "
+          f"{s['domain_entries']} domain); cap {s['cap']}, {verdicts(s)}")
     for p in s["invalid"]:
         hint = f" — did you mean {p['hint']!r}?" if p["hint"] else ""
-        print(f"  invalid   line {p['line']}: {p['text']!r} {p['reason']}{hint}")
+        print(f"  invalid   {at_line(p['line'])}{p['text']!r} {p['reason']}{hint}")
     for f in s["fixed"]:
-        print(f"  fixed     line {f['line']}: {f['text']!r} → {f['entry']!r}")
+        print(f"  fixed     {at_line(f['line'])}{f['text']!r} → {f['entry']!r}")
     for d in s["duplicates"]:
-        print(f"  duplicate line {d['line']}: {d['entry']} (first on line {d['first_line']})")
+        print(f"  duplicate {at_line(d['line'])}{d['entry']} {repeats(d['first_line'])}")
     for r in s["redundant"]:
-        print(f"  redundant line {r['line']}: {r['entry']} is covered by {r['covered_by']}")
+        print(f"  redundant {at_line(r['line'])}{r['entry']} is covered by {r['covered_by']}")
     if s["over_cap"]:
         print(f"  over cap  remove {s['over_cap']} entries, or run `neverlog-sim export` to compact the list")
+    if s["invalid"] and not lenient:
+        print(f"  fix       `neverlog-sim validate {s['file']} --fix FIXED.txt` writes the list with every line a "
+              "hint fixes fixed (docs/rules.md#lenient-mode)")
 
 
-def _policy_arg(paths: list[str] | None, what: str):
-    """A policy from CLI paths: folders (team.txt + personal/<owner>.txt) and team list files, merged."""
+def _policy_arg(paths: list[str] | None, what: str, lenient: bool = False):
+    """A policy from CLI paths: folders (team.txt + personal/<owner>.txt) and team list files, merged.
+
+    With ``lenient`` a line a hint can fix is fixed and a line none can is kept out and reported
+    (docs/rules.md#lenient-mode); without it an invalid line is an error naming file and line.
+    """
     from .export import read_wanted
     from .lists import Policy
     if not paths:
@@ -77,7 +119,34 @@ def _policy_arg(paths: list[str] | None, what: str):
         if not Path(p).exists():
             raise InputError(f"{what} list {p!r} does not exist; give a .txt/.csv list file or a folder "
                              "with team.txt and personal/<owner>.txt")
-    return read_wanted([Path(p) for p in paths])
+    if not lenient:
+        return read_wanted([Path(p) for p in paths])
+    policies = [Policy.from_dir(p, lenient=True) if Path(p).is_dir() else
+                Policy(team=NeverLogList.from_file(p, lenient=True)) for p in paths]
+    if len(policies) == 1:
+        return policies[0]
+    team = [e for pol in policies for e in pol.team.entries]
+    personal: dict[str, list] = {}
+    for pol in policies:
+        for owner, lst in pol.personal.items():
+            personal.setdefault(owner, []).extend(lst.entries)
+    out = Policy(team=NeverLogList(team), personal={o: NeverLogList(e, "personal", o) for o, e in personal.items()})
+    # The lists read leniently keep what they fixed and what they left out, for the report.
+    out.team.problems = [p for pol in policies for p in pol.team.problems]
+    out.team.fixes = [f for pol in policies for f in pol.team.fixes]
+    for owner, lst in out.personal.items():
+        lst.problems = [p for pol in policies if owner in pol.personal for p in pol.personal[owner].problems]
+    return out
+
+
+def _print_lenient(policy, stream) -> None:
+    """What --lenient fixed and left out, one line each, on ``stream``."""
+    for lst in policy.lists:
+        for f in lst.fixes:
+            print(f"{lst.source or lst.name}: fixed     {at_line(f.line)}{f.text!r} → {str(f.entry)!r}", file=stream)
+        for p in lst.problems:
+            hint = f" — did you mean {p.hint!r}?" if p.hint else ""
+            print(f"{p.source or lst.name}: left out {at_line(p.line)}{p.text!r} {p.reason}{hint}", file=stream)
 
 
 def _print_summary(result, stream=None) -> None:
@@ -94,28 +163,57 @@ def _print_summary(result, stream=None) -> None:
           f"{m['tracking_events_leaving_timelines']:,}", file=stream)
     print(f"feed events still visible for blocked recipients: {m['feed_events_of_blocked_recipients']:,} "
           "(the activity feed never changes)", file=stream)
+    invalid = m["invalid_entries"]
     print(f"candidate entries: {m['candidate_entries']:,} ({m['dead_entries']:,} match nothing); lists "
-          f"{'within' if m['lists_compliant'] else 'NOT within'} HubSpot's cap", file=stream)
+          f"{'within' if m['lists_within_cap'] else 'NOT within'} HubSpot's cap"
+          + (f"; {invalid:,} invalid line{'s' if invalid != 1 else ''} left out" if invalid else ""), file=stream)
     notes = [a for a in result.assumptions if a["value"] != a["default"] or a["name"] in ("contacts table",)]
     for a in notes:
         print(f"assumption {a['name']}: {a['value']} — {a['note']}", file=stream)
 
 
-def _cmd_simulate(args) -> int:
+def _load_sent_arg(args):
+    """The history named by --sent, with --format and --owners passed on when given."""
     from .history import load_sent
+    options = {}
+    if getattr(args, "owners", None):
+        options["owners"] = args.owners
+    return load_sent(args.sent, format=getattr(args, "format", None), progress=not args.quiet, **options)
+
+
+def _cmd_simulate(args) -> int:
     from .simulate import simulate
-    sent = load_sent(args.sent, progress=not args.quiet)
-    candidate = _policy_arg(args.candidate, "candidate")
-    baseline = _policy_arg(args.baseline, "baseline")
-    rules = get_rules(args.rules)
-    if args.subdomains:
-        rules = rules.replace(subdomains=True)
-    result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
-                      tracking=args.tracking)
+    if args.scenario and (args.candidate or args.baseline or args.rules or args.subdomains):
+        raise InputError("--scenario names the lists and the rules; leave out --candidate, --baseline, --rules "
+                         "and --subdomains (or change them in the scenario file)")
+    if not args.scenario and not args.candidate:
+        raise InputError("give the candidate lists (--candidate LIST ...) or a scenario file (--scenario FILE)")
+    sent = _load_sent_arg(args)
+    if args.scenario:
+        from .scenario import read_scenario
+        scenario = read_scenario(args.scenario)
+        candidate = scenario.candidate
+        result = simulate(sent, scenario=scenario, contacts=args.contacts, tracking=args.tracking)
+    else:
+        candidate = _policy_arg(args.candidate, "candidate", lenient=args.lenient)
+        baseline = _policy_arg(args.baseline, "baseline", lenient=args.lenient)
+        rules = get_rules(args.rules or "seed-2023")
+        if args.subdomains:
+            rules = rules.replace(subdomains=True)
+        if args.lenient and not args.quiet:
+            _print_lenient(candidate, sys.stderr)
+        result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
+                          tracking=args.tracking)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     if args.html:
         result.to_html(args.html, redact=args.redact)
-        if not args.quiet:
-            print(f"report written to {args.html}", file=sys.stderr)
+        say(f"report written to {args.html}")
+    if args.xlsx:
+        result.to_excel(args.xlsx)
+        say(f"workbook written to {args.xlsx}")
+    if args.csv_dir:
+        result.to_csv(args.csv_dir)
+        say(f"tables written to {args.csv_dir}")
     if args.json:
         print(result.to_json(redact=args.redact))
     else:
@@ -147,9 +245,9 @@ def _cmd_demo(args) -> int:
     samples = sample_path()
     say(f"1/4 loading the sample company's sent mail from {samples / 'sent_canonical.csv'}")
     sent = load_sent(samples / "sent_canonical.csv", progress=not args.quiet)
-    print(repr(sent))
+    print(describe_sent(sent))
     candidate = Policy.from_dir(samples / "lists")
-    say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {candidate!r}")
+    say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {describe_policy(candidate)}")
     result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv")
     print()
     _print_summary(result)
@@ -159,47 +257,83 @@ def _cmd_demo(args) -> int:
     say(f"3/4 report written to {report_path}")
     export = export_lists(candidate, out / "lists", sent=sent, overwrite=True)
     say("4/4 exported cap-compliant lists")
+    if not args.quiet:
+        for line in export.describe():
+            say(line)
     print()
     print(f"report: {report_path.resolve()}")
     print(f"lists:  {(out / 'lists').resolve()}  ({', '.join(sorted(str(p.relative_to(out / 'lists')) for p in export.files))})")
     return EXIT_OK
 
 
+def describe_sent(sent) -> str:
+    """A history in plain words for a terminal: rows, messages, senders, recipients, dates, load problems."""
+    from .samples.where import sample_label
+    first, last = sent.span
+    lines = [f"sent mail from {sample_label(sent.source) or sent.source}: {len(sent):,} recipient rows, "
+             f"{sent.messages:,} messages, {sent.senders:,} senders, {sent.recipients:,} recipients; "
+             f"{first} to {last}"]
+    for p in sent.problems.to_dict(orient="records") if hasattr(sent.problems, "to_dict") else sent.problems:
+        examples = ", ".join(list(p.get("examples") or [])[:2])
+        lines.append(f"  {p['problem']}: {p['count']:,}" + (f" (e.g. {examples})" if examples else ""))
+    return "\n".join(lines)
+
+
+def describe_policy(policy) -> str:
+    """A policy in plain words for a terminal: the team list's size and each personal list's."""
+    personal = ", ".join(f"{o} ({len(l)})" for o, l in policy.personal.items()) or "none"
+    return f"team list {len(policy.team)} entries; personal lists: {personal}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="neverlog-sim", description=(
         "Preview what a HubSpot Never Log list would do to your CRM, from your own sent mail, "
         "and export lists HubSpot accepts."),
-        epilog="Exit codes: 0 success; 1 a finding to act on (invalid list, over the cap); "
-               "2 bad usage or unreadable input.")
+        epilog=EXIT_CODES + " The rules: docs/rules.md.")
     parser.add_argument("--debug", action="store_true", help="show a full traceback on errors")
+    parser.add_argument("--version", action="version", version=f"neverlog-sim {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("validate", help="check Never Log list files: syntax, duplicates, redundancy, the cap",
-                       description="Check list files (.txt one entry a line, or .csv with an 'entry' column). "
-                                   "Exit 0 when every file is valid and within the cap, 1 otherwise.")
+                       description="Check list files (.txt one entry a line, or .csv with an 'entry' column): "
+                                   "two verdicts each, the cap and invalid lines. Exit 0 when every file is "
+                                   "valid and within the cap, 1 otherwise, 2 when a file cannot be read.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--lenient", action="store_true",
                    help="accept lines a hint can fix (acme.com → *@acme.com) and report each change")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
     p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--fix", metavar="OUT",
+                   help="write the list read leniently to OUT (every line a hint fixes fixed, lines none fixes "
+                        "left out), atomically; one FILE only")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="what candidate lists would change, from your sent mail",
                        description="Simulate candidate Never Log lists over a sent-mail history and print the change "
                                    "against a baseline (empty by default). Exit 0; 1 when a candidate list is over "
-                                   "the cap or invalid; 2 on bad input.")
+                                   "the cap, or has invalid lines left out under --lenient; 2 on bad input, "
+                                   "including a list with an invalid line (fix it: validate --fix, or --lenient).")
     p.add_argument("--sent", required=True, metavar="HISTORY",
                    help="sent mail: canonical CSV/Parquet, HubSpot export, mbox or mail folder")
-    p.add_argument("--candidate", required=True, nargs="+", metavar="LIST",
+    p.add_argument("--candidate", nargs="+", metavar="LIST",
                    help="candidate lists: a folder with team.txt and personal/<owner>.txt, or team list files")
     p.add_argument("--baseline", nargs="+", metavar="LIST", help="the lists in force today (default: none)")
+    p.add_argument("--scenario", metavar="FILE",
+                   help="a scenario file (.json/.toml: lists, rule profile, assumptions) instead of --candidate, "
+                        "--baseline and --rules; the report records it")
     p.add_argument("--contacts", metavar="FILE", help="contacts table (email, created_at)")
     p.add_argument("--tracking", metavar="FILE", help="tracking events (message_id, recipient, event, occurred_at)")
-    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES),
+    p.add_argument("--rules", default=None, choices=sorted(PROFILES),
                    help="rule profile: seed-2023 (default, the 2023 article) or 2025 (team inbox governed)")
     p.add_argument("--subdomains", action="store_true", help="what-if A2: domain entries also match sub-domains")
+    _add_history_options(p)
+    p.add_argument("--lenient", action="store_true",
+                   help="fix list lines a hint can fix (acme.com → *@acme.com), leave out and report the rest")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    p.add_argument("--xlsx", metavar="FILE", help="also write an Excel workbook: summary, affected contacts and one "
+                                                  "sheet per table (needs: pip install 'neverlog-sim[excel]')")
+    p.add_argument("--csv-dir", metavar="DIR", help="also write one CSV per table into DIR")
     p.add_argument("--redact", action="store_true", help="hide local parts of addresses in the report")
     p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
     p.set_defaults(func=_cmd_simulate)
@@ -244,22 +378,43 @@ def _add_export_command(subparsers):
                    help="move entries only one user's sends ever hit to that user's personal list")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
     p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
+    _add_history_options(p)
+    p.add_argument("--lenient", action="store_true",
+                   help="fix list lines a hint can fix (acme.com → *@acme.com), leave out and report the rest")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=_cmd_export)
     return p
 
 
+def _add_history_options(p) -> None:
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="what --sent is, when not recognised: canonical, hubspot_api, hubspot_ui or mail")
+    p.add_argument("--owners", metavar="FILE",
+                   help="HubSpot owners table (id, email) that turns owner ids into sender addresses")
+
+
 def _cmd_export(args) -> int:
     from .export import export_lists
-    from .history import load_sent
     # Errors go up to cli.main, which prints them in one line (with the traceback under --debug).
-    sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
-    report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
+    if (args.format or args.owners) and not args.sent:
+        raise InputError("--format and --owners describe the history: give it with --sent")
+    sent = _load_sent_arg(args) if args.sent else None
+    wanted = ([Path(w) for w in args.wanted] if not args.lenient else
+              _policy_arg(args.wanted, "wanted", lenient=True))
+    if args.lenient and not args.quiet:
+        _print_lenient(wanted, sys.stderr)
+    report = export_lists(wanted, args.out, sent=sent, cap=args.cap,
                           max_collateral=args.max_collateral, allow_personal=args.allow_personal,
                           overwrite=args.overwrite, rules=args.rules)
-    print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json else repr(report))
+    print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json
+          else "\n".join(report.describe()))
     return 0 if report.fits else 1
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,7 +96,8 @@ class NeverLogList:
         items = [(e, None) for e in entries] if not isinstance(entries, str) else [(entries, None)]
         self._build(items)
 
-    def _build(self, items: list[tuple[object, int | None]], on_invalid: str = "raise") -> None:
+    def _build(self, items: list[tuple[object, int | None]], on_invalid: str = "raise",
+               originals: dict[int, str] | None = None) -> None:
         seen: dict[Entry, int | None] = {}
         self.duplicates: list[Duplicate] = []
         self.problems: list[EntryProblem] = []
@@ -119,6 +120,22 @@ class NeverLogList:
                 seen[entry] = line
         if on_invalid not in ("raise", "collect"):
             raise ValueError(f"on_invalid must be one of ['raise', 'collect'], got {on_invalid!r}")
+        if originals and self.problems:
+            self.problems = _comma_hints(self.problems, originals, self.source)
+            if self.lenient:  # a comma typo is a fix a hint gives, like any other (docs/rules.md#lenient-mode)
+                kept = []
+                for p in self.problems:
+                    if not p.reason.startswith(COMMA_SPLIT):
+                        kept.append(p)
+                        continue
+                    entry = parse_entry(p.hint)
+                    self.fixes.append(Fix(p.line, p.text, entry, f"{p.text!r} → {p.hint!r} (comma typed for a dot)"))
+                    if entry in seen:
+                        self.duplicates.append(Duplicate(entry, p.text, p.line, seen[entry]))
+                    else:
+                        seen[entry] = p.line
+                self.problems = kept
+                self.fixes.sort(key=lambda f: (f.line is None, f.line or 0))
         if self.problems and not self.lenient and on_invalid == "raise":
             raise EntryError(self.problems, self.source)
         self.entries: list[Entry] = list(seen)
@@ -140,7 +157,8 @@ class NeverLogList:
         """
         obj = cls.__new__(cls)
         obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = scope, _owner(owner, scope), cap, source, lenient
-        obj._build(list(_text_items(text)), on_invalid)
+        originals = {n: line.strip() for n, line in enumerate(text.splitlines(), start=1) if "," in line}
+        obj._build(list(_text_items(text)), on_invalid, originals)
         return obj
 
     @classmethod
@@ -290,6 +308,41 @@ def repeats(first_line: int | None) -> str:
     ('(first on line 2)', '(repeats an earlier entry)')
     """
     return "(repeats an earlier entry)" if first_line is None else f"(first on line {first_line})"
+
+
+COMMA_SPLIT = "was split at its comma into"
+
+
+def _comma_hints(problems: list[EntryProblem], originals: dict[int, str], source: str | None) -> list[EntryProblem]:
+    """A line split at a comma into invalid pieces, that reads as one entry with a dot there: one problem, hinted.
+
+    ``*@yahoo,com`` is split into ``*@yahoo`` and ``com`` (a comma separates entries in a paste); the
+    problem names the whole line and hints ``*@yahoo.com`` (docs/rules.md#hints-for-common-mistakes).
+    """
+    by_line: dict[int, list[EntryProblem]] = {}
+    for p in problems:
+        if p.line in originals:
+            by_line.setdefault(p.line, []).append(p)
+    replaced: dict[int, EntryProblem] = {}
+    for line, found in by_line.items():
+        original = originals[line]
+        candidate = "".join(original.split()).replace(",", ".")
+        try:
+            fixed = parse_entry(candidate)
+        except EntryError:
+            continue
+        pieces = ", ".join(repr(p.text) for p in found)
+        replaced[line] = EntryProblem(original, f"{COMMA_SPLIT} {pieces} (a comma separates entries); "
+                                                "a comma inside an entry is a typo for a dot", str(fixed), line, source)
+    out, done = [], set()
+    for p in problems:
+        if p.line in replaced:
+            if p.line not in done:
+                out.append(replaced[p.line])
+                done.add(p.line)
+            continue
+        out.append(p)
+    return out
 
 
 def _text_items(text: str):

@@ -19,7 +19,8 @@ import ipywidgets as w
 import pandas as pd
 
 from .history import SentMail, load_contacts, load_sent, load_tracking
-from .lists import NeverLogList, Policy
+from .lists import NeverLogList, Policy, at_line, repeats
+from .report.render import shown_note
 from .rules import PROFILES, ROLES, Rules, get_rules
 from .simulate import simulate
 
@@ -214,30 +215,37 @@ class PreviewApp:
         self.chart.value = to_svg(self.figure)
 
     # --- rendering -----------------------------------------------------------------------
+    MESSAGES_SHOWN = 50
+
     def _messages_html(self, extra: str = "") -> str:
         rows = []
-        for p in self.problems:
+        for p in self.problems[:self.MESSAGES_SHOWN]:
             hint = f"did you mean <code>{html.escape(p['hint'])}</code>?" if p["hint"] else ""
-            rows.append(f"<tr><td>{html.escape(p['list'])}</td><td>line {p['line']}</td>"
+            rows.append(f"<tr><td>{html.escape(p['list'])}</td><td>{at_line(p['line']).rstrip(': ')}</td>"
                         f"<td><code>{html.escape(str(p['text']))}</code> {html.escape(p['problem'])}</td>"
                         f"<td>{hint}</td></tr>")
         notes = []
         for lst in getattr(self, "_lists", []):
             for d in lst.duplicates:
-                notes.append(f"{lst.name}, line {d.line}: {d.entry} repeats line {d.first_line}")
+                notes.append(f"{lst.name}, {at_line(d.line)}{d.entry} {repeats(d.first_line)}")
             for r in lst.redundant:
-                notes.append(f"{lst.name}, line {r.line}: {r.entry} is redundant, {r.covered_by} covers it")
+                notes.append(f"{lst.name}, {at_line(r.line)}{r.entry} is redundant, {r.covered_by} covers it")
             if lst.over_cap:
                 notes.append(lst.cap_status())
         parts = []
         if extra:
-            parts.append(f"<p style='color:#d9534f'>{html.escape(extra)}</p>")
+            parts.append(f"<p style='color:#c9302c'>{html.escape(extra)}</p>")
         if rows:
-            parts.append(f"<b style='color:#d9534f'>{len(rows)} invalid entr{'y' if len(rows) == 1 else 'ies'}</b> "
+            n = len(self.problems)
+            parts.append(f"<b style='color:#c9302c'>{n} invalid entr{'y' if n == 1 else 'ies'}</b> "
                          "(left out of the preview)<table><tr><th>list</th><th>line</th><th>problem</th>"
-                         "<th>hint</th></tr>" + "".join(rows) + "</table>")
+                         "<th>hint</th></tr>" + "".join(rows) + "</table>"
+                         f"<small>{html.escape(shown_note(len(rows), n, 'app.problems'))}</small>")
         if notes:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+            shown = notes[:self.MESSAGES_SHOWN]
+            parts.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in shown) + "</ul>"
+                         + (f"<small>{html.escape(shown_note(len(shown), len(notes), 'each list in app.policy'))}"
+                            "</small>" if len(shown) < len(notes) else ""))
         if not parts:
             parts.append("<span style='color:#2e9e4f'>all entries valid</span>")
         return "<div class='nls-messages'>" + "".join(parts) + "</div>"
@@ -252,7 +260,9 @@ class PreviewApp:
                                          f"{m['feed_events_of_blocked_recipients']:,})"),
             ("recipient rows blocked", f"{m['blocked_rows_after']:,} of {m['recipient_rows']:,}"),
             ("dead entries", f"{m['dead_entries']:,} of {m['candidate_entries']:,}"),
-            ("lists fit the cap", "yes" if m["lists_compliant"] else "no"),
+            ("lists within the cap", "yes" if m["lists_within_cap"] else "no — see the messages above"),
+            ("invalid lines", f"{m['invalid_entries']:,}" + (" (left out of the preview)" if m["invalid_entries"]
+                                                             else "")),
         ]
         body = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:right'><b>{html.escape(v)}</b></td></tr>"
                        for k, v in rows)
@@ -271,7 +281,9 @@ class PreviewApp:
             report = export_lists(self.policy, folder, sent=self.sent, rules=self._profiles[self.profile.value],
                                   overwrite=overwrite)
         except Exception as exc:
-            self.status.value = f"<span style='color:#d9534f'>{html.escape(str(exc))}</span>"
+            # A message of several lines keeps them apart (HTML would run them together).
+            lines = "<br>".join(html.escape(line) for line in str(exc).splitlines())
+            self.status.value = f"<div style='color:#c9302c'>export failed:<br>{lines}</div>"
             raise
         cut = len(report.manifest.get("not_exported", []))
         self.status.value = (f"exported {len(report.files)} files to <code>{html.escape(str(folder))}</code>"
@@ -280,8 +292,25 @@ class PreviewApp:
         return report
 
     # --- display -------------------------------------------------------------------------
+    def snapshot_html(self) -> str:
+        """A static HTML snapshot of the state shown: the lists' messages, the numbers, and the HTML report.
+
+        It travels in the widget's mimebundle as ``text/html``, so a notebook rendered without a
+        kernel (nbconvert, GitHub) shows the preview as it was instead of a blank cell.
+        """
+        head = ("<p><b>Never Log preview</b> (a static snapshot; run the notebook to edit the lists)</p>"
+                + self.messages.value + self.numbers.value)
+        if self.result is None:
+            return f"<div class='nls-preview-snapshot'>{head}</div>"
+        return f"<div class='nls-preview-snapshot'>{head}{self.result._repr_html_()}</div>"
+
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data = dict(data)
+        data["text/html"] = self.snapshot_html()
+        data["text/plain"] = repr(self)
+        return (data, bundle[1]) if isinstance(bundle, tuple) else data
 
     def __repr__(self) -> str:
         m = getattr(self, "metrics", None) or {}

@@ -53,7 +53,7 @@ def test_612_line_file_text_report(list_612, capsys):
     code, out, err = run(capsys, "validate", str(list_612))
     assert (1, "") == (code, err)
     assert [
-        f"{list_612}: NOT VALID — 604 entries (603 address, 1 domain); cap 500, 104 over the cap",
+        f"{list_612}: NOT VALID — 604 entries (603 address, 1 domain); cap 500, 104 over the cap; has 3 invalid lines",
         "  invalid   line 101: 'acme.com' has no '@' — did you mean '*@acme.com'?",
         "  invalid   line 250: 'jo*@example.org' uses a wildcard in the local part; HubSpot only accepts '*' as "
         "the whole local part (*@domain.com) — list each address, or block the whole domain",
@@ -69,6 +69,8 @@ def test_612_line_file_text_report(list_612, capsys):
         "  redundant line 333: person333@rival.com is covered by *@rival.com",
         "  redundant line 610: person610@rival.com is covered by *@rival.com",
         "  over cap  remove 104 entries, or run `neverlog-sim export` to compact the list",
+        f"  fix       `neverlog-sim validate {list_612} --fix FIXED.txt` writes the list with every line a hint "
+        "fixes fixed (docs/rules.md#lenient-mode)",
     ] == out.splitlines()
 
 
@@ -210,4 +212,4 @@ def test_installed_command_exit_code(list_612):
     # The console script's module, run as a program: exit code and streams as a shell sees them.
     proc = subprocess.run([sys.executable, "-m", "neverlog_sim.cli", "validate", str(list_612)],
                           capture_output=True, text=True, encoding="utf-8")
-    assert (1, 14, "") == (proc.returncode, len(proc.stdout.splitlines()), proc.stderr)
+    assert (1, 15, "") == (proc.returncode, len(proc.stdout.splitlines()), proc.stderr)

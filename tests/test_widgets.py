@@ -114,7 +114,7 @@ def test_no_role_ticked_is_a_message_not_an_error(app):
 
 def test_duplicates_and_redundant_entries_are_noted(app):
     app.team_text.value = "*@acme.com\njo@acme.com\n*@acme.com"
-    assert ("line 3: *@acme.com repeats line 1" in app.messages.value,
+    assert ("line 3: *@acme.com (first on line 1)" in app.messages.value,
             "line 2: jo@acme.com is redundant, *@acme.com covers it" in app.messages.value) == (True, True)
 
 
