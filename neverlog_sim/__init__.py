@@ -1,4 +1,13 @@
-"""neverlog_sim — preview what a HubSpot Never Log list would do, and export lists HubSpot accepts."""
+"""neverlog_sim — preview what a HubSpot Never Log list would do, and export lists HubSpot accepts.
+
+>>> from neverlog_sim import Policy, load_sent, simulate
+>>> from neverlog_sim.samples import sample_path
+>>> sent = load_sent(sample_path("sent_canonical.csv"), progress=False)   # doctest: +SKIP
+>>> result = simulate(sent, Policy.from_dir(sample_path("lists")))         # doctest: +SKIP
+>>> result.to_html("report.html"); result.to_excel("impact.xlsx")          # doctest: +SKIP
+
+The rules the simulator follows, in the project's own words: docs/rules.md.
+"""
 
 from . import _moved
 from .entries import Entry, parse_entry
@@ -16,6 +25,7 @@ from .history import SentMail, build_sent, load_contacts, load_sent, load_tracki
 from .lists import CAP, NeverLogList, Policy
 from .results import SimulationResult
 from .rules import PROFILES, Rules, get_rules
+from .scenario import Scenario, read_scenario
 from .simulate import simulate
 
 __version__ = "0.1.0"
@@ -40,6 +50,7 @@ __all__ = [
     "Policy",
     "Rules",
     "RulesError",
+    "Scenario",
     "SentMail",
     "SimulationResult",
     "build_sent",
@@ -49,5 +60,6 @@ __all__ = [
     "load_sent",
     "load_tracking",
     "parse_entry",
+    "read_scenario",
     "simulate",
 ]

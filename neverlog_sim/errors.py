@@ -8,7 +8,11 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class EntryProblem:
-    """One invalid entry: where it was, what it said, why it is wrong, and a fix if one is known."""
+    """One invalid entry: where it was, what it said, why it is wrong, and a fix if one is known.
+
+    >>> str(EntryProblem("acme.com", "has no '@'", "*@acme.com", line=2, source="team.txt"))
+    "team.txt, line 2: 'acme.com' has no '@' — did you mean '*@acme.com'?"
+    """
 
     text: str
     reason: str
@@ -29,11 +33,26 @@ class EntryProblem:
 
 
 class NeverLogError(Exception):
-    """Base class of every error this toolkit raises on purpose."""
+    """Base class of every error this toolkit raises on purpose.
+
+    >>> issubclass(EntryError, NeverLogError), issubclass(InputError, ValueError)
+    (True, True)
+    """
 
 
 class EntryError(NeverLogError, ValueError):
-    """One or more Never Log entries are not of the form name@domain.com or *@domain.com."""
+    """One or more Never Log entries are not of the form name@domain.com or *@domain.com.
+
+    ``problems`` lists each invalid entry (``EntryProblem``: text, reason, hint, line, source);
+    the rules: docs/rules.md#entry-syntax.
+
+    >>> from neverlog_sim import parse_entry
+    >>> try:
+    ...     parse_entry("acme.com")
+    ... except EntryError as exc:
+    ...     exc.problems[0].hint
+    '*@acme.com'
+    """
 
     def __init__(self, problems: list[EntryProblem] | EntryProblem, source: str | None = None):
         if isinstance(problems, EntryProblem):
@@ -52,11 +71,30 @@ class EntryError(NeverLogError, ValueError):
 
 
 class InputError(NeverLogError, ValueError):
-    """A data file or table cannot be read as the format it is meant to be."""
+    """A data file or table cannot be read as the format it is meant to be.
+
+    The message says what, where (file, line, column, row) and how to fix it.
+
+    >>> from neverlog_sim import load_sent
+    >>> try:
+    ...     load_sent("no-such-file.csv")
+    ... except InputError as exc:
+    ...     "does not exist" in str(exc)
+    True
+    """
 
 
 class MissingColumnsError(InputError):
-    """Required columns are absent from an input table."""
+    """Required columns are absent from an input table: ``missing``, ``available``, ``suggestions``.
+
+    >>> import pandas as pd
+    >>> from neverlog_sim import load_contacts
+    >>> try:
+    ...     load_contacts(pd.DataFrame({"mail": ["jo@acme.com"]}))
+    ... except MissingColumnsError as exc:
+    ...     exc.missing
+    ['email']
+    """
 
     def __init__(self, what: str, missing: list[str], available: list[str], suggestions: dict[str, str]):
         self.missing = missing
@@ -75,11 +113,23 @@ class MissingColumnsError(InputError):
 
 
 class RulesError(NeverLogError, ValueError):
-    """A rule profile or assumption value is not one the simulator knows."""
+    """A rule profile or assumption value is not one the simulator knows (docs/rules.md#rule-profiles).
+
+    >>> from neverlog_sim import get_rules
+    >>> try:
+    ...     get_rules("2024")
+    ... except RulesError as exc:
+    ...     "must be one of" in str(exc)
+    True
+    """
 
 
 class ExportError(NeverLogError):
-    """An export could not be written, or failed its own verification; nothing was left behind."""
+    """An export could not be written, or failed its own verification; nothing was left behind.
+
+    >>> from neverlog_sim import Policy, export_lists
+    >>> export_lists(Policy(team=["*@rival.com"]), "lists")  # doctest: +SKIP
+    """
 
 
 def read_utf8(path: Path, label: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import itertools
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -45,6 +46,10 @@ class SentMail:
 
     ``len()`` counts recipient rows; ``to_pandas()`` returns them; ``problems`` is the load
     report (nothing is dropped without being counted there).
+
+    >>> from neverlog_sim.samples import sample_path
+    >>> sent = load_sent(sample_path("sent_canonical.csv"), progress=False)  # doctest: +SKIP
+    >>> len(sent), sent.problems                                          # doctest: +SKIP
     """
 
     def __init__(self, engine: DuckDBEngine, table: str, problems: list[dict], source: str,
@@ -157,12 +162,20 @@ def _explode_fields(engine: DuckDBEngine, progress) -> None:
     engine.unregister("field_split_df")
 
 
-def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = "", tracking=None,
-               progress: bool = True, columns: dict | None = None) -> SentMail:
+def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",
+               tracking: pd.DataFrame | None = None, progress: bool = True,
+               columns: dict | None = None) -> SentMail:
     """Build the canonical ``SentMail`` from message- or recipient-level rows: the one door every loader uses.
 
     Parameters: ``messages`` with canonical columns (see ``load_sent``); ``problems`` a loader's
     own load-report rows (``problem, count, examples``); ``tracking`` events to attach.
+
+    >>> import pandas as pd
+    >>> sent = build_sent(pd.DataFrame({"message_id": ["m1"], "sent_at": ["2024-01-02 10:00"],
+    ...     "sender": ["ann@us.com"], "channel": ["extension"], "to": ["jo@acme.com"], "cc": [""], "bcc": [""]}),
+    ...     progress=False)
+    >>> len(sent)
+    1
     """
     table = messages if isinstance(messages, pa.Table) else pa.Table.from_pandas(messages, preserve_index=False)
     table, level = canonical_table(table, columns, source)
@@ -229,7 +242,7 @@ def _load_report(engine: DuckDBEngine, rows: str, msg: str | None) -> list[dict]
     return out
 
 
-def load_sent(source, *, columns: dict | None = None, format: str | None = None, progress: bool = True,
+def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict | None = None, format: str | None = None, progress: bool = True,
               **loader_options) -> SentMail:
     """Load sent mail into the canonical model.
 

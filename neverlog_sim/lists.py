@@ -405,7 +405,8 @@ class Policy:
     2
     """
 
-    def __init__(self, team=None, personal: Mapping[str, object] | None = None):
+    def __init__(self, team: "NeverLogList | Iterable[str] | str | Path | None" = None,
+                 personal: Mapping[str, object] | None = None):
         self.team = as_list(team, "team")
         self.personal: dict[str, NeverLogList] = {}
         for owner, lst in (personal or {}).items():

@@ -4,22 +4,37 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import pandas as pd
 
 from .engine import one_row, sql
 from .rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE, NO_TRACKING_NOTE
 
+if TYPE_CHECKING:
+    from .history import SentMail
+    from .lists import Policy
+    from .rules import Rules
+    from .scenario import Scenario
+
 class SimulationResult:
     """What a candidate policy changes against a baseline, over one sent-mail history.
 
-    Tables (pandas): ``recipients``, ``contacts``, ``timeline``, ``feed``, ``entries``;
-    ``summary()`` a tidy ``metric, baseline, candidate, change`` table; ``metrics()`` the
-    headline numbers as a dict.
+    Tables (pandas): ``recipients``, ``contacts``, ``timeline``, ``feed``, ``entries`` (``relation(name)``
+    gives each as a lazy DuckDB relation); ``summary()`` a tidy ``metric, baseline, candidate, change``
+    table; ``metrics()`` the headline numbers as a dict; ``entry(e)`` what one entry alone changes;
+    ``to_html``, ``to_markdown``, ``to_json``, ``to_excel``, ``to_csv`` to take it away.
+
+    >>> result = simulate(sent, Policy(team=["*@gmail.com"]))      # doctest: +SKIP
+    >>> result.contacts.query("change != 'unchanged'")              # doctest: +SKIP
+    >>> result.entry("*@gmail.com").senders                         # doctest: +SKIP
+    >>> result.to_excel("impact.xlsx")                              # doctest: +SKIP
     """
 
-    def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking,
-                 global_totals, contacts_view, shared=(), scenario=None, binds=None):
+    def __init__(self, *, sent: "SentMail", candidate: "Policy", baseline: "Policy", rules: "Rules",
+                 tables: dict[str, str], run: "Callable", has_contacts: bool, has_tracking: bool,
+                 global_totals: dict, contacts_view: "Callable[[], str]", shared: "Iterable[str]" = (),
+                 scenario: "Scenario | None" = None, binds: dict | None = None):
         self.sent = sent
         self._bind_values = dict(binds or {})
         self.scenario = scenario

@@ -26,6 +26,10 @@ class Rules:
       the five; default no — the row is kept, counted in the load report, never blocked.
     - ``case_insensitive`` (A1) and ``unattributed_tracking`` (A5) have one value each; they are
       here so that reports can state them.
+
+    >>> rules = PROFILES["seed-2023"].replace(roles={"to", "cc"})
+    >>> rules.name, sorted(rules.roles)
+    ('seed-2023+custom', ['cc', 'to'])
     """
 
     name: str
@@ -92,7 +96,11 @@ PROFILES: dict[str, Rules] = {
 
 
 def get_rules(rules: "str | Rules") -> Rules:
-    """Return a ``Rules`` for a profile name or pass a ``Rules`` through."""
+    """Return a ``Rules`` for a profile name or pass a ``Rules`` through (docs/rules.md#rule-profiles).
+
+    >>> get_rules("2025").name, "team_inbox" in get_rules("2025").applies
+    ('2025', True)
+    """
     if isinstance(rules, Rules):
         return rules
     if isinstance(rules, str) and rules in PROFILES:

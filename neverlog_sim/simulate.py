@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
@@ -12,6 +13,9 @@ from .history import SentMail, load_contacts, load_sent, load_tracking
 from .lists import NeverLogList, Policy
 from .results import SimulationResult
 from .rules import CHANNELS, Rules, get_rules
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 _counter = itertools.count(1)
 
@@ -66,8 +70,11 @@ def params(rules: Rules) -> dict:
     }
 
 
-def simulate(sent, candidate=None, *, baseline=None, rules: "str | Rules | None" = None, contacts=None,
-             tracking=None, scenario=None) -> SimulationResult:
+def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | NeverLogList | Iterable[str] | str | Path | None" = None,
+             *, baseline: "Policy | NeverLogList | Iterable[str] | str | Path | None" = None,
+             rules: "str | Rules | None" = None, contacts: "str | Path | pd.DataFrame | None" = None,
+             tracking: "str | Path | pd.DataFrame | None" = None,
+             scenario: "Scenario | str | Path | None" = None) -> SimulationResult:
     """Compare a baseline policy (empty by default) with a candidate over the same sent mail.
 
     Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and

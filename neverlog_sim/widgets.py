@@ -5,7 +5,7 @@ and computes ``metrics()`` eagerly (the result's tables stay lazy), so numbers f
 a million-row history quickly. Charts are drawn after the numbers.
 
 >>> app = preview(sent, team="*@rival.com")   # doctest: +SKIP
->>> app                                        # doctest: +SKIP  (shows the app in Jupyter)
+>>> app      # shows the app in Jupyter      # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
@@ -23,7 +24,10 @@ from ..atomic import neutralise
 from ..errors import EntryError, ExportError, NeverLogError, RulesError
 from ..history import SentMail, load_sent
 from ..lists import CAP, NeverLogList, Policy
-from ..rules import PROFILES, get_rules
+from ..rules import PROFILES, Rules, get_rules
+
+if TYPE_CHECKING:
+    from ..results import SimulationResult
 
 __all__ = ["ExportReport", "export_lists", "read_wanted", "add_export_command"]
 
@@ -33,8 +37,10 @@ STEPS = ("wanted", "normalised", "consolidated", "moved", "exported")
 _UNSAFE = set('/\\:*?"<>|')
 
 
-def export_lists(wanted, out_dir, *, sent=None, cap: int = CAP, max_collateral: int = 0, allow_personal: bool = False,
-                 overwrite: bool = False, rules="seed-2023") -> "ExportReport":
+def export_lists(wanted: "Policy | NeverLogList | Iterable[str] | str | Path | list[str | Path]",
+                 out_dir: "str | Path", *, sent: "SentMail | str | Path | pd.DataFrame | None" = None, cap: int = CAP,
+                 max_collateral: int = 0, allow_personal: bool = False, overwrite: bool = False,
+                 rules: "str | Rules" = "seed-2023") -> "ExportReport":
     """Compact wanted lists to fit the cap, write ``team.txt``, ``personal/<owner>.txt`` and ``manifest.json``.
 
     Parameters: ``wanted`` a ``Policy`` (or a team ``NeverLogList``, entries, a policy folder, or a
@@ -370,9 +376,13 @@ class ExportReport:
     ``manifest`` is the dict written to ``manifest.json``; ``ranked`` every entry (after steps 1–3)
     with its impact and whether it was kept; ``policy`` the exported lists; ``simulation`` the
     verifying ``SimulationResult`` (None without a history).
+
+    >>> report = export_lists(Policy(team=["*@rival.com"]), "my-lists")  # doctest: +SKIP
+    >>> report.counts; report.cut; report.plot()                          # doctest: +SKIP
     """
 
-    def __init__(self, out_dir: Path, manifest: dict, ranked: pd.DataFrame, policy: Policy, simulation):
+    def __init__(self, out_dir: Path, manifest: dict, ranked: pd.DataFrame, policy: Policy,
+                 simulation: "SimulationResult | None"):
         self.out_dir, self.manifest, self.ranked, self.policy, self.simulation = out_dir, manifest, ranked, policy, simulation
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 
@@ -9,8 +11,13 @@ from ..entries import classify_recipient
 from ..errors import InputError
 from .tables import as_text, map_columns, read_table
 
-def load_tracking(source, *, columns: dict | None = None) -> pd.DataFrame:
-    """Read tracking events ``message_id, recipient, event, occurred_at``; an empty recipient is an open by "Someone"."""
+def load_tracking(source: "str | Path | pd.DataFrame", *, columns: dict | None = None) -> pd.DataFrame:
+    """Read tracking events ``message_id, recipient, event, occurred_at``; an empty recipient is an open by "Someone".
+
+    >>> load_tracking(pd.DataFrame({"message_id": ["m1"], "recipient": ["Jo@Acme.com"], "event": ["OPEN"],
+    ...                             "occurred_at": ["2024-01-02 10:00"]}))["event"].tolist()
+    ['open']
+    """
     table, label = read_table(source, what="tracking events")
     table = map_columns(table, ("message_id", "event"), ("recipient", "occurred_at"), columns,
                         f"tracking events from {label}")
@@ -25,8 +32,12 @@ def load_tracking(source, *, columns: dict | None = None) -> pd.DataFrame:
     return df[["message_id", "recipient", "event", "occurred_at"]]
 
 
-def load_contacts(source, *, columns: dict | None = None) -> pd.DataFrame:
-    """Read a contacts table ``email, created_at`` (the CRM's contact records before the history)."""
+def load_contacts(source: "str | Path | pd.DataFrame", *, columns: dict | None = None) -> pd.DataFrame:
+    """Read a contacts table ``email, created_at`` (the CRM's contact records before the history).
+
+    >>> load_contacts(pd.DataFrame({"email": ["jo@acme.com"], "created_at": ["2023-05-01"]})).columns.tolist()
+    ['email', 'created_at']
+    """
     table, label = read_table(source, what="contacts")
     table = map_columns(table, ("email",), ("created_at",), columns, f"contacts from {label}")
     df = as_text(table).to_pandas()
