@@ -184,6 +184,10 @@ def read_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (``.json`` or ``.toml``); list folders are relative to the file.
 
     Errors name the file and the key: an unknown key, an unknown profile, an assumption of the wrong type.
+
+    >>> scenario = read_scenario("q3.toml")               # doctest: +SKIP
+    >>> scenario.name, scenario.assumptions()             # doctest: +SKIP
+    ('Q3 clean-up', {'roles': ['cc', 'to']})
     """
     path = Path(path)
     if not path.is_file():

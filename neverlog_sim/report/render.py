@@ -98,6 +98,10 @@ def cap_and_validity(headline: dict) -> tuple[str, str]:
     return cap, valid
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _drilldowns(details: list[dict]) -> str:
     """Collapsible sections, one per top entry: the recipients and senders it alone changes."""
     if not details:
@@ -107,8 +111,8 @@ def _drilldowns(details: list[dict]) -> str:
         who = e["list"] if not e["owner"] else f"personal list of {e['owner']}"
         out.append(
             f"<details><summary><code>{html.escape(e['entry'])}</code> ({html.escape(who)}): alone blocks "
-            f"{e['exclusive_rows']:,} recipient rows to {e['recipient_count']:,} recipients from "
-            f"{e['sender_count']:,} senders</summary>"
+            f"{_count(e['exclusive_rows'], 'recipient row')} to {_count(e['recipient_count'], 'recipient')} from "
+            f"{_count(e['sender_count'], 'sender')}</summary>"
             + _table(e["recipients"], [("recipient", "recipient"), ("rows", "rows"), ("change", "contact")],
                      total=e["recipient_count"], rest=f"result.entry({e['entry']!r}).recipients")
             + _table(e["senders"], [("sender", "sender"), ("rows", "rows"), ("recipients", "recipients")],
