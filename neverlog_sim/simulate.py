@@ -97,8 +97,6 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
             raise InputError(f"simulate(scenario=...) takes the lists and rules from the scenario; "
                              f"leave out {', '.join(given)}")
         candidate, baseline, rules = scenario.candidate, scenario.baseline, scenario.rules
-    elif candidate is None:
-        raise TypeError("simulate() needs the candidate lists (candidate=...) or a scenario (scenario=...)")
     if not isinstance(sent, SentMail):
         sent = load_sent(sent)
     rules = get_rules("seed-2023" if rules is None else rules)

@@ -265,8 +265,8 @@ def test_personal_move_respects_the_personal_lists_cap(tmp_path):
 def test_normalise_step_reports_duplicates_and_redundant_entries(tmp_path):
     report = export_lists(Policy(team=["a@x.com", "A@X.com", "*@x.com", "b@y.com"]), tmp_path / "out")
     step = report.manifest["steps"][0]
-    assert ([{"list": "team", "owner": None, "entry": "a@x.com", "dropped": 1}],
-            [{"list": "team", "owner": None, "entry": "a@x.com", "covered_by": "*@x.com"}],
+    assert ([{"list": "team", "owner": "", "entry": "a@x.com", "dropped": 1}],
+            [{"list": "team", "owner": "", "entry": "a@x.com", "covered_by": "*@x.com"}],
             {"wanted": 4, "normalised": 2, "consolidated": 2, "moved": 2, "exported": 2}) == (
         step["duplicates_removed"], step["redundant_removed"], report.manifest["lists"][0]["counts"])
 

@@ -171,7 +171,7 @@ def test_from_dir_lenient_fixes(tmp_path):
 # --- entries_frame --------------------------------------------------------------------------
 
 def _records(frame) -> list[dict]:
-    # A team entry has no owner; pandas shows the missing value as NaN once personal rows join.
+    # A team entry's owner is "" (lists.TEAM_OWNER) in every table.
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
@@ -179,8 +179,8 @@ def test_entries_frame_priorities():
     policy = Policy(team=["*@rival.com", "ceo@partner.org"],
                     personal={"ann@us.com": ["*@family.net", "jo@friend.org"]})
     assert [
-        {"entry": "*@rival.com", "kind": "domain", "key": "rival.com", "list": "team", "owner": None, "priority": 2},
-        {"entry": "ceo@partner.org", "kind": "address", "key": "ceo@partner.org", "list": "team", "owner": None,
+        {"entry": "*@rival.com", "kind": "domain", "key": "rival.com", "list": "team", "owner": "", "priority": 2},
+        {"entry": "ceo@partner.org", "kind": "address", "key": "ceo@partner.org", "list": "team", "owner": "",
          "priority": 1},
         {"entry": "*@family.net", "kind": "domain", "key": "family.net", "list": "personal", "owner": "ann@us.com",
          "priority": 4},

@@ -19,10 +19,10 @@ import pandas as pd
 
 from ..engine import sql
 from ..entries import Entry, classify_recipient
-from ..lists import Policy
+from ..lists import TEAM_OWNER, Policy
 from ..simulate import params
 
-TEAM = ""
+TEAM = TEAM_OWNER  # the team list's owner in every table: ""
 DP_CELLS = 20_000_000  # items × (entries to save + 1) above which the exact DP gives way to greedy
 MOVE_NOTE = "no longer covers other users' future sends"
 _counter = itertools.count(1)

@@ -23,7 +23,7 @@ from . import compaction as cp
 from ..atomic import neutralise
 from ..errors import EntryError, ExportError, NeverLogError, RulesError
 from ..history import SentMail, load_sent
-from ..lists import CAP, NeverLogList, Policy
+from ..lists import CAP, TEAM_OWNER, NeverLogList, Policy
 from ..rules import PROFILES, Rules, get_rules
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ def _plan(wanted: Policy, sent, cap, budget, allow_personal, rules) -> dict:
     finally:
         if history is not None:
             history.close()
-    not_exported = [{"entry": e, "list": l, "owner": o or None, "rows": int(r), "recipients": int(n), "rank": int(k),
+    not_exported = [{"entry": e, "list": l, "owner": o or TEAM_OWNER, "rows": int(r), "recipients": int(n), "rank": int(k),
                      "reason": f"rank {k} {'by historical impact' if history else 'in sorted order (no history)'} "
                                f"in its list; the cap is {cap}"}
                     for e, l, o, r, n, k in cut[["entry", "list", "owner", "rows", "recipients", "rank"]]
@@ -216,7 +216,7 @@ def _plan(wanted: Policy, sent, cap, budget, allow_personal, rules) -> dict:
         "manifest": MARK, "version": 1, "cap": cap, "max_collateral": budget, "allow_personal": allow_personal,
         "rules": {"profile": rules.name, "assumptions": rules.assumptions()},
         "source": _source(sent), "steps": [step1, step2, step3, step4],
-        "lists": [{"list": "team" if o == cp.TEAM else "personal", "owner": o or None, "counts": counts[o],
+        "lists": [{"list": "team" if o == cp.TEAM else "personal", "owner": o or TEAM_OWNER, "counts": counts[o],
                    "blocks": None if history is None else {
                        "rows": int(kept.loc[kept["owner"] == o, "rows"].sum()),
                        "recipients": int(kept.loc[kept["owner"] == o, "recipients"].sum())}}
@@ -242,8 +242,8 @@ def _normalise(wanted: Policy):
         seen: dict[str, int] = {}
         for d in lst.duplicates:
             seen[str(d.entry)] = seen.get(str(d.entry), 0) + 1
-        dups += [{"list": lst.scope, "owner": lst.owner, "entry": e, "dropped": n} for e, n in sorted(seen.items())]
-        reds += sorted(({"list": lst.scope, "owner": lst.owner, "entry": str(r.entry), "covered_by": str(r.covered_by)}
+        dups += [{"list": lst.scope, "owner": lst.owner or TEAM_OWNER, "entry": e, "dropped": n} for e, n in sorted(seen.items())]
+        reds += sorted(({"list": lst.scope, "owner": lst.owner or TEAM_OWNER, "entry": str(r.entry), "covered_by": str(r.covered_by)}
                         for r in lst.redundant), key=lambda r: r["entry"])
     step = {"step": 1, "name": "normalise", "duplicates_removed": dups, "redundant_removed": reds,
             "reason": "entries trimmed, lower-cased and IDNA-encoded; duplicates collapse to one entry; an address "
