@@ -414,3 +414,19 @@ def test_public_names_have_a_docstring_with_an_example_and_typed_signatures():
 def test_the_package_ships_py_typed():
     import neverlog_sim
     assert (Path(neverlog_sim.__file__).parent / "py.typed").is_file()
+
+
+def test_a_rendered_notebook_shows_the_previews_static_snapshot(sent):
+    # nbconvert (and GitHub) render a widget only with its saved state; JupyterLab does not save it by
+    # default, so the preview's cell falls back to the snapshot it carries as text/html.
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    from neverlog_sim.widgets import preview
+    app = preview(sent, team="*@gmail.com\nyahoo.com", debounce=0)
+    bundle = app._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "app", outputs=[nbformat.v4.new_output("display_data", data=data)], execution_count=1)])
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    assert (True, True, True) == ("Never Log preview" in body, "did you mean <code>*@yahoo.com</code>?" in body,
+                                  "What the candidate Never Log lists would change" in body)
