@@ -138,6 +138,9 @@ def pareto_chart(source, cap: int = CAP):
         left_out = sum(1 for _, rows in ranked if sum(rows)) - len(drawn)
         if left_out > 0:
             ax.plot([], [], " ", label=f"{left_out} more lists not drawn")
+        idle = sum(1 for _, rows in ranked if not sum(rows))
+        if idle and drawn:
+            ax.plot([], [], " ", label=f"{idle} list{'s' if idle > 1 else ''} blocking nothing on {'their' if idle > 1 else 'its'} own")
         if longest >= 0.8 * cap:
             ax.axvline(cap, color=CAP_COLOUR, linestyle="--", linewidth=1.5, label=f"cap: {cap} entries per list")
             right = max(longest, cap) * 1.05
