@@ -287,7 +287,8 @@ class NeverLogList:
                          ("fixed", lambda f: f"{at_line(f['line'])}{f['note']}")):
             if s[key]:
                 items = "".join(f"<li>{html.escape(fmt(x))}</li>" for x in s[key][:20])
-                more = f"<li>… {len(s[key]) - 20} more</li>" if len(s[key]) > 20 else ""
+                more = (f"<li>20 of {len(s[key])} shown; all {len(s[key])}: .summary()[{key!r}]</li>"
+                        if len(s[key]) > 20 else "")
                 rows.append(f"{len(s[key])} {key}:<ul>{items}{more}</ul>")
         return "<div class='neverlog-list'>" + "<br>".join(rows) + "</div>"
 

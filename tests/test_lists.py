@@ -405,7 +405,9 @@ def test_repr_html_escapes_entry_text():
 def test_repr_html_lists_at_most_twenty_of_a_kind():
     lst = NeverLogList.from_text(_addresses(30) + "\n" + _addresses(30))
     html = lst._repr_html_()
-    assert (20, "<li>… 10 more</li>" in html) == (html.count("(first on line"), True)
+    # Says how many of how many, and where the rest is (issue 11).
+    assert (20, "<li>20 of 30 shown; all 30: .summary()['duplicates']</li>" in html) == (
+        html.count("(first on line"), True)
 
 
 def test_summary_is_json_ready():
