@@ -1,6 +1,7 @@
 """neverlog_sim — preview what a HubSpot Never Log list would do, and export lists HubSpot accepts."""
 
 from . import _moved
+from ._version import __version__
 from .entries import Entry, parse_entry
 from .errors import (
     EntryError,
@@ -10,15 +11,15 @@ from .errors import (
     MissingColumnsError,
     NeverLogError,
     RulesError,
+    WorkspaceError,
 )
 from .export import ExportReport, export_lists
-from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking
+from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking, open_sent
 from .lists import CAP, NeverLogList, Policy
 from .results import SimulationResult
 from .rules import PROFILES, Rules, get_rules
 from .simulate import simulate
 
-__version__ = "0.1.0"
 
 _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...) keep working
 
@@ -42,12 +43,14 @@ __all__ = [
     "RulesError",
     "SentMail",
     "SimulationResult",
+    "WorkspaceError",
     "build_sent",
     "export_lists",
     "get_rules",
     "load_contacts",
     "load_sent",
     "load_tracking",
+    "open_sent",
     "parse_entry",
     "simulate",
 ]
