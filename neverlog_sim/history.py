@@ -51,21 +51,26 @@ class SentMail:
     """
 
     def __init__(self, engine: DuckDBEngine, table: str, problems: list[dict], source: str,
-                 tracking: pd.DataFrame | None = None, *, profiled: bool = False):
+                 tracking: pd.DataFrame | None = None, *, known: dict | None = None):
         self.engine = engine
         self.table = table
         self.source = source
         self._problems = problems
         self.tracking = tracking
-        stats = engine.rows(sql.sent_stats(table))[0]
+        # ``known``: the figures a reopened workspace brings (no pass over the rows; see save_workspace)
+        if known is None:
+            stats = engine.rows(sql.sent_stats(table))[0]
+            channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
+        else:
+            stats, channels = known["stats"], known["channels"]
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
         self.span = (first, last)
-        self.channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
+        self.channels = channels
         # Summaries the rules pick from: what channels and toggles each recipient's sends used, and
         # row counts by channel, role, direction and toggle. Built once, they spare the first
         # simulation on a history a pass over every row (see simulate.py).
         self.profile, self.row_profile = f"{table}_profile", f"{table}_rowprofile"
-        if not profiled:  # a reopened workspace brings its profiles
+        if known is None:  # a reopened workspace brings its profiles
             engine.run(sql.recipient_profile(table, self.profile))
             engine.run(sql.row_profile(table, self.row_profile))
         self.workspace: Path | None = None
@@ -344,11 +349,11 @@ def save_workspace(sent: SentMail, path) -> Path:
     tmp.unlink(missing_ok=True)
     engine = sent.engine
     first, last = sent.span
-    meta = pd.DataFrame({"key": ["format", "version", "source", "problems", "first_sent_at", "last_sent_at",
-                                 "has_tracking"],
+    stats = [len(sent), int(sent.messages), int(sent.senders), int(sent.recipients),
+             None if first is None else first.isoformat(), None if last is None else last.isoformat()]
+    meta = pd.DataFrame({"key": ["format", "version", "source", "problems", "stats", "channels", "has_tracking"],
                          "value": [WORKSPACE_FORMAT, __version__, sent.source, json.dumps(sent._problems),
-                                   None if first is None else str(first), None if last is None else str(last),
-                                   json.dumps(sent.tracking is not None)]})
+                                   json.dumps(stats), json.dumps(sent.channels), json.dumps(sent.tracking is not None)]})
     try:
         engine.run(sql.attach("ws_out", read_only=False), [str(tmp)])
         try:
@@ -405,6 +410,9 @@ def open_sent(path) -> SentMail:
     for table, suffix in zip(sql.WORKSPACE_TABLES, ("", "_profile", "_rowprofile")):
         engine.run(sql.view_of(f"{alias}.{table}", name + suffix))
     tracking = engine.df(sql.read_table(f"{alias}.tracking")) if json.loads(meta["has_tracking"]) else None
-    sent = SentMail(engine, name, json.loads(meta["problems"]), meta["source"], tracking, profiled=True)
+    stats = json.loads(meta["stats"])
+    stats[4:] = [None if t is None else pd.Timestamp(t).to_pydatetime() for t in stats[4:]]
+    known = {"stats": tuple(stats), "channels": json.loads(meta["channels"])}
+    sent = SentMail(engine, name, json.loads(meta["problems"]), meta["source"], tracking, known=known)
     sent.workspace = path
     return sent
