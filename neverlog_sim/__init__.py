@@ -10,6 +10,7 @@ The rules the simulator follows, in the project's own words: docs/rules.md.
 """
 
 from . import _moved
+from ._version import __version__
 from .entries import Entry, parse_entry
 from .errors import (
     EntryError,
@@ -19,16 +20,16 @@ from .errors import (
     MissingColumnsError,
     NeverLogError,
     RulesError,
+    WorkspaceError,
 )
 from .export import ExportReport, export_lists
-from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking
+from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking, open_sent
 from .lists import CAP, NeverLogList, Policy
 from .results import SimulationResult
 from .rules import PROFILES, Rules, get_rules
 from .scenario import Scenario, read_scenario
 from .simulate import simulate
 
-__version__ = "0.1.0"
 
 _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...) keep working
 
@@ -53,12 +54,14 @@ __all__ = [
     "Scenario",
     "SentMail",
     "SimulationResult",
+    "WorkspaceError",
     "build_sent",
     "export_lists",
     "get_rules",
     "load_contacts",
     "load_sent",
     "load_tracking",
+    "open_sent",
     "parse_entry",
     "read_scenario",
     "simulate",

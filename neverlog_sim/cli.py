@@ -172,10 +172,10 @@ def _print_summary(result, stream=None) -> None:
         print(f"assumption {a['name']}: {a['value']} — {a['note']}", file=stream)
 
 
-def _load_sent_arg(args):
+def _load_sent_arg(args, **extra):
     """The history named by --sent, with --format and --owners passed on when given."""
     from .history import load_sent
-    options = {}
+    options = dict(extra)
     if getattr(args, "owners", None):
         options["owners"] = args.owners
     return load_sent(args.sent, format=getattr(args, "format", None), progress=not args.quiet, **options)
@@ -219,6 +219,17 @@ def _cmd_simulate(args) -> int:
     else:
         _print_summary(result)
     return EXIT_OK if candidate.is_compliant else EXIT_FINDING
+
+
+def _cmd_load(args) -> int:
+    sent = _load_sent_arg(args, workspace=args.workspace)
+    first, last = sent.span
+    print(f"{args.workspace}: {len(sent):,} recipient rows, {sent.messages:,} messages, {sent.senders:,} senders, "
+          f"{sent.recipients:,} recipients; {first} .. {last}")
+    for p in sent._problems:
+        print(f"  {p['problem']}: {p['count']:,}" + (f" (e.g. {p['examples'][0]})" if p["examples"] else ""))
+    print(f"use it with --sent {args.workspace} (no file is parsed again)")
+    return EXIT_OK
 
 
 def _cmd_samples(args) -> int:
@@ -314,7 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the cap, or has invalid lines left out under --lenient; 2 on bad input, "
                                    "including a list with an invalid line (fix it: validate --fix, or --lenient).")
     p.add_argument("--sent", required=True, metavar="HISTORY",
-                   help="sent mail: canonical CSV/Parquet, HubSpot export, mbox or mail folder")
+                   help="sent mail: canonical CSV/Parquet, HubSpot export, mbox or mail folder, or a workspace "
+                        ".duckdb written by `load`")
     p.add_argument("--candidate", nargs="+", metavar="LIST",
                    help="candidate lists: a folder with team.txt and personal/<owner>.txt, or team list files")
     p.add_argument("--baseline", nargs="+", metavar="LIST", help="the lists in force today (default: none)")
@@ -339,6 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_simulate)
 
     _add_export_command(sub)
+
+    p = sub.add_parser("load", help="parse sent mail once into a workspace file that --sent reopens in a second",
+                       description="Load SENT (any input simulate reads) and keep the parsed history, its "
+                                   "profiles and load report in one DuckDB file; pass that file as --sent later.")
+    p.add_argument("sent", metavar="SENT", help="sent mail: CSV, Parquet, folder, HubSpot export or mail files")
+    p.add_argument("--workspace", required=True, metavar="FILE.duckdb", help="the workspace file to write")
+    _add_history_options(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
+    p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("samples", help="write the sample company's files to a folder",
                        description="Write the seeded sample company (sent mail in three shapes, contacts, "
@@ -369,7 +390,7 @@ def _add_export_command(subparsers):
                     "and personal/*.txt, or list files for the team list). Exit 0 when everything fits, 1 when "
                     "entries had to be cut (see cut.csv), 2 on bad input.")
     p.add_argument("wanted", nargs="+", metavar="WANTED_DIR_OR_FILE")
-    p.add_argument("--sent", metavar="HISTORY", help="sent mail (CSV, Parquet, folder) that shows what entries block")
+    p.add_argument("--sent", metavar="HISTORY", help="sent mail (CSV, Parquet, folder, or a workspace .duckdb from `load`) that shows what entries block")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
     p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
     p.add_argument("--max-collateral", type=int, default=0,

@@ -112,6 +112,10 @@ class MissingColumnsError(InputError):
         super().__init__(msg)
 
 
+class WorkspaceError(InputError):
+    """A workspace file (a parsed history kept on disk) is missing, damaged or from another version."""
+
+
 class RulesError(NeverLogError, ValueError):
     """A rule profile or assumption value is not one the simulator knows (docs/rules.md#rule-profiles).
 

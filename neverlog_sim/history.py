@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -17,15 +19,16 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from ._version import __version__
 from .engine import DuckDBEngine, sql
 from .entries import classify_recipient, split_address_field
-from .errors import InputError
+from .errors import InputError, WorkspaceError
 from .readers.canonical import MESSAGE_LEVEL, OPTIONAL, RECIPIENT_LEVEL, ROW_COLUMNS, canonical_table, looks_like_mail
 from .readers import hubspot, mailfiles
 from .readers.events import load_contacts, load_tracking
 from .readers.tables import as_text, read_table
 
-__all__ = ["SentMail", "build_sent", "load_sent", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
+__all__ = ["SentMail", "build_sent", "load_sent", "open_sent", "save_workspace", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
            "MESSAGE_LEVEL", "RECIPIENT_LEVEL", "OPTIONAL", "ROW_COLUMNS"]
 _counter = itertools.count(1)
 
@@ -53,22 +56,29 @@ class SentMail:
     """
 
     def __init__(self, engine: DuckDBEngine, table: str, problems: list[dict], source: str,
-                 tracking: pd.DataFrame | None = None):
+                 tracking: pd.DataFrame | None = None, *, known: dict | None = None):
         self.engine = engine
         self.table = table
         self.source = source
         self._problems = problems
         self.tracking = tracking
-        stats = engine.rows(sql.sent_stats(table))[0]
+        # ``known``: the figures a reopened workspace brings (no pass over the rows; see save_workspace)
+        if known is None:
+            stats = engine.rows(sql.sent_stats(table))[0]
+            channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
+        else:
+            stats, channels = known["stats"], known["channels"]
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
         self.span = (first, last)
-        self.channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
+        self.channels = channels
         # Summaries the rules pick from: what channels and toggles each recipient's sends used, and
         # row counts by channel, role, direction and toggle. Built once, they spare the first
         # simulation on a history a pass over every row (see simulate.py).
         self.profile, self.row_profile = f"{table}_profile", f"{table}_rowprofile"
-        engine.run(sql.recipient_profile(table, self.profile))
-        engine.run(sql.row_profile(table, self.row_profile))
+        if known is None:  # a reopened workspace brings its profiles
+            engine.run(sql.recipient_profile(table, self.profile))
+            engine.run(sql.row_profile(table, self.row_profile))
+        self.workspace: Path | None = None
         # Tables that depend on the history and the rules but not on the lists (see simulate.py).
         self.cache: dict = {}
         self._pandas: pd.DataFrame | None = None
@@ -84,6 +94,10 @@ class SentMail:
     def con(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection behind the history (for your own SQL on ``self.table``)."""
         return self.engine.con
+
+    def save(self, path) -> Path:
+        """Keep this history in a workspace file that :func:`open_sent` reopens (see :func:`save_workspace`)."""
+        return save_workspace(self, path)
 
     def __len__(self) -> int:
         return int(self._rows)
@@ -242,14 +256,16 @@ def _load_report(engine: DuckDBEngine, rows: str, msg: str | None) -> list[dict]
     return out
 
 
-def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict | None = None, format: str | None = None, progress: bool = True,
+def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict | None = None,
+              format: str | None = None, progress: bool = True, workspace: "str | Path | None" = None,
               **loader_options) -> SentMail:
     """Load sent mail into the canonical model.
 
     Parameters: ``source`` a DataFrame, a CSV or Parquet file, a glob or a folder — or an mbox /
     mail folder / HubSpot export, recognised automatically or named with ``format=``
     (``"canonical"``, ``"hubspot_api"``, ``"hubspot_ui"``, ``"mail"``); ``columns`` maps
-    ``{"their name": "our name"}``.
+    ``{"their name": "our name"}``; ``workspace`` a ``.duckdb`` file to keep the parsed history in
+    (reopen it with :func:`open_sent`, or pass the file as ``source``).
 
     Canonical message level: ``message_id, sent_at, sender, channel, to, cc, bcc`` [+ ``log_enabled``,
     ``direction``]; recipient level: ``message_id, sent_at, sender, channel, recipient, role``.
@@ -259,6 +275,18 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
     formats = ("canonical", "hubspot_api", "hubspot_ui", "mail", None)
     if format not in formats:
         raise InputError(f"format must be one of {list(formats)!r}, got {format!r}")
+    if _is_workspace(source):
+        if columns or format or loader_options or workspace is not None:
+            raise InputError(f"{str(source)!r} is a workspace (an already parsed history); open it without "
+                             "columns=, format=, workspace= or reader options")
+        return open_sent(source)
+    sent = _load_source(source, columns, format, progress, loader_options)
+    if workspace is not None:
+        save_workspace(sent, workspace)
+    return sent
+
+
+def _load_source(source, columns, format, progress, loader_options) -> SentMail:
     if format == "mail" or (format is None and isinstance(source, (str, Path)) and looks_like_mail(source)):
         return load_mail(source, progress=progress, **loader_options)
     table, label = read_table(source, what="sent mail")
@@ -300,3 +328,105 @@ def load_mail(path, *, aliases=None, channel: str = "extension", progress: bool 
     """
     messages, problems = mailfiles.read_mail(path, aliases=aliases, channel=channel, progress=progress)
     return build_sent(messages, problems=problems, source=str(path), progress=progress)
+
+
+# --- workspaces: a parsed history kept in one DuckDB file ----------------------------------------
+# The file is written whole under a temporary name and renamed into place, so a killed process
+# leaves either the old workspace or the new one, never a file that opens with partial data. It is
+# reopened read-only, attached to an in-memory engine where the simulations keep their own tables.
+
+WORKSPACE_SUFFIX = ".duckdb"
+WORKSPACE_FORMAT = "1"  # bump when the tables' columns or meanings change
+
+
+def _is_workspace(source) -> bool:
+    return isinstance(source, (str, Path)) and str(source).lower().endswith(WORKSPACE_SUFFIX)
+
+
+def _rebuild_hint(path: Path) -> str:
+    return (f"rebuild it with load_sent(SOURCE, workspace={str(path)!r}) or "
+            f"`neverlog-sim load SOURCE --workspace {path}`")
+
+
+def save_workspace(sent: SentMail, path) -> Path:
+    """Write ``sent`` (rows, load-time profiles, load report, tracking) to the workspace file ``path``.
+
+    The file is complete or absent: it is written under a temporary name, flushed, then renamed.
+
+    >>> sent = load_sent("sent.csv", workspace="history.duckdb")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if path.suffix.lower() != WORKSPACE_SUFFIX:
+        raise InputError(f"workspace {str(path)!r} must end in {WORKSPACE_SUFFIX}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    engine = sent.engine
+    first, last = sent.span
+    stats = [len(sent), int(sent.messages), int(sent.senders), int(sent.recipients),
+             None if first is None else first.isoformat(), None if last is None else last.isoformat()]
+    meta = pd.DataFrame({"key": ["format", "version", "source", "problems", "stats", "channels", "has_tracking"],
+                         "value": [WORKSPACE_FORMAT, __version__, sent.source, json.dumps(sent._problems),
+                                   json.dumps(stats), json.dumps(sent.channels), json.dumps(sent.tracking is not None)]})
+    try:
+        engine.run(sql.attach("ws_out", read_only=False), [str(tmp)])
+        try:
+            for src, name in zip((sent.table, sent.profile, sent.row_profile), sql.WORKSPACE_TABLES):
+                engine.run(sql.copy_into(src, "ws_out", name))
+            with engine.registered("ws_meta_df", meta) as frame:
+                engine.run(sql.copy_into(frame, "ws_out", sql.META))
+            if sent.tracking is not None:
+                with engine.registered("ws_tracking_df", sent.tracking) as frame:
+                    engine.run(sql.copy_into(frame, "ws_out", "tracking"))
+        finally:
+            engine.run(sql.detach("ws_out"))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    sent.workspace = path
+    return path
+
+
+def open_sent(path) -> SentMail:
+    """Reopen a history kept with ``load_sent(..., workspace=path)``: no file is read again.
+
+    Raises ``WorkspaceError`` (saying how to rebuild it) when the file is missing, damaged, or
+    written by an incompatible version.
+
+    >>> sent = open_sent("history.duckdb")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WorkspaceError(f"workspace {str(path)!r} does not exist; {_rebuild_hint(path)}")
+    engine = DuckDBEngine()
+    alias = f"ws_{next(_counter)}"
+    try:
+        engine.run(sql.attach(alias, read_only=True), [str(path)])
+        tables = {t for (t,) in engine.rows(sql.workspace_tables(), [alias])}
+        missing = sorted(set(sql.WORKSPACE_TABLES + (sql.META,)) - tables)
+        if missing:
+            raise WorkspaceError(f"workspace {str(path)!r} is incomplete (no {', '.join(missing)}); "
+                                 f"{_rebuild_hint(path)}")
+        meta = dict(engine.rows(sql.read_meta(alias)))
+    except duckdb.Error as exc:
+        engine.close()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WorkspaceError(f"workspace {str(path)!r} cannot be opened ({first}); {_rebuild_hint(path)}") from None
+    if meta.get("format") != WORKSPACE_FORMAT:
+        engine.close()
+        raise WorkspaceError(f"workspace {str(path)!r} was written by neverlog-sim {meta.get('version')} "
+                             f"(format {meta.get('format')}); this is {__version__} (format {WORKSPACE_FORMAT}): "
+                             f"{_rebuild_hint(path)}")
+    name = f"sent_{next(_counter)}"
+    for table, suffix in zip(sql.WORKSPACE_TABLES, ("", "_profile", "_rowprofile")):
+        engine.run(sql.view_of(f"{alias}.{table}", name + suffix))
+    tracking = engine.df(sql.read_table(f"{alias}.tracking")) if json.loads(meta["has_tracking"]) else None
+    stats = json.loads(meta["stats"])
+    stats[4:] = [None if t is None else pd.Timestamp(t).to_pydatetime() for t in stats[4:]]
+    known = {"stats": tuple(stats), "channels": json.loads(meta["channels"])}
+    sent = SentMail(engine, name, json.loads(meta["problems"]), meta["source"], tracking, known=known)
+    sent.workspace = path
+    return sent

@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "neverlog_sim"
 VOCABULARY = {"neverlog_sim.errors", "neverlog_sim.rules", "neverlog_sim.entries", "neverlog_sim.lists",
-              "neverlog_sim.atomic"}
+              "neverlog_sim.atomic", "neverlog_sim._version"}
 
 
 def _module_name(path: Path) -> str:

@@ -3,6 +3,6 @@
 ``DuckDBEngine`` (the default) runs them in-process. Nothing outside ``engine`` executes SQL.
 """
 
-from .duckdb import DuckDBEngine, EngineError, arrow_table, one_row
+from .duckdb import SETTINGS, DuckDBEngine, EngineError, arrow_table, configure, one_row
 
-__all__ = ["DuckDBEngine", "EngineError", "arrow_table", "one_row"]
+__all__ = ["DuckDBEngine", "EngineError", "SETTINGS", "arrow_table", "configure", "one_row"]

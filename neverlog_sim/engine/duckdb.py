@@ -12,6 +12,7 @@ results, export) talks to it through these few methods, so another engine can ru
 
 from __future__ import annotations
 
+import os
 import warnings
 from contextlib import contextmanager
 
@@ -19,7 +20,39 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["DuckDBEngine", "EngineError"]
+__all__ = ["DuckDBEngine", "EngineError", "configure", "SETTINGS"]
+
+# DuckDB settings every new engine takes, each from configure(), else from its environment variable.
+SETTINGS = {"memory_limit": "NEVERLOG_DUCKDB_MEMORY_LIMIT", "threads": "NEVERLOG_DUCKDB_THREADS",
+            "temp_directory": "NEVERLOG_DUCKDB_TEMP_DIRECTORY"}
+_configured: dict = {}
+
+
+def configure(*, memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None) -> dict:
+    """Set DuckDB's memory limit, threads and spill folder for every history loaded from now on.
+
+    Each can also come from the environment: ``NEVERLOG_DUCKDB_MEMORY_LIMIT`` (e.g. ``6GB``),
+    ``NEVERLOG_DUCKDB_THREADS``, ``NEVERLOG_DUCKDB_TEMP_DIRECTORY``; an argument wins. Returns the
+    settings in force. A limit makes DuckDB spill large joins to the temp folder instead of failing.
+
+    >>> configure(memory_limit="6GB", threads=2)  # doctest: +SKIP
+    """
+    given = {"memory_limit": memory_limit, "threads": threads, "temp_directory": temp_directory}
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ValueError(f"threads must be a whole number of at least 1, got {threads!r}")
+    _configured.update({k: v for k, v in given.items() if v is not None})
+    return _settings({})
+
+
+def _settings(explicit: dict) -> dict:
+    out = {}
+    for key, env in SETTINGS.items():
+        value = explicit.get(key)
+        if value is None:
+            value = _configured.get(key, os.environ.get(env) or None)
+        if value is not None:
+            out[key] = int(value) if key == "threads" else str(value)
+    return out
 
 
 class EngineError(RuntimeError):
@@ -29,15 +62,18 @@ class EngineError(RuntimeError):
 class DuckDBEngine:
     """Runs SQL steps on one DuckDB connection (in memory unless ``database`` names a file).
 
-    Parameters: ``database`` a DuckDB file or ``":memory:"``; ``threads`` and ``memory_limit``
-    DuckDB's own settings (None keeps DuckDB's defaults).
+    Parameters: ``database`` a DuckDB file or ``":memory:"``; ``threads``, ``memory_limit`` and
+    ``temp_directory`` DuckDB's own settings (None takes :func:`configure`'s, else the environment's,
+    else DuckDB's defaults).
     """
 
     name = "duckdb"
 
-    def __init__(self, database: str = ":memory:", *, threads: int | None = None, memory_limit: str | None = None):
-        config = {k: v for k, v in (("threads", threads), ("memory_limit", memory_limit)) if v is not None}
-        self.con = duckdb.connect(database, config=config)
+    def __init__(self, database: str = ":memory:", *, threads: int | None = None, memory_limit: str | None = None,
+                 temp_directory: str | None = None):
+        self.settings = _settings({"threads": threads, "memory_limit": memory_limit,
+                                   "temp_directory": temp_directory})
+        self.con = duckdb.connect(database, config=self.settings)
         self.con.execute("SET TimeZone = 'UTC'")
         # Row order is never relied on (rows are sorted when read out); without it DuckDB streams
         # large CREATE TABLE ... AS statements with much less memory.

@@ -233,7 +233,7 @@ def _complete(folder: Path) -> bool:
 
 def _regenerated() -> Path:
     """Generate the samples once into a per-version cache folder, atomically (temp folder, then rename)."""
-    from .. import __version__
+    from .._version import __version__
 
     for root in (_cache_root(), Path(tempfile.gettempdir()) / "neverlog-sim"):
         target = root / f"samples-{__version__}-{DEFAULT_SEED}"

@@ -12,3 +12,5 @@ from .ingest import *  # noqa: F401,F403
 from .ingest import DUPLICATES, LOAD_PROBLEMS, NO_RECIPIENT  # noqa: F401
 from .simulation import *  # noqa: F401,F403
 from .simulation import APPLIES  # noqa: F401
+from .workspace import *  # noqa: F401,F403
+from .workspace import META, WORKSPACE_TABLES  # noqa: F401

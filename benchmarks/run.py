@@ -1,0 +1,227 @@
+"""One table of the toolkit's speed and memory, each figure beside a DuckDB floor measured in the same run.
+
+For each size (recipient rows) a fresh process generates a history as Parquet (recipient level)
+and as CSV (message level, sizes up to 10M), then measures:
+
+* load (Parquet) ÷ ``CREATE TABLE t AS SELECT * FROM read_parquet(path)``;
+* load (CSV, message level) ÷ ``CREATE TABLE t AS SELECT * FROM read_csv(path)``;
+* workspace save, and reopen with ``open_sent`` (seconds; the target is under 1 s at 10M rows);
+* ``simulate()`` + ``metrics()`` cold and warm ÷ ``CREATE TABLE … GROUP BY recipient``;
+* one-entry what-if (``simulate(sent, edited).metrics()`` after a first simulation): p95 over
+  edits that add an address, add ``*@`` the busiest domain, remove an entry, and move an entry
+  from the team list to a personal list;
+* peak RSS of the process.
+
+Usage: ``python -m benchmarks [--quick | --full] [--sizes 1000000,10000000]``. ``--quick`` runs
+1M rows once (under a minute); the default runs 1M, 10M and 50M; ``--full`` adds 100M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GEN = """
+WITH g AS (
+    SELECT i,
+           CASE WHEN i % 2 = 0
+                THEN CAST(floor($recipients * pow(hash(i * 7 + 1) % 1000003 / 1000003.0, 3)) AS BIGINT)
+                ELSE CAST(hash(i * 7 + 1) % $recipients AS BIGINT) END AS r,
+           hash(i // 3) AS mh
+    FROM range($rows) t(i)
+)
+SELECT 'm' || (i // 3) AS message_id,
+       TIMESTAMP '2024-01-01' + to_seconds(CAST(mh % 63072000 AS BIGINT)) AS sent_at,
+       'user' || (mh % $senders) || '@corp.example' AS sender,
+       ['extension', 'extension', 'crm', 'bcc_forward', 'team_inbox', 'integration'][1 + CAST(mh % 6 AS INTEGER)]
+           AS channel,
+       'r' || r || '@d' || CAST(floor($domains * pow(hash(r) % 1000003 / 1000003.0, 2)) AS BIGINT) || '.example'
+           AS recipient,
+       ['to', 'to', 'cc', 'bcc'][1 + CAST(hash(i) % 4 AS INTEGER)] AS role
+FROM g
+"""
+MESSAGE_LEVEL = """
+SELECT message_id, any_value(sent_at) AS sent_at, any_value(sender) AS sender, any_value(channel) AS channel,
+       string_agg(recipient, ', ') FILTER (WHERE role = 'to') AS "to",
+       string_agg(recipient, ', ') FILTER (WHERE role = 'cc') AS cc,
+       string_agg(recipient, ', ') FILTER (WHERE role = 'bcc') AS bcc
+FROM read_parquet($1) GROUP BY message_id
+"""
+
+
+def _peak_rss_gib() -> float:
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / (1024 * 1024)
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024)
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t, value
+
+
+def _generate(folder: Path, rows: int, csv: bool) -> tuple[Path, Path | None]:
+    import duckdb
+    con = duckdb.connect()
+    params = {"rows": rows, "recipients": max(rows // 5, 1000), "domains": max(rows // 50, 100), "senders": 500}
+    parquet = folder / "history.parquet"
+    con.execute(f"COPY ({GEN}) TO '{parquet}' (FORMAT parquet)", params)
+    csv_path = None
+    if csv:
+        csv_path = folder / "history.csv"
+        con.execute(f"COPY ({MESSAGE_LEVEL}) TO '{csv_path}' (FORMAT csv, HEADER)", [str(parquet)])
+    con.close()
+    return parquet, csv_path
+
+
+def _floor_load(path: Path, reader: str) -> float:
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    seconds, _ = _timed(lambda: con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}($1)", [str(path)]).fetchall())
+    con.close()
+    return seconds
+
+
+def _policy(sent):
+    from neverlog_sim import Policy
+    top = [d for (d,) in sent.engine.rows(f"SELECT rdomain FROM {sent.table} GROUP BY rdomain "
+                                          "ORDER BY count(*) DESC, rdomain LIMIT 250 OFFSET 50")]
+    some = [a for (a,) in sent.engine.rows(f"SELECT DISTINCT recipient FROM {sent.table} "
+                                           "ORDER BY hash(recipient) LIMIT 250")]
+    picks = [a for (a,) in sent.engine.rows(f"SELECT DISTINCT recipient FROM {sent.table} "
+                                            "ORDER BY hash(recipient || 'p') LIMIT 20000")]
+    personal = {f"user{u}@corp.example": picks[u * 40:(u + 1) * 40] for u in range(500)}
+    busiest = sent.engine.rows(f"SELECT rdomain FROM {sent.table} GROUP BY rdomain ORDER BY count(*) DESC LIMIT 1")[0][0]
+    return Policy(team=[f"*@{d}" for d in top] + some, personal=personal), busiest, picks[-1]
+
+
+def _edits(policy, busiest: str, address: str):
+    from neverlog_sim import Policy
+    team = [str(e) for e in policy.team.entries]
+    personal = {o: [str(e) for e in lst.entries] for o, lst in policy.personal.items()}
+    yield "add an address", Policy(team=team + [address], personal=personal)
+    yield f"add *@{busiest} (busiest domain)", Policy(team=team + [f"*@{busiest}"], personal=personal)
+    yield "remove an entry", Policy(team=team[1:], personal=personal)
+    moved = dict(personal)
+    moved["user0@corp.example"] = personal["user0@corp.example"] + [team[-1]]
+    yield "move team → personal", Policy(team=team[:-1], personal=moved)
+
+
+def measure(rows: int, repeat: int) -> dict:
+    """Run every measurement at one size in this process; return the figures."""
+    import duckdb
+
+    from neverlog_sim import load_sent, open_sent, simulate
+    out = {"rows": rows}
+    with tempfile.TemporaryDirectory(prefix="nls-bench-") as tmp:
+        folder = Path(tmp)
+        parquet, csv_path = _generate(folder, rows, csv=rows <= 10_000_000)
+        out["floor_load_parquet"] = min(_floor_load(parquet, "read_parquet") for _ in range(repeat))
+        out["load_parquet"], sent = _timed(lambda: load_sent(parquet, progress=False))
+        if csv_path:
+            out["floor_load_csv"] = min(_floor_load(csv_path, "read_csv") for _ in range(repeat))
+            seconds, other = _timed(lambda: load_sent(csv_path, progress=False))
+            out["load_csv"] = seconds
+            other.engine.close()
+            del other
+        out["workspace_save"], _ = _timed(lambda: sent.save(folder / "h.duckdb"))
+        out["workspace_reopen"] = min(_timed(lambda: open_sent(folder / "h.duckdb"))[0] for _ in range(repeat))
+        policy, busiest, address = _policy(sent)
+        floors, cold, warm = [], [], []
+        for k in range(repeat):
+            floors.append(_timed(lambda: sent.engine.run(
+                f"CREATE OR REPLACE TABLE floor_{k} AS SELECT recipient, count(*) AS n FROM {sent.table} "
+                "GROUP BY recipient"))[0])
+            sent.clear_cache()
+            seconds, result = _timed(lambda: simulate(sent, policy))
+            cold.append(seconds + _timed(result.metrics)[0])
+            result.close()
+            seconds, result = _timed(lambda: simulate(sent, policy))
+            warm.append(seconds + _timed(result.metrics)[0])
+            result.close()
+        out.update(floor_simulate=min(floors), simulate_cold=min(cold), simulate_warm=min(warm))
+        edits = []
+        for name, edited in _edits(policy, busiest, address):
+            for _ in range(repeat):
+                seconds, result = _timed(lambda: simulate(sent, edited))
+                edits.append((seconds + _timed(result.metrics)[0], name))
+                result.close()
+        edits.sort()
+        out["whatif_p95"] = edits[min(len(edits) - 1, int(round(0.95 * (len(edits) - 1))))][0]
+        out["whatif_worst_edit"] = edits[-1][1]
+        out["threads"] = sent.engine.rows("SELECT current_setting('threads')")[0][0]
+        out["duckdb"] = duckdb.__version__
+    out["peak_rss_gib"] = _peak_rss_gib()
+    return out
+
+
+def _row(label: str, value: str, floor: str = "", ratio: str = "", target: str = "") -> str:
+    return f"| {label} | {value} | {floor} | {ratio} | {target} |"
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| rows | figure | floor (same run) | ratio | target |", "|---|---|---|---|---|"]
+    for r in results:
+        n = f"{r['rows']:,}"
+        lines.append(_row(f"{n}: load, Parquet (recipient level)", f"{r['load_parquet']:.2f} s",
+                          f"{r['floor_load_parquet']:.2f} s", f"{r['load_parquet'] / r['floor_load_parquet']:.1f}×",
+                          "≤ 3×"))
+        if "load_csv" in r:
+            lines.append(_row(f"{n}: load, CSV (message level)", f"{r['load_csv']:.2f} s", f"{r['floor_load_csv']:.2f} s",
+                              f"{r['load_csv'] / r['floor_load_csv']:.1f}×", "≤ 3×"))
+        lines.append(_row(f"{n}: workspace save / reopen", f"{r['workspace_save']:.2f} s / {r['workspace_reopen']:.3f} s",
+                          "", "", "reopen < 1 s"))
+        lines.append(_row(f"{n}: simulate + metrics, cold / warm",
+                          f"{r['simulate_cold']:.2f} s / {r['simulate_warm']:.2f} s", f"{r['floor_simulate']:.2f} s",
+                          f"{r['simulate_cold'] / r['floor_simulate']:.2f}× / {r['simulate_warm'] / r['floor_simulate']:.2f}×",
+                          "≤ 1.5×"))
+        lines.append(_row(f"{n}: one-entry what-if, p95 (worst: {r['whatif_worst_edit']})",
+                          f"{r['whatif_p95'] * 1000:.0f} ms", "", "", "< 50 ms at 10M"))
+        lines.append(_row(f"{n}: peak RSS", f"{r['peak_rss_gib']:.2f} GiB", "", "", "< 8 GiB at 100M"))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help="1M rows, one run of each figure (under a minute)")
+    group.add_argument("--full", action="store_true", help="also 100M rows")
+    ap.add_argument("--sizes", help="comma-separated row counts (overrides the defaults)")
+    ap.add_argument("--repeat", type=int, help="runs of each timed step; the best is kept (default 3, 1 with --quick)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size in this process
+    args = ap.parse_args(argv)
+    repeat = args.repeat or (1 if args.quick else 3)
+    if args.one:
+        print(json.dumps(measure(args.one, repeat)))
+        return 0
+    if args.sizes:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    else:
+        sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000, 50_000_000] + ([100_000_000] if args.full else [])
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    results = []
+    for rows in sizes:
+        # One process per size: its peak RSS is that size's alone.
+        proc = subprocess.run([sys.executable, "-m", "benchmarks", "--one", str(rows), "--repeat", str(repeat)],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+        if proc.returncode:
+            print(f"{rows:,} rows failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            return 1
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"{rows:,} rows done (duckdb {results[-1]['duckdb']}, {results[-1]['threads']} threads)", flush=True)
+    print(table(results))
+    return 0
