@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..rules import CHANNELS
+from ..rules import CHANNELS as _ALL_CHANNELS
+
+# The channels of the sample company's logged mail (weights per role below, in this order).
+CHANNELS = _ALL_CHANNELS[:5]
 
 __all__ = ["SampleCompany", "generate", "DOMAIN", "DEFAULT_SEED"]
 
