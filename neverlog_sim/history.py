@@ -40,6 +40,30 @@ def _problem(problem: str, count: int, examples) -> dict:
     return {"problem": problem, "count": int(count), "examples": [str(e) for e in list(examples)[:3]]}
 
 
+# What the load report says about incoming mail and reply threads (docs/rules.md#reply-threads).
+INCOMING = "incoming emails (kept; governed in profile 2026 only)"
+THREADS = "reply threads of two or more emails (thread_id, in_reply_to)"
+UNRESOLVED = "replies whose parent is not in the history (threaded by thread_id only)"
+NO_THREADS = "incoming emails with no thread data (logging_rule replies_only logs none of them)"
+
+
+def _build_threads(engine: DuckDBEngine, table: str, out: str) -> None:
+    """Each message's reply thread: smallest-label propagation over the thread graph, one SQL round a step."""
+    edges, labels, step = f"{out}_edges", f"{out}_labels", f"{out}_step"
+    engine.run(sql.thread_edges(table, edges))
+    engine.run(sql.thread_labels_init(table, edges, labels))
+    while True:
+        engine.run(sql.thread_labels_step(labels, edges, step))
+        changed = engine.rows(sql.labels_changed(labels, step))[0][0]
+        engine.run(sql.drop(labels))
+        engine.run(sql.rename(step, labels))
+        if not changed:
+            break
+    engine.run(sql.thread_table(table, labels, out))
+    for t in (edges, labels):
+        engine.run(sql.drop(t))
+
+
 class SentMail:
     """Sent mail in the canonical model: one row per message × recipient, held in DuckDB.
 
@@ -64,6 +88,21 @@ class SentMail:
         self.profile, self.row_profile = f"{table}_profile", f"{table}_rowprofile"
         engine.run(sql.recipient_profile(table, self.profile))
         engine.run(sql.row_profile(table, self.row_profile))
+        # Reply threads (docs/rules.md#reply-threads): which thread each message belongs to, when the
+        # history has thread_id or in_reply_to; profile 2026's replies_only reads it.
+        self.threads, self.thread_count, self.unresolved_replies = None, 0, 0
+        thread_rows, self.incoming = engine.rows(sql.has_thread_data(table))[0]
+        examples = []
+        if thread_rows:
+            self.threads = f"{table}_threads"
+            _build_threads(engine, table, self.threads)
+            self.thread_count, self.unresolved_replies, examples = engine.rows(sql.thread_counts(table, self.threads))[0]
+        self._problems = list(problems) + [p for p in (
+            _problem(INCOMING, self.incoming, []),
+            _problem(THREADS, self.thread_count, []),
+            _problem(UNRESOLVED, self.unresolved_replies, examples or []),
+            _problem(NO_THREADS, self.incoming if not thread_rows else 0, []),
+        ) if p["count"]]
         # Tables that depend on the history and the rules but not on the lists (see simulate.py).
         self.cache: dict = {}
         self._pandas: pd.DataFrame | None = None
@@ -179,12 +218,14 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
         report = list(problems)
         if level == "message":
             engine.run(sql.stage_message_level("src_arrow", "msg", [c for c in ("to", "cc", "bcc") if c in has],
-                                                typed_sent_at, "log_enabled" in has, "direction" in has))
+                                                typed_sent_at, "log_enabled" in has, "direction" in has,
+                                                "thread_id" in has, "in_reply_to" in has))
             steps.update()
             _explode_fields(engine, progress)
         else:
             engine.run(sql.stage_recipient_level("src_arrow", "raw_rows", typed_sent_at, "role" in has,
-                                                  "log_enabled" in has, "direction" in has))
+                                                  "log_enabled" in has, "direction" in has,
+                                                  "thread_id" in has, "in_reply_to" in has))
             steps.update()
         steps.update()
         _address_map(engine, "raw_rows", progress)

@@ -18,8 +18,14 @@ class SimulationResult:
     """
 
     def __init__(self, *, sent, candidate, baseline, rules, tables, run, has_contacts, has_tracking,
-                 global_totals, contacts_view, shared=()):
+                 global_totals, contacts_view, shared=(), rows=None, gated=False, contact_rows=False,
+                 views=("contacts", "arows")):
         self.sent = sent
+        # The rows the simulation read: the history's, or in profile 2026 the rows keyed by contact.
+        self._rows = rows or sent.table
+        self._gated = gated
+        self._contact_rows = contact_rows
+        self._views = tuple(views)
         self._global = global_totals
         self._contacts_view = contacts_view
         self._shared = set(shared)
@@ -35,8 +41,9 @@ class SimulationResult:
     @cached_property
     def recipients(self) -> pd.DataFrame:
         """One row per message × recipient with its outcome under baseline and candidate."""
-        df = self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())).df()
-        return df.drop(columns=["log_enabled", "direction"])
+        df = self._run(sql.recipients_view(self._rows, self._t["blocks"], self._contacts_view(), self._gated,
+                                           self._contact_rows)).df()
+        return df.drop(columns=["log_enabled"] + ([] if self._contact_rows else ["direction"]))
 
     @cached_property
     def contacts(self) -> pd.DataFrame:
@@ -44,6 +51,8 @@ class SimulationResult:
         df = self._run(sql.read_table(self._contacts_view(), "contact"), bind=False).df()
         cols = ["contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
                 "exists_before", "exists_after", "known_before_history", "sends"]
+        if self._contact_rows:  # profile 2026: incoming emails logged to the contact, and received
+            cols += ["timeline_incoming_before", "timeline_incoming_after", "received"]
         df = df[cols]
         df["change"] = pd.Categorical(df["change"], categories=list(CHANGE_CLASSES))
         return df
@@ -52,7 +61,8 @@ class SimulationResult:
     def timeline(self) -> pd.DataFrame:
         """The (message, recipient) rows whose timeline entry changes, the responsible entry, and tracking events lost."""
         # Built on first use: most callers (the live preview) need only the numbers.
-        self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
+        self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"], self._gated,
+                                    self._contact_rows)).fetchall()
         df = self._run(sql.read_table(self._t["timeline"], "sent_at NULLS LAST, message_id, recipient"),
                        bind=False).df()
         feed = self.feed
@@ -76,7 +86,8 @@ class SimulationResult:
     @cached_property
     def entries(self) -> pd.DataFrame:
         """One row per entry of both policies: what it matches, its exclusive impact, dead weight."""
-        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"], self.sent.table), bind=False).df()
+        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"], self._rows, self._contact_rows),
+                         bind=False).df()
 
     # --- numbers ------------------------------------------------------------------------
     @cached_property
@@ -101,8 +112,8 @@ class SimulationResult:
                                                "blocked_before", "blocked_after", "unmatched", "left_timeline")})
         if self.baseline.size:
             # Entries can both block and unblock: count the entries that leave, not the net change.
-            r["timeline_left"] = self._fetch_dict(sql.timeline_changes(self._t["arows"], self._t["astats"]))[
-                "left_timeline"]
+            r["timeline_left"] = self._fetch_dict(sql.timeline_changes(self._t["arows"], self._t["astats"],
+                                                                       self._gated))["left_timeline"]
         else:
             # With no list in force before, the candidate only removes timeline entries.
             r["timeline_left"] = r["contacts_timeline_before"] - r["contacts_timeline_after"]
@@ -117,10 +128,11 @@ class SimulationResult:
         Tables already read into pandas stay usable; tables not yet read are gone.
         """
         engine = self.sent.engine
-        for view in ("contacts", "arows"):
+        views = [v for v in self._views if v in self._t]
+        for view in views:  # the views first: they read the tables below
             engine.run(sql.drop_view(self._t[view]))
         for key, name in self._t.items():
-            if key not in self._shared and key not in ("contacts", "arows"):
+            if key not in self._shared and key not in views:
                 engine.run(sql.drop(name))
 
     def metrics(self) -> dict:
@@ -135,6 +147,11 @@ class SimulationResult:
             "contact_records_before": t["contacts_records_before"], "contact_records_after": t["contacts_records_after"],
             "contacts_created_before": t["contacts_created_before"], "contacts_created_after": t["contacts_created_after"],
             "timeline_entries_before": t["contacts_timeline_before"], "timeline_entries_after": t["contacts_timeline_after"],
+            "timeline_entries_outgoing_before": t["contacts_timeline_before"] - t["contacts_timeline_incoming_before"],
+            "timeline_entries_outgoing_after": t["contacts_timeline_after"] - t["contacts_timeline_incoming_after"],
+            "timeline_entries_incoming_before": t["contacts_timeline_incoming_before"],
+            "timeline_entries_incoming_after": t["contacts_timeline_incoming_after"],
+            "profile": self.rules.name, "logging_rule": self.rules.logging_rule,
             "changes": t["changes"],
             "contacts_not_created": t["changes"]["not_created"],
             "timeline_entries_removed": t["timeline_left"],
@@ -155,6 +172,15 @@ class SimulationResult:
             ("recipient rows blocked", t["blocked_before"], t["blocked_after"]),
             ("timeline entries (emails logged on contact timelines)", t["contacts_timeline_before"],
              t["contacts_timeline_after"]),
+        ]
+        if self._contact_rows:  # profile 2026: sent and received mail apart
+            rows += [
+                ("  of which outgoing (sent by your users)", t["contacts_timeline_before"] - t["contacts_timeline_incoming_before"],
+                 t["contacts_timeline_after"] - t["contacts_timeline_incoming_after"]),
+                ("  of which incoming (received from contacts)", t["contacts_timeline_incoming_before"],
+                 t["contacts_timeline_incoming_after"]),
+            ]
+        rows += [
             ("contact records", t["contacts_records_before"], t["contacts_records_after"]),
             ("contacts created by the history", t["contacts_created_before"], t["contacts_created_after"]),
             ("tracking events on contact timelines", t["feed_on_timeline_before"], t["feed_on_timeline_after"]),
