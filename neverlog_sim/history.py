@@ -23,6 +23,7 @@ from .readers.canonical import MESSAGE_LEVEL, OPTIONAL, RECIPIENT_LEVEL, ROW_COL
 from .readers import hubspot, mailfiles
 from .readers.events import load_contacts, load_tracking
 from .readers.tables import as_text, read_table
+from .rules import CHANNELS
 
 __all__ = ["SentMail", "build_sent", "load_sent", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
            "MESSAGE_LEVEL", "RECIPIENT_LEVEL", "OPTIONAL", "ROW_COLUMNS"]
@@ -197,14 +198,15 @@ def _explode_fields(engine: DuckDBEngine, progress) -> None:
 
 
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = "", tracking=None,
-               progress: bool = True, columns: dict | None = None) -> SentMail:
+               progress: bool = True, columns: dict | None = None, channel: str | None = None) -> SentMail:
     """Build the canonical ``SentMail`` from message- or recipient-level rows: the one door every loader uses.
 
     Parameters: ``messages`` with canonical columns (see ``load_sent``); ``problems`` a loader's
-    own load-report rows (``problem, count, examples``); ``tracking`` events to attach.
+    own load-report rows (``problem, count, examples``); ``tracking`` events to attach; ``channel``
+    the channel of every row when the table has no ``channel`` column.
     """
     table = messages if isinstance(messages, pa.Table) else pa.Table.from_pandas(messages, preserve_index=False)
-    table, level = canonical_table(table, columns, source)
+    table, level = canonical_table(table, columns, source, _check_channel(channel))
     engine = DuckDBEngine()
     name = f"sent_{next(_counter)}"
     text = as_text(table)
@@ -270,8 +272,18 @@ def _load_report(engine: DuckDBEngine, rows: str, msg: str | None) -> list[dict]
     return out
 
 
+def _check_channel(channel: str | None) -> str | None:
+    if channel is None:
+        return None
+    if not isinstance(channel, str) or channel.strip().lower() not in CHANNELS:
+        raise InputError(f"channel must be one of {list(CHANNELS)!r} (the channel of rows that name none; "
+                         f"'client' for mail sent with no logging action), got {channel!r}; "
+                         f"see docs/rules.md#channels")
+    return channel.strip().lower()
+
+
 def load_sent(source, *, columns: dict | None = None, format: str | None = None, progress: bool = True,
-              **loader_options) -> SentMail:
+              channel: str | None = None, **loader_options) -> SentMail:
     """Load sent mail into the canonical model.
 
     Parameters: ``source`` a DataFrame, a CSV or Parquet file, a glob or a folder — or an mbox /
@@ -280,23 +292,30 @@ def load_sent(source, *, columns: dict | None = None, format: str | None = None,
     ``{"their name": "our name"}``.
 
     Canonical message level: ``message_id, sent_at, sender, channel, to, cc, bcc`` [+ ``log_enabled``,
-    ``direction``]; recipient level: ``message_id, sent_at, sender, channel, recipient, role``.
+    ``direction``, ``thread_id``, ``in_reply_to``]; recipient level: ``message_id, sent_at, sender, channel,
+    recipient, role``. ``channel``: the channel of every row of a table with no ``channel`` column, and of
+    every message of mail files (``"extension"`` when not given; ``"client"`` for a mailbox whose mail
+    was not logged by hand, see docs/rules.md#client-sends). HubSpot exports map their own channels.
 
     >>> sent = load_sent("data/samples/sent_canonical.csv")  # doctest: +SKIP
     """
     formats = ("canonical", "hubspot_api", "hubspot_ui", "mail", None)
     if format not in formats:
         raise InputError(f"format must be one of {list(formats)!r}, got {format!r}")
+    channel = _check_channel(channel)
     if format == "mail" or (format is None and isinstance(source, (str, Path)) and looks_like_mail(source)):
-        return load_mail(source, progress=progress, **loader_options)
+        return load_mail(source, progress=progress, channel=channel or "extension", **loader_options)
     table, label = read_table(source, what="sent mail")
     if format in ("hubspot_api", "hubspot_ui") or format is None:
         detected = hubspot.detect_format(table.column_names) if format is None else format
         if detected:
+            if channel is not None:
+                raise InputError("channel= applies to canonical tables and mail files; a HubSpot export names "
+                                 "each email's source, which becomes its channel (see readers/hubspot.py)")
             return load_hubspot(source, format=detected, columns=columns, progress=progress, **loader_options)
     if loader_options:
         raise InputError(f"options {sorted(loader_options)!r} apply to HubSpot or mail-file sources only")
-    return build_sent(table, source=label, progress=progress, columns=columns)
+    return build_sent(table, source=label, progress=progress, columns=columns, channel=channel)
 
 
 def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
