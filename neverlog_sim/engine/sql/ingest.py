@@ -40,7 +40,8 @@ def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thre
     dr = _text("direction") if has_dir else "NULL::VARCHAR"
     return f"""{_text('message_id')} AS message_id, {sent}, {_text('sender')} AS sender_raw,
            lower({_text('channel')}) AS channel,
-           CASE WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
+           CASE WHEN {_text('channel')} IS NULL AND lower({dr}) IN {_INBOUND} THEN NULL  -- read as client (2026)
+                WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
                 THEN coalesce({_text('channel')}, '(empty)') END AS channel_bad,
            coalesce(lower({log}) NOT IN {_FALSE}, true) AS log_enabled,
            CASE WHEN lower({log}) NOT IN {_TRUE} AND lower({log}) NOT IN {_FALSE} THEN {log} END AS log_bad,
