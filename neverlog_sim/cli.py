@@ -12,9 +12,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import InputError, NeverLogError
+from .errors import InputError, NeverLogError, RulesError
 from .lists import CAP, NeverLogList
-from .rules import PROFILES, get_rules
+from .rules import LOGGING_RULES, PROFILES, get_rules
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
 
@@ -96,9 +96,21 @@ def _print_summary(result, stream=None) -> None:
           "(the activity feed never changes)", file=stream)
     print(f"candidate entries: {m['candidate_entries']:,} ({m['dead_entries']:,} match nothing); lists "
           f"{'within' if m['lists_compliant'] else 'NOT within'} HubSpot's cap", file=stream)
-    notes = [a for a in result.assumptions if a["value"] != a["default"] or a["name"] in ("contacts table",)]
+    notes = [a for a in result.assumptions if a["value"] != a["default"] or a["name"] in ("contacts table", "logging rule")]
     for a in notes:
         print(f"assumption {a['name']}: {a['value']} — {a['note']}", file=stream)
+
+
+def _rules_arg(args):
+    """The profile of ``--rules``, with ``--logging-rule`` (profile 2026 only)."""
+    rules = get_rules(args.rules)
+    if getattr(args, "logging_rule", None):
+        if rules.logging_rule is None:
+            raise RulesError(f"--logging-rule applies to --rules 2026 only (profile {rules.name} has no logging "
+                             "rule); see docs/rules.md#logging-rule")
+        if args.logging_rule != rules.logging_rule:
+            rules = rules.replace(logging_rule=args.logging_rule, name=f"{rules.name} {args.logging_rule}")
+    return rules
 
 
 def _cmd_simulate(args) -> int:
@@ -107,7 +119,7 @@ def _cmd_simulate(args) -> int:
     sent = load_sent(args.sent, progress=not args.quiet)
     candidate = _policy_arg(args.candidate, "candidate")
     baseline = _policy_arg(args.baseline, "baseline")
-    rules = get_rules(args.rules)
+    rules = _rules_arg(args)
     if args.subdomains:
         rules = rules.replace(subdomains=True)
     result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
@@ -150,14 +162,16 @@ def _cmd_demo(args) -> int:
     print(repr(sent))
     candidate = Policy.from_dir(samples / "lists")
     say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {candidate!r}")
-    result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv")
+    rules = _rules_arg(args)
+    result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv",
+                      rules=rules)
     print()
     _print_summary(result)
     out.mkdir(parents=True, exist_ok=True)
     report_path = out / "report.html"
     result.to_html(report_path)
     say(f"3/4 report written to {report_path}")
-    export = export_lists(candidate, out / "lists", sent=sent, overwrite=True)
+    export = export_lists(candidate, out / "lists", sent=sent, overwrite=True, rules=rules)
     say("4/4 exported cap-compliant lists")
     print()
     print(f"report: {report_path.resolve()}")
@@ -196,7 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contacts", metavar="FILE", help="contacts table (email, created_at)")
     p.add_argument("--tracking", metavar="FILE", help="tracking events (message_id, recipient, event, occurred_at)")
     p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES),
-                   help="rule profile: seed-2023 (default, the 2023 article) or 2025 (team inbox governed)")
+                   help="rule profile: seed-2023 (default, the 2023 article), 2025 (team inbox governed) or 2026 "
+                        "(HubSpot today: client sends and incoming mail logged; see docs/rules.md#rule-profiles)")
+    p.add_argument("--logging-rule", choices=list(LOGGING_RULES), default=None,
+                   help="profile 2026's contact email logging rule (default log_all)")
     p.add_argument("--subdomains", action="store_true", help="what-if A2: domain entries also match sub-domains")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
@@ -219,12 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cap-compliant lists into OUT (default ./neverlog-demo), and say where they are.")
     p.add_argument("--out", default="neverlog-demo", metavar="OUT", help="folder to write into (default ./neverlog-demo)")
     p.add_argument("--quiet", action="store_true", help="no progress notes on stderr")
+    _add_rules_options(p)
     p.set_defaults(func=_cmd_demo)
     for subparser in sub.choices.values():
         # --debug works after the subcommand too; SUPPRESS keeps a top-level --debug from being reset.
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                help="show a full traceback on errors")
     return parser
+
+
+def _add_rules_options(p) -> None:
+    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES),
+                   help="rule profile (default seed-2023; 2026 for HubSpot accounts today, see docs/rules.md#rule-profiles)")
+    p.add_argument("--logging-rule", choices=list(LOGGING_RULES), default=None,
+                   help="profile 2026's contact email logging rule (default log_all)")
 
 
 def _add_export_command(subparsers):

@@ -148,7 +148,8 @@ class SentMail:
         lines = [f"<SentMail {len(self):,} recipient rows, {self.messages:,} messages, {self.senders:,} senders, "
                  f"{self.recipients:,} recipients; {first} .. {last}>"]
         for p in self._problems:
-            lines.append(f"  {p['problem']}: {p['count']:,} (e.g. {', '.join(p['examples'][:2])})")
+            example = f" (e.g. {', '.join(p['examples'][:2])})" if p["examples"] else ""
+            lines.append(f"  {p['problem']}: {p['count']:,}{example}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

@@ -109,7 +109,7 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     # under replies_only a block in a thread changes other contacts' replies, so every row is re-counted.
     contact_rows = rules.governs_inbound
     gated = rules.logging_rule == "replies_only"
-    rows = _contact_rows(sent) if contact_rows else sent.table
+    rows = contact_rows_table(sent) if contact_rows else sent.table
     with engine.registered(f"{p}_entries_df", _entries_frame(baseline, candidate)) as frame:
         engine.run(sql.copy_table(frame, names["entries"]))
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
@@ -190,7 +190,7 @@ def _no_list_key(kind: str, rules: Rules, ctab: str, late: bool) -> tuple:
             rules.unknown_channel_applies, rules.logging_rule, rules.client_creates)
 
 
-def _contact_rows(sent: SentMail) -> str:
+def contact_rows_table(sent: SentMail) -> str:
     """Profile 2026: the history's rows keyed by contact, with their reply threads (cached per history)."""
     key = ("contact_rows",)
     if key not in sent.cache:
@@ -215,7 +215,7 @@ def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run, g
     cache = sent.cache
     if key not in cache:
         name = f"{sent.table}_gstats{len(cache)}"
-        rows = _contact_rows(sent) if rules.governs_inbound else sent.table
+        rows = contact_rows_table(sent) if rules.governs_inbound else sent.table
         run(sql.contact_stats(rows, ctab, name, two_sided=False, late=late)).fetchall()
         cache[key] = name
     return cache[key]
