@@ -153,6 +153,27 @@ PROFILES: dict[str, Rules] = {
 }
 
 
+# Which HubSpot each profile describes (docs/rules.md#rule-profiles); reports say it beside the profile.
+PROFILE_NOTES = {
+    "seed-2023": "HubSpot as its article of 2023-08-24 describes it: logged sends only, team inbox exempt",
+    "2025": "later versions of the article: team inbox governed too",
+    "2026": "HubSpot today (contact email logging rules, 2025-09-02 and 2026-04-13): mail sent with no logging "
+            "action and incoming mail are logged for existing contacts; recommended for accounts today",
+}
+
+
+def profile_note(rules: Rules) -> str:
+    """What HubSpot a profile describes, with its logging rule when it has one."""
+    base = next((k for k in PROFILES if rules.name == k or rules.name.startswith(k + " ") or
+                 rules.name.startswith(k + "+")), None)
+    if base is None:
+        base = "2026" if rules.logging_rule else ("2025" if "team_inbox" in rules.applies else "seed-2023")
+    note = PROFILE_NOTES[base]
+    if rules.logging_rule:
+        note += f"; logging rule {rules.logging_rule}"
+    return note
+
+
 def get_rules(rules: "str | Rules") -> Rules:
     """Return a ``Rules`` for a profile name or pass a ``Rules`` through."""
     if isinstance(rules, Rules):

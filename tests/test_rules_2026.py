@@ -344,3 +344,15 @@ def test_mail_files_read_inbox_folders_and_reply_headers(tmp_path):
         list(rows[["message_id", "sender", "recipient", "direction", "channel"]].itertuples(index=False, name=None))
     result = simulate(sent, Policy(), rules="2026", contacts=contacts(JO))
     assert ["<m1@yourco.com>", "<r1@acme.com>"] == on_timeline(result)
+
+
+def test_the_report_names_the_profile_its_logging_rule_and_splits_outgoing_and_incoming():
+    sent = history(mail("m1", "01-10"), mail("r1", "01-11", sender=JO, to=ANN, channel="client", direction="inbound"))
+    report = simulate(sent, Policy(team=[JO]), rules=REPLIES.replace(name="2026 replies_only")).report()
+    h = report["headline"]
+    assert ("replies_only", True, (1, 0, 0, 0)) == (
+        report["logging_rule"], report["profile_note"].endswith("; logging rule replies_only"),
+        (h["timeline_entries_outgoing_before"], h["timeline_entries_outgoing_after"],
+         h["timeline_entries_incoming_before"], h["timeline_entries_incoming_after"]))
+    log_all = simulate(sent, Policy(team=[JO]), rules="2026")
+    assert "(2 → 0; outgoing 1 → 0, incoming 1 → 0)" in log_all.to_markdown()

@@ -68,7 +68,8 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
         ("contacts would not be created", h["contacts_not_created"],
          f"created by the history: {h['contacts_created_before']:,} now, {h['contacts_created_after']:,} after"),
         ("timeline entries leave contact timelines", h["timeline_entries_removed"],
-         f"emails logged on timelines: {h['timeline_entries_before']:,} now, {h['timeline_entries_after']:,} after"),
+         f"emails logged on timelines: {h['timeline_entries_before']:,} now, {h['timeline_entries_after']:,} after"
+         + _directions(h)),
         ("tracking events leave contact timelines", h["tracking_events_leaving_timelines"],
          "opens and clicks no longer shown on a contact's timeline"),
         ("feed events stay visible", h["feed_events_after"],
@@ -78,6 +79,7 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
              f"<p class='nls-muted'>Source: {html.escape(report['source'])} · {html.escape(span)} · rules "
              f"<b>{html.escape(report['rules'])}</b> · {h['recipient_rows']:,} recipient rows"
              f"{' · addresses redacted' if report.get('redacted') else ''}</p>",
+             f"<p class='nls-muted'>Profile: {html.escape(_profile_line(report))}</p>",
              "<div class='nls-cards'>" + "".join(
                  f"<div class='nls-card'><div class='nls-big'>{v:,}</div><div>{html.escape(label)}</div>"
                  f"<div class='nls-muted'>{html.escape(sub)}</div></div>" for label, v, sub in cards) + "</div>",
@@ -139,16 +141,30 @@ def _md_table(rows: list[dict], cols: list[tuple[str, str]], limit: int | None =
     return "\n".join(lines) + "\n"
 
 
+def _profile_line(report: dict) -> str:
+    """Which HubSpot the profile describes (docs/rules.md#rule-profiles)."""
+    return report.get("profile_note") or str(report.get("rules"))
+
+
+def _directions(h: dict) -> str:
+    """Outgoing and incoming timeline entries apart, when incoming mail is logged (profile 2026)."""
+    if not (h.get("timeline_entries_incoming_before") or h.get("timeline_entries_incoming_after")):
+        return ""
+    return (f"; outgoing {h['timeline_entries_outgoing_before']:,} → {h['timeline_entries_outgoing_after']:,}, "
+            f"incoming {h['timeline_entries_incoming_before']:,} → {h['timeline_entries_incoming_after']:,}")
+
+
 def render_markdown(report: dict) -> str:
     """Render a report dict as Markdown: the same sections as the HTML, without charts."""
     h = report["headline"]
     span = " to ".join(s for s in report["span"] if s) or "no dates"
     out = [f"# {report['title']}\n",
            f"Source: {report['source']} · {span} · rules **{report['rules']}** · {h['recipient_rows']:,} recipient rows"
-           + (" · addresses redacted" if report.get("redacted") else "") + "\n",
+           + (" · addresses redacted" if report.get("redacted") else "")
+           + f" · profile: {_profile_line(report)}\n",
            f"- **{h['contacts_not_created']:,}** contacts would not be created",
            f"- **{h['timeline_entries_removed']:,}** timeline entries leave contact timelines "
-           f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,})",
+           f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,}{_directions(h)})",
            f"- **{h['tracking_events_leaving_timelines']:,}** tracking events leave contact timelines",
            f"- **{h['feed_events_after']:,}** feed events stay visible, "
            f"{h['feed_events_of_blocked_recipients']:,} of them of blocked recipients\n",
