@@ -356,3 +356,18 @@ def test_the_report_names_the_profile_its_logging_rule_and_splits_outgoing_and_i
          h["timeline_entries_incoming_before"], h["timeline_entries_incoming_after"]))
     log_all = simulate(sent, Policy(team=[JO]), rules="2026")
     assert "(2 → 0; outgoing 1 → 0, incoming 1 → 0)" in log_all.to_markdown()
+
+
+def test_the_live_preview_has_profile_and_logging_rule_controls():
+    from neverlog_sim.widgets import preview
+    sent = history(mail("m1", "01-10", thread="T"), mail("m2", "01-11", channel="client", thread="U"),
+                   mail("r1", "01-12", sender=JO, to=ANN, channel="client", direction="inbound", thread="U"))
+    app = preview(sent, team=[JO], debounce=0)
+    seen = [(app.logging_rule.disabled, app.metrics["timeline_entries_before"])]
+    app.profile.value = "2026"
+    seen.append((app.logging_rule.disabled, app.metrics["timeline_entries_before"]))
+    app.logging_rule.value = "replies_only"
+    seen.append((app.logging_rule.disabled, app.metrics["timeline_entries_before"]))
+    assert ([(True, 1), (False, 3), (False, 1)], "2026 replies_only", "replies_only") == (
+        seen, app.rules.name, app.rules.logging_rule)
+    assert "incoming (received from contacts)" in app.numbers.value

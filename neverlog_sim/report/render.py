@@ -69,7 +69,7 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
          f"created by the history: {h['contacts_created_before']:,} now, {h['contacts_created_after']:,} after"),
         ("timeline entries leave contact timelines", h["timeline_entries_removed"],
          f"emails logged on timelines: {h['timeline_entries_before']:,} now, {h['timeline_entries_after']:,} after"
-         + _directions(h)),
+         + _directions(h, report.get('logging_rule'))),
         ("tracking events leave contact timelines", h["tracking_events_leaving_timelines"],
          "opens and clicks no longer shown on a contact's timeline"),
         ("feed events stay visible", h["feed_events_after"],
@@ -146,9 +146,9 @@ def _profile_line(report: dict) -> str:
     return report.get("profile_note") or str(report.get("rules"))
 
 
-def _directions(h: dict) -> str:
+def _directions(h: dict, logging_rule) -> str:
     """Outgoing and incoming timeline entries apart, when incoming mail is logged (profile 2026)."""
-    if not (h.get("timeline_entries_incoming_before") or h.get("timeline_entries_incoming_after")):
+    if not logging_rule:
         return ""
     return (f"; outgoing {h['timeline_entries_outgoing_before']:,} → {h['timeline_entries_outgoing_after']:,}, "
             f"incoming {h['timeline_entries_incoming_before']:,} → {h['timeline_entries_incoming_after']:,}")
@@ -164,7 +164,7 @@ def render_markdown(report: dict) -> str:
            + f" · profile: {_profile_line(report)}\n",
            f"- **{h['contacts_not_created']:,}** contacts would not be created",
            f"- **{h['timeline_entries_removed']:,}** timeline entries leave contact timelines "
-           f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,}{_directions(h)})",
+           f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,}{_directions(h, report.get('logging_rule'))})",
            f"- **{h['tracking_events_leaving_timelines']:,}** tracking events leave contact timelines",
            f"- **{h['feed_events_after']:,}** feed events stay visible, "
            f"{h['feed_events_of_blocked_recipients']:,} of them of blocked recipients\n",
