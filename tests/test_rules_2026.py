@@ -371,3 +371,30 @@ def test_the_live_preview_has_profile_and_logging_rule_controls():
     assert ([(True, 1), (False, 3), (False, 1)], "2026 replies_only", "replies_only") == (
         seen, app.rules.name, app.rules.logging_rule)
     assert "incoming (received from contacts)" in app.numbers.value
+
+
+@pytest.fixture(scope="module")
+def sample_runs():
+    from neverlog_sim.samples import sample_path
+    sent = load_sent(sample_path("sent_canonical.csv"), progress=False)
+    lists = Policy.from_dir(sample_path("lists"))
+    out = {}
+    for rules in ("seed-2023", "2025", "2026", REPLIES.replace(name="replies_only")):
+        m = simulate(sent, lists, rules=rules, contacts=sample_path("contacts.csv"),
+                     tracking=sample_path("tracking.csv")).metrics()
+        out[get_rules(rules).name] = m
+    return out
+
+
+def test_the_readme_figures_of_the_demo_under_each_profile(sample_runs):
+    """README.md, "Profile 2026: HubSpot today": the sample company's lists under each profile."""
+    figures = {name: (m["blocked_rows_after"], m["timeline_entries_outgoing_before"],
+                      m["timeline_entries_incoming_before"], m["timeline_entries_outgoing_before"]
+                      - m["timeline_entries_outgoing_after"], m["timeline_entries_incoming_before"]
+                      - m["timeline_entries_incoming_after"], m["timeline_entries_removed"],
+                      m["contacts_not_created"], m["tracking_events_leaving_timelines"])
+               for name, m in sample_runs.items()}
+    assert {"seed-2023": (11_784, 42_733, 0, 11_784, 0, 11_784, 125, 6_556),
+            "2025": (12_997, 42_733, 0, 12_997, 0, 12_997, 126, 7_192),
+            "2026": (13_973, 45_437, 4_082, 13_407, 566, 13_973, 126, 7_192),
+            "replies_only": (13_973, 42_733, 4_068, 12_997, 566, 13_563, 126, 7_192)} == figures
