@@ -105,6 +105,8 @@ class SimulationResult:
         changes = dict(self._run(sql.change_counts(self._t["astats"]), bind=False).fetchall())
         changes["unchanged"] = changes.get("unchanged", 0) + self._global["recipients"] - affected["recipients"]
         r["changes"] = {k: int(changes.get(k, 0)) for k in CHANGE_CLASSES}
+        r["incoming_tracking"] = (self._fetch_dict(sql.incoming_tracking(self._t["ttab"], self._rows))["incoming_tracking"]
+                                  if self.has_tracking and self._contact_rows else 0)
         if self.has_tracking:
             r.update({f"feed_{k}": v for k, v in self._fetch_dict(sql.feed_totals(self._t["feed"])).items()})
         else:
@@ -161,6 +163,7 @@ class SimulationResult:
             "tracking_on_timeline_before": t["feed_on_timeline_before"],
             "tracking_on_timeline_after": t["feed_on_timeline_after"],
             "tracking_events_leaving_timelines": t["feed_left_timeline"],
+            "tracking_events_of_incoming_email_ignored": t["incoming_tracking"],
             "candidate_entries": int(n_entries), "dead_entries": int(n_dead),
             "lists_compliant": bool(self.candidate.is_compliant),
         }

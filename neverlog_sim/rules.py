@@ -41,6 +41,9 @@ class Rules:
     - A7 (fixed): incoming rows on channels other than ``extension``/``client`` pass through.
     - A3 in profile ``2026``: ``roles`` are the roles of an outgoing email's recipients; an incoming
       email's contact is its sender, whatever the receiving user's role (To, Cc, Bcc).
+    - A8 (fixed, profile ``2026``): an incoming email received by several users is one row per
+      receiving user, each governed by that user's personal list and each a timeline entry of the
+      sender when logged (each connected inbox logs its own copy).
     """
 
     name: str
@@ -137,6 +140,8 @@ class Rules:
                  "no record", "client sends and incoming email create no contact record (client_creates: what-if)"),
                 ("A7 incoming on other channels", "pass through", "pass through",
                  "incoming rows not on extension or client are not governed"),
+                ("A8 incoming to several users", "one entry per receiving user", "one entry per receiving user",
+                 "each receiving user's personal list governs its own copy"),
             ]
         return [{"name": n, "value": v, "default": d, "note": note} for n, v, d, note in rows]
 

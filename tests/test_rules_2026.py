@@ -222,7 +222,8 @@ def test_tracking_naming_an_incoming_email_is_ignored():
     events = pd.DataFrame({"message_id": ["m1", "r1"], "recipient": [JO, ANN], "event": ["open", "open"],
                            "occurred_at": ["2024-01-06T00:00:00Z"] * 2})
     result = simulate(sent, Policy(), rules="2026", tracking=events)
-    assert ["m1"] == result.feed["message_id"].tolist()
+    assert (["m1"], 1) == (result.feed["message_id"].tolist(),
+                           result.metrics()["tracking_events_of_incoming_email_ignored"])
 
 
 # --- reply threads (replies_only) -------------------------------------------------------------

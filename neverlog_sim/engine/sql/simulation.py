@@ -460,3 +460,10 @@ def unblocked_totals(profile: str, row_profile: str, contacts: str) -> str:
            timeline AS timeline_before, timeline AS timeline_after,
            0 AS timeline_incoming_before, 0 AS timeline_incoming_after, outbound, log_disabled, governed
     FROM r"""
+
+
+def incoming_tracking(tracking: str, rows: str) -> str:
+    """Tracking events naming an incoming email: incoming mail carries no tracking, so they are left out."""
+    return f"""
+    SELECT count(*) AS incoming_tracking FROM {tracking}
+    WHERE message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound')"""
