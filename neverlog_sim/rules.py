@@ -1,4 +1,4 @@
-"""The rule profile: which sends a Never Log list governs, and every named assumption (SEMANTICS §2–§4).
+"""The rule profile: which sends a Never Log list governs, and every named assumption (docs/rules.md#assumptions).
 
 Where is the rule that a team inbox is exempt? Here: ``PROFILES["seed-2023"].applies``.
 """
@@ -20,9 +20,9 @@ INBOUND_CHANNELS = ("extension", "client")
 
 @dataclass(frozen=True)
 class Rules:
-    """A rule profile. Every field is a named assumption of SEMANTICS.md.
+    """A rule profile. Every field is a named assumption (docs/rules.md#assumptions).
 
-    - ``applies``: channels whose sends the lists govern (SEMANTICS §2 table).
+    - ``applies``: channels whose sends the lists govern (docs/rules.md#channels).
     - ``roles`` (A3): recipient roles a list can block.
     - ``subdomains`` (A2): a domain entry also matches sub-domains (what-if only; HubSpot: exact).
     - ``creating_channels`` (A4): channels whose logged sends create a contact record.
@@ -196,4 +196,4 @@ NO_CONTACTS_NOTE = ("no contacts table: no recipient is a contact before the his
                     "(a CRM send or a logged, contact-creating send)")
 NO_TRACKING_NOTE = "no tracking events: feed and timeline tracking figures are zero"
 FEED_NOTE = ("the activity feed still shows every open and click, blocked recipients included: "
-             "a Never Log list never changes feed events (SEMANTICS §3)")
+             "a Never Log list never changes feed events (see docs/rules.md#the-activity-feed-never-changes)")
