@@ -399,3 +399,45 @@ def test_the_readme_figures_of_the_demo_under_each_profile(sample_runs):
             "2025": (12_997, 42_733, 0, 12_997, 0, 12_997, 126, 7_192),
             "2026": (13_973, 45_437, 4_082, 13_407, 566, 13_973, 126, 7_192),
             "replies_only": (13_973, 42_733, 4_068, 12_997, 566, 13_563, 126, 7_192)} == figures
+
+
+@pytest.mark.parametrize("rules", ["seed-2023", "2025", "2026", REPLIES, REPLIES.replace(client_creates=True),
+                                   PROFILES["2026"].replace(client_creates=True)])
+def test_headline_numbers_agree_with_the_tables(rules):
+    """metrics() reads per-history caches and fast paths; .contacts and .timeline count row by row."""
+    sent = history(mail("m1", "01-10", thread="T1", to=f"{JO}, {KIM}"),
+                   mail("r1", "01-11", sender=JO, to=ANN, channel="client", direction="inbound", thread="T1"),
+                   mail("m2", "02-01", channel="client", thread="T2", to=KIM),
+                   mail("r2", "02-02", sender=KIM, to=BOB, channel="extension", direction="inbound", thread="T2"),
+                   mail("m3", "03-01", sender=BOB, channel="crm", thread="T3"),
+                   mail("r3", "03-02", sender=KIM, to=BOB, channel="client", direction="inbound", thread="T3"),
+                   mail("m4", "03-05", channel="team_inbox", to="pat@partner.org"))
+    result = simulate(sent, Policy(team=[JO]), baseline=Policy(personal={BOB: [KIM]}), rules=rules)
+    m, c, t = result.metrics(), result.contacts, result.timeline
+    left = int((t["on_timeline_before"] & ~t["on_timeline_after"]).sum())
+    assert (int(c["timeline_before"].sum()), int(c["timeline_after"].sum()), int(c["exists_before"].sum()),
+            int(c["exists_after"].sum()), left) == (
+        m["timeline_entries_before"], m["timeline_entries_after"], m["contact_records_before"],
+        m["contact_records_after"], m["timeline_entries_removed"])
+    r = result.recipients
+    assert (int(r["on_timeline_before"].sum()), int(r["on_timeline_after"].sum())) == (
+        m["timeline_entries_before"], m["timeline_entries_after"])
+
+
+def test_hubspot_thread_ids_and_incoming_email_feed_replies_only():
+    frame = pd.DataFrame({
+        "hs_object_id": ["1", "2", "3"],
+        "hs_timestamp": ["2024-01-10T10:00:00Z", "2024-01-11T10:00:00Z", "2024-01-12T10:00:00Z"],
+        "hs_email_direction": ["EMAIL", "INCOMING_EMAIL", "INCOMING_EMAIL"],
+        "hs_email_status": ["SENT", "SENT", "SENT"],
+        "hs_email_from_email": [ANN, JO, KIM],
+        "hs_email_to_email": [JO, ANN, ANN],
+        "hs_email_logged_from": ["EXTENSION", "EXTENSION", "EXTENSION"],
+        "hs_email_thread_id": ["T1", "T1", "T2"],
+    })
+    sent = load_sent(frame, format="hubspot_api", progress=False)
+    rows = sent.to_pandas()
+    assert [("1", "outbound"), ("2", "inbound"), ("3", "inbound")] == list(
+        rows[["message_id", "direction"]].itertuples(index=False, name=None))
+    result = simulate(sent, Policy(), rules=REPLIES, contacts=contacts(JO, KIM))
+    assert ["1", "2"] == on_timeline(result)
