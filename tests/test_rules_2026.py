@@ -441,3 +441,20 @@ def test_hubspot_thread_ids_and_incoming_email_feed_replies_only():
         rows[["message_id", "direction"]].itertuples(index=False, name=None))
     result = simulate(sent, Policy(), rules=REPLIES, contacts=contacts(JO, KIM))
     assert ["1", "2"] == on_timeline(result)
+
+
+def test_mail_files_without_folder_names_take_the_direction_from_whether_from_is_a_user(tmp_path):
+    box = tmp_path / "all-mail"
+    box.mkdir()
+    (box / "1.eml").write_text(
+        f"From: Ann <ANN.alias@yourco.com>\nTo: {JO}\nDate: Wed, 10 Jan 2024 10:00:00 +0000\n"
+        "Message-ID: <m1@yourco.com>\nSubject: Hello\n\nHi\n")
+    (box / "2.eml").write_text(
+        f"From: {JO}\nTo: ann.alias@yourco.com\nCc: {KIM}\nDate: Thu, 11 Jan 2024 10:00:00 +0000\n"
+        "Message-ID: <r1@acme.com>\nIn-Reply-To: <m1@yourco.com>\nSubject: Re: Hello\n\nHi back\n")
+    sent = load_sent(box, aliases={"ann.alias@yourco.com": ANN}, progress=False)
+    rows = sent.to_pandas()
+    assert [("<m1@yourco.com>", ANN, JO, "outbound", "extension"), ("<r1@acme.com>", JO, ANN, "inbound", "extension")] \
+        == list(rows[["message_id", "sender", "recipient", "direction", "channel"]].itertuples(index=False, name=None))
+    result = simulate(sent, Policy(), rules=REPLIES)
+    assert ["<m1@yourco.com>", "<r1@acme.com>"] == on_timeline(result)
