@@ -268,7 +268,7 @@ def _add_export_command(subparsers):
     p.add_argument("--allow-personal", action="store_true",
                    help="move entries only one user's sends ever hit to that user's personal list")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
-    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
+    _add_rules_options(p)
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=_cmd_export)
@@ -282,7 +282,7 @@ def _cmd_export(args) -> int:
     sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
     report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
                           max_collateral=args.max_collateral, allow_personal=args.allow_personal,
-                          overwrite=args.overwrite, rules=args.rules)
+                          overwrite=args.overwrite, rules=_rules_arg(args))
     print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json else repr(report))
     return 0 if report.fits else 1
 
