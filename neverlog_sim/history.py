@@ -69,7 +69,10 @@ class SentMail:
     """Sent mail in the canonical model: one row per message × recipient, held in DuckDB.
 
     ``len()`` counts recipient rows; ``to_pandas()`` returns them; ``problems`` is the load
-    report (nothing is dropped without being counted there).
+    report (nothing is dropped without being counted there). ``incoming`` counts incoming emails,
+    ``thread_count`` reply threads of two or more emails and ``unresolved_replies`` replies whose parent
+    is not in the history; ``threads`` names the DuckDB table ``message_id, thread`` (None without
+    ``thread_id``/``in_reply_to`` data; see docs/rules.md#reply-threads).
     """
 
     def __init__(self, engine: DuckDBEngine, table: str, problems: list[dict], source: str,
