@@ -14,9 +14,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import InputError, NeverLogError
+from .errors import InputError, NeverLogError, RulesError
 from .lists import CAP, NeverLogList, at_line, repeats
-from .rules import PROFILES, get_rules
+from .rules import LOGGING_RULES, PROFILES, get_rules
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = ("Exit codes: 0 success; 1 a finding to act on (validate: an invalid line or a list over the cap; "
@@ -167,9 +167,21 @@ def _print_summary(result, stream=None) -> None:
     print(f"candidate entries: {m['candidate_entries']:,} ({m['dead_entries']:,} match nothing); lists "
           f"{'within' if m['lists_within_cap'] else 'NOT within'} HubSpot's cap"
           + (f"; {invalid:,} invalid line{'s' if invalid != 1 else ''} left out" if invalid else ""), file=stream)
-    notes = [a for a in result.assumptions if a["value"] != a["default"] or a["name"] in ("contacts table",)]
+    notes = [a for a in result.assumptions if a["value"] != a["default"] or a["name"] in ("contacts table", "logging rule")]
     for a in notes:
         print(f"assumption {a['name']}: {a['value']} — {a['note']}", file=stream)
+
+
+def _rules_arg(args):
+    """The profile of ``--rules``, with ``--logging-rule`` (profile 2026 only)."""
+    rules = get_rules(getattr(args, "rules", None) or "seed-2023")
+    if getattr(args, "logging_rule", None):
+        if rules.logging_rule is None:
+            raise RulesError(f"--logging-rule applies to --rules 2026 only (profile {rules.name} has no logging "
+                             "rule); see docs/rules.md#logging-rule")
+        if args.logging_rule != rules.logging_rule:
+            rules = rules.replace(logging_rule=args.logging_rule, name=f"{rules.name} {args.logging_rule}")
+    return rules
 
 
 def _load_sent_arg(args, **extra):
@@ -183,9 +195,9 @@ def _load_sent_arg(args, **extra):
 
 def _cmd_simulate(args) -> int:
     from .simulate import simulate
-    if args.scenario and (args.candidate or args.baseline or args.rules or args.subdomains):
-        raise InputError("--scenario names the lists and the rules; leave out --candidate, --baseline, --rules "
-                         "and --subdomains (or change them in the scenario file)")
+    if args.scenario and (args.candidate or args.baseline or args.rules or args.subdomains or args.logging_rule):
+        raise InputError("--scenario names the lists and the rules; leave out --candidate, --baseline, --rules, "
+                         "--logging-rule and --subdomains (or change them in the scenario file)")
     if not args.scenario and not args.candidate:
         raise InputError("give the candidate lists (--candidate LIST ...) or a scenario file (--scenario FILE)")
     sent = _load_sent_arg(args)
@@ -197,7 +209,7 @@ def _cmd_simulate(args) -> int:
     else:
         candidate = _policy_arg(args.candidate, "candidate", lenient=args.lenient)
         baseline = _policy_arg(args.baseline, "baseline", lenient=args.lenient)
-        rules = get_rules(args.rules or "seed-2023")
+        rules = _rules_arg(args)
         if args.subdomains:
             rules = rules.replace(subdomains=True)
         if args.lenient and not args.quiet:
@@ -259,14 +271,16 @@ def _cmd_demo(args) -> int:
     print(describe_sent(sent))
     candidate = Policy.from_dir(samples / "lists")
     say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {describe_policy(candidate)}")
-    result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv")
+    rules = _rules_arg(args)
+    result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv",
+                      rules=rules)
     print()
     _print_summary(result)
     out.mkdir(parents=True, exist_ok=True)
     report_path = out / "report.html"
     result.to_html(report_path)
     say(f"3/4 report written to {report_path}")
-    export = export_lists(candidate, out / "lists", sent=sent, overwrite=True)
+    export = export_lists(candidate, out / "lists", sent=sent, overwrite=True, rules=rules)
     say("4/4 exported cap-compliant lists")
     if not args.quiet:
         for line in export.describe():
@@ -336,7 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contacts", metavar="FILE", help="contacts table (email, created_at)")
     p.add_argument("--tracking", metavar="FILE", help="tracking events (message_id, recipient, event, occurred_at)")
     p.add_argument("--rules", default=None, choices=sorted(PROFILES),
-                   help="rule profile: seed-2023 (default, the 2023 article) or 2025 (team inbox governed)")
+                   help="rule profile: seed-2023 (default, the 2023 article), 2025 (team inbox governed) or 2026 "
+                        "(HubSpot today: client sends and incoming mail logged; see docs/rules.md#rule-profiles)")
+    p.add_argument("--logging-rule", choices=list(LOGGING_RULES), default=None,
+                   help="profile 2026's contact email logging rule (default log_all)")
     p.add_argument("--subdomains", action="store_true", help="what-if A2: domain entries also match sub-domains")
     _add_history_options(p)
     p.add_argument("--lenient", action="store_true",
@@ -374,12 +391,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cap-compliant lists into OUT (default ./neverlog-demo), and say where they are.")
     p.add_argument("--out", default="neverlog-demo", metavar="OUT", help="folder to write into (default ./neverlog-demo)")
     p.add_argument("--quiet", action="store_true", help="no progress notes on stderr")
+    _add_rules_options(p)
     p.set_defaults(func=_cmd_demo)
     for subparser in sub.choices.values():
         # --debug works after the subcommand too; SUPPRESS keeps a top-level --debug from being reset.
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                help="show a full traceback on errors")
     return parser
+
+
+def _add_rules_options(p) -> None:
+    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES),
+                   help="rule profile (default seed-2023; 2026 for HubSpot accounts today, see docs/rules.md#rule-profiles)")
+    p.add_argument("--logging-rule", choices=list(LOGGING_RULES), default=None,
+                   help="profile 2026's contact email logging rule (default log_all)")
 
 
 def _add_export_command(subparsers):
@@ -398,7 +423,7 @@ def _add_export_command(subparsers):
     p.add_argument("--allow-personal", action="store_true",
                    help="move entries only one user's sends ever hit to that user's personal list")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
-    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
+    _add_rules_options(p)
     _add_history_options(p)
     p.add_argument("--lenient", action="store_true",
                    help="fix list lines a hint can fix (acme.com → *@acme.com), leave out and report the rest")
@@ -427,7 +452,7 @@ def _cmd_export(args) -> int:
         _print_lenient(wanted, sys.stderr)
     report = export_lists(wanted, args.out, sent=sent, cap=args.cap,
                           max_collateral=args.max_collateral, allow_personal=args.allow_personal,
-                          overwrite=args.overwrite, rules=args.rules)
+                          overwrite=args.overwrite, rules=_rules_arg(args))
     print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json
           else "\n".join(report.describe()))
     return 0 if report.fits else 1

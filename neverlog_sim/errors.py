@@ -113,7 +113,17 @@ class MissingColumnsError(InputError):
 
 
 class WorkspaceError(InputError):
-    """A workspace file (a parsed history kept on disk) is missing, damaged or from another version."""
+    """A workspace file (a parsed history kept on disk) is missing, damaged or from another version.
+
+    The message says how to rebuild it (README, *The command line*).
+
+    >>> from neverlog_sim import open_sent
+    >>> try:
+    ...     open_sent("no-such-history.duckdb")
+    ... except WorkspaceError as exc:
+    ...     "rebuild it with load_sent(SOURCE" in str(exc)
+    True
+    """
 
 
 class RulesError(NeverLogError, ValueError):

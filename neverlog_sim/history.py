@@ -27,6 +27,7 @@ from .readers.canonical import MESSAGE_LEVEL, OPTIONAL, RECIPIENT_LEVEL, ROW_COL
 from .readers import hubspot, mailfiles
 from .readers.events import load_contacts, load_tracking
 from .readers.tables import as_text, read_table
+from .rules import CHANNELS
 
 __all__ = ["SentMail", "build_sent", "load_sent", "open_sent", "save_workspace", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
            "MESSAGE_LEVEL", "RECIPIENT_LEVEL", "OPTIONAL", "ROW_COLUMNS"]
@@ -44,11 +45,38 @@ def _problem(problem: str, count: int, examples) -> dict:
     return {"problem": problem, "count": int(count), "examples": [str(e) for e in list(examples)[:3]]}
 
 
+# What the load report says about incoming mail and reply threads (docs/rules.md#reply-threads).
+INCOMING = "incoming emails (kept; governed in profile 2026 only)"
+THREADS = "reply threads of two or more emails (thread_id, in_reply_to)"
+UNRESOLVED = "replies whose parent is not in the history (threaded by thread_id only)"
+NO_THREADS = "incoming emails with no thread data (logging_rule replies_only logs none of them)"
+
+
+def _build_threads(engine: DuckDBEngine, table: str, out: str) -> None:
+    """Each message's reply thread: smallest-label propagation over the thread graph, one SQL round a step."""
+    edges, labels, step = f"{out}_edges", f"{out}_labels", f"{out}_step"
+    engine.run(sql.thread_edges(table, edges))
+    engine.run(sql.thread_labels_init(table, edges, labels))
+    while True:
+        engine.run(sql.thread_labels_step(labels, edges, step))
+        changed = engine.rows(sql.labels_changed(labels, step))[0][0]
+        engine.run(sql.drop(labels))
+        engine.run(sql.rename(step, labels))
+        if not changed:
+            break
+    engine.run(sql.thread_table(table, labels, out))
+    for t in (edges, labels):
+        engine.run(sql.drop(t))
+
+
 class SentMail:
     """Sent mail in the canonical model: one row per message × recipient, held in DuckDB.
 
     ``len()`` counts recipient rows; ``to_pandas()`` returns them; ``problems`` is the load
-    report (nothing is dropped without being counted there).
+    report (nothing is dropped without being counted there). ``incoming`` counts incoming emails,
+    ``thread_count`` reply threads of two or more emails and ``unresolved_replies`` replies whose parent
+    is not in the history; ``threads`` names the DuckDB table ``message_id, thread`` (None without
+    ``thread_id``/``in_reply_to`` data; see docs/rules.md#reply-threads).
 
     >>> from neverlog_sim.samples import sample_path
     >>> sent = load_sent(sample_path("sent_canonical.csv"), progress=False)  # doctest: +SKIP
@@ -75,10 +103,30 @@ class SentMail:
         # row counts by channel, role, direction and toggle. Built once, they spare the first
         # simulation on a history a pass over every row (see simulate.py).
         self.profile, self.row_profile = f"{table}_profile", f"{table}_rowprofile"
-        if known is None:  # a reopened workspace brings its profiles
+        if known is None:  # a reopened workspace brings its profiles, threads and figures
             engine.run(sql.recipient_profile(table, self.profile))
             engine.run(sql.row_profile(table, self.row_profile))
         self.workspace: Path | None = None
+        # Reply threads (docs/rules.md#reply-threads): which thread each message belongs to, when the
+        # history has thread_id or in_reply_to; profile 2026's replies_only reads it.
+        self.threads, self.thread_count, self.unresolved_replies = None, 0, 0
+        if known is not None:
+            self.incoming, self.thread_count, self.unresolved_replies = known["threads"]
+            self.threads = f"{table}_threads" if known["has_threads"] else None
+        else:
+            thread_rows, self.incoming = engine.rows(sql.has_thread_data(table))[0]
+            examples = []
+            if thread_rows:
+                self.threads = f"{table}_threads"
+                _build_threads(engine, table, self.threads)
+                self.thread_count, self.unresolved_replies, examples = engine.rows(
+                    sql.thread_counts(table, self.threads))[0]
+            self._problems = list(problems) + [p for p in (
+                _problem(INCOMING, self.incoming, []),
+                _problem(THREADS, self.thread_count, []),
+                _problem(UNRESOLVED, self.unresolved_replies, examples or []),
+                _problem(NO_THREADS, self.incoming if not thread_rows else 0, []),
+            ) if p["count"]]
         # Tables that depend on the history and the rules but not on the lists (see simulate.py).
         self.cache: dict = {}
         self._pandas: pd.DataFrame | None = None
@@ -127,7 +175,8 @@ class SentMail:
         lines = [f"<SentMail {len(self):,} recipient rows, {self.messages:,} messages, {self.senders:,} senders, "
                  f"{self.recipients:,} recipients; {first} .. {last}>"]
         for p in self._problems:
-            lines.append(f"  {p['problem']}: {p['count']:,} (e.g. {', '.join(p['examples'][:2])})")
+            example = f" (e.g. {', '.join(p['examples'][:2])})" if p["examples"] else ""
+            lines.append(f"  {p['problem']}: {p['count']:,}{example}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -178,11 +227,12 @@ def _explode_fields(engine: DuckDBEngine, progress) -> None:
 
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",
                tracking: pd.DataFrame | None = None, progress: bool = True,
-               columns: dict | None = None) -> SentMail:
+               columns: dict | None = None, channel: str | None = None) -> SentMail:
     """Build the canonical ``SentMail`` from message- or recipient-level rows: the one door every loader uses.
 
     Parameters: ``messages`` with canonical columns (see ``load_sent``); ``problems`` a loader's
-    own load-report rows (``problem, count, examples``); ``tracking`` events to attach.
+    own load-report rows (``problem, count, examples``); ``tracking`` events to attach; ``channel``
+    the channel of every row when the table has no ``channel`` column.
 
     >>> import pandas as pd
     >>> sent = build_sent(pd.DataFrame({"message_id": ["m1"], "sent_at": ["2024-01-02 10:00"],
@@ -192,7 +242,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     1
     """
     table = messages if isinstance(messages, pa.Table) else pa.Table.from_pandas(messages, preserve_index=False)
-    table, level = canonical_table(table, columns, source)
+    table, level = canonical_table(table, columns, source, _check_channel(channel))
     engine = DuckDBEngine()
     name = f"sent_{next(_counter)}"
     text = as_text(table)
@@ -206,12 +256,14 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         report = list(problems)
         if level == "message":
             engine.run(sql.stage_message_level("src_arrow", "msg", [c for c in ("to", "cc", "bcc") if c in has],
-                                                typed_sent_at, "log_enabled" in has, "direction" in has))
+                                                typed_sent_at, "log_enabled" in has, "direction" in has,
+                                                "thread_id" in has, "in_reply_to" in has))
             steps.update()
             _explode_fields(engine, progress)
         else:
             engine.run(sql.stage_recipient_level("src_arrow", "raw_rows", typed_sent_at, "role" in has,
-                                                  "log_enabled" in has, "direction" in has))
+                                                  "log_enabled" in has, "direction" in has,
+                                                  "thread_id" in has, "in_reply_to" in has))
             steps.update()
         steps.update()
         _address_map(engine, "raw_rows", progress)
@@ -256,9 +308,19 @@ def _load_report(engine: DuckDBEngine, rows: str, msg: str | None) -> list[dict]
     return out
 
 
+def _check_channel(channel: str | None) -> str | None:
+    if channel is None:
+        return None
+    if not isinstance(channel, str) or channel.strip().lower() not in CHANNELS:
+        raise InputError(f"channel must be one of {list(CHANNELS)!r} (the channel of rows that name none; "
+                         f"'client' for mail sent with no logging action), got {channel!r}; "
+                         f"see docs/rules.md#channels")
+    return channel.strip().lower()
+
+
 def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict | None = None,
-              format: str | None = None, progress: bool = True, workspace: "str | Path | None" = None,
-              **loader_options) -> SentMail:
+              format: str | None = None, progress: bool = True, channel: str | None = None,
+              workspace: "str | Path | None" = None, **loader_options) -> SentMail:
     """Load sent mail into the canonical model.
 
     Parameters: ``source`` a DataFrame, a CSV or Parquet file, a glob or a folder — or an mbox /
@@ -268,35 +330,42 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
     (reopen it with :func:`open_sent`, or pass the file as ``source``).
 
     Canonical message level: ``message_id, sent_at, sender, channel, to, cc, bcc`` [+ ``log_enabled``,
-    ``direction``]; recipient level: ``message_id, sent_at, sender, channel, recipient, role``.
+    ``direction``, ``thread_id``, ``in_reply_to``]; recipient level: ``message_id, sent_at, sender, channel,
+    recipient, role``. ``channel``: the channel of every row of a table with no ``channel`` column, and of
+    every message of mail files (``"extension"`` when not given; ``"client"`` for a mailbox whose mail
+    was not logged by hand, see docs/rules.md#client-sends). HubSpot exports map their own channels.
 
     >>> sent = load_sent("data/samples/sent_canonical.csv")  # doctest: +SKIP
     """
     formats = ("canonical", "hubspot_api", "hubspot_ui", "mail", None)
     if format not in formats:
         raise InputError(f"format must be one of {list(formats)!r}, got {format!r}")
+    channel = _check_channel(channel)
     if _is_workspace(source):
-        if columns or format or loader_options or workspace is not None:
+        if columns or format or loader_options or workspace is not None or channel is not None:
             raise InputError(f"{str(source)!r} is a workspace (an already parsed history); open it without "
-                             "columns=, format=, workspace= or reader options")
+                             "columns=, format=, channel=, workspace= or reader options")
         return open_sent(source)
-    sent = _load_source(source, columns, format, progress, loader_options)
+    sent = _load_source(source, columns, format, progress, channel, loader_options)
     if workspace is not None:
         save_workspace(sent, workspace)
     return sent
 
 
-def _load_source(source, columns, format, progress, loader_options) -> SentMail:
+def _load_source(source, columns, format, progress, channel, loader_options) -> SentMail:
     if format == "mail" or (format is None and isinstance(source, (str, Path)) and looks_like_mail(source)):
-        return load_mail(source, progress=progress, **loader_options)
+        return load_mail(source, progress=progress, channel=channel or "extension", **loader_options)
     table, label = read_table(source, what="sent mail")
     if format in ("hubspot_api", "hubspot_ui") or format is None:
         detected = hubspot.detect_format(table.column_names) if format is None else format
         if detected:
+            if channel is not None:
+                raise InputError("channel= applies to canonical tables and mail files; a HubSpot export names "
+                                 "each email's source, which becomes its channel (see readers/hubspot.py)")
             return load_hubspot(source, format=detected, columns=columns, progress=progress, **loader_options)
     if loader_options:
         raise InputError(f"options {sorted(loader_options)!r} apply to HubSpot or mail-file sources only")
-    return build_sent(table, source=label, progress=progress, columns=columns)
+    return build_sent(table, source=label, progress=progress, columns=columns, channel=channel)
 
 
 def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
@@ -348,7 +417,7 @@ def _rebuild_hint(path: Path) -> str:
             f"`neverlog-sim load SOURCE --workspace {path}`")
 
 
-def save_workspace(sent: SentMail, path) -> Path:
+def save_workspace(sent: SentMail, path: "str | Path") -> Path:
     """Write ``sent`` (rows, load-time profiles, load report, tracking) to the workspace file ``path``.
 
     The file is complete or absent: it is written under a temporary name, flushed, then renamed.
@@ -365,9 +434,12 @@ def save_workspace(sent: SentMail, path) -> Path:
     first, last = sent.span
     stats = [len(sent), int(sent.messages), int(sent.senders), int(sent.recipients),
              None if first is None else first.isoformat(), None if last is None else last.isoformat()]
-    meta = pd.DataFrame({"key": ["format", "version", "source", "problems", "stats", "channels", "has_tracking"],
+    threads = [int(sent.incoming), int(sent.thread_count), int(sent.unresolved_replies)]
+    meta = pd.DataFrame({"key": ["format", "version", "source", "problems", "stats", "channels", "has_tracking",
+                                 "threads", "has_threads"],
                          "value": [WORKSPACE_FORMAT, __version__, sent.source, json.dumps(sent._problems),
-                                   json.dumps(stats), json.dumps(sent.channels), json.dumps(sent.tracking is not None)]})
+                                   json.dumps(stats), json.dumps(sent.channels), json.dumps(sent.tracking is not None),
+                                   json.dumps(threads), json.dumps(sent.threads is not None)]})
     try:
         engine.run(sql.attach("ws_out", read_only=False), [str(tmp)])
         try:
@@ -378,6 +450,8 @@ def save_workspace(sent: SentMail, path) -> Path:
             if sent.tracking is not None:
                 with engine.registered("ws_tracking_df", sent.tracking) as frame:
                     engine.run(sql.copy_into(frame, "ws_out", "tracking"))
+            if sent.threads is not None:
+                engine.run(sql.copy_into(sent.threads, "ws_out", "sent_threads"))
         finally:
             engine.run(sql.detach("ws_out"))
         with open(tmp, "rb+") as fh:
@@ -390,7 +464,7 @@ def save_workspace(sent: SentMail, path) -> Path:
     return path
 
 
-def open_sent(path) -> SentMail:
+def open_sent(path: "str | Path") -> SentMail:
     """Reopen a history kept with ``load_sent(..., workspace=path)``: no file is read again.
 
     Raises ``WorkspaceError`` (saying how to rebuild it) when the file is missing, damaged, or
@@ -423,10 +497,14 @@ def open_sent(path) -> SentMail:
     name = f"sent_{next(_counter)}"
     for table, suffix in zip(sql.WORKSPACE_TABLES, ("", "_profile", "_rowprofile")):
         engine.run(sql.view_of(f"{alias}.{table}", name + suffix))
+    has_threads = json.loads(meta["has_threads"])
+    if has_threads:
+        engine.run(sql.view_of(f"{alias}.sent_threads", f"{name}_threads"))
     tracking = engine.df(sql.read_table(f"{alias}.tracking")) if json.loads(meta["has_tracking"]) else None
     stats = json.loads(meta["stats"])
     stats[4:] = [None if t is None else pd.Timestamp(t).to_pydatetime() for t in stats[4:]]
-    known = {"stats": tuple(stats), "channels": json.loads(meta["channels"])}
+    known = {"stats": tuple(stats), "channels": json.loads(meta["channels"]), "threads": json.loads(meta["threads"]),
+             "has_threads": has_threads}
     sent = SentMail(engine, name, json.loads(meta["problems"]), meta["source"], tracking, known=known)
     sent.workspace = path
     return sent

@@ -34,10 +34,17 @@ class SimulationResult:
     def __init__(self, *, sent: "SentMail", candidate: "Policy", baseline: "Policy", rules: "Rules",
                  tables: dict[str, str], run: "Callable", has_contacts: bool, has_tracking: bool,
                  global_totals: dict, contacts_view: "Callable[[], str]", shared: "Iterable[str]" = (),
-                 scenario: "Scenario | None" = None, binds: dict | None = None):
+                 rows: str | None = None, gated: bool = False, contact_rows: bool = False,
+                 views: "Iterable[str]" = ("contacts", "arows"), scenario: "Scenario | None" = None,
+                 binds: dict | None = None):
         self.sent = sent
         self._bind_values = dict(binds or {})
         self.scenario = scenario
+        # The rows the simulation read: the history's, or in profile 2026 the rows keyed by contact.
+        self._rows = rows or sent.table
+        self._gated = gated
+        self._contact_rows = contact_rows
+        self._views = tuple(views)
         self._global = global_totals
         self._contacts_view = contacts_view
         self._shared = set(shared)
@@ -61,7 +68,8 @@ class SimulationResult:
 
         >>> result.recipients.query("direction == 'outbound' and blocked_after")  # doctest: +SKIP
         """
-        return self._run(sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())).df()
+        return self._run(sql.recipients_view(self._rows, self._t["blocks"], self._contacts_view(), self._gated,
+                                             self._contact_rows)).df()
 
     @cached_property
     def contacts(self) -> pd.DataFrame:
@@ -69,6 +77,8 @@ class SimulationResult:
         df = self._run(sql.read_table(self._contacts_view(), "contact"), bind=False).df()
         cols = ["contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
                 "exists_before", "exists_after", "known_before_history", "sends"]
+        if self._contact_rows:  # profile 2026: incoming emails logged to the contact, and received
+            cols += ["timeline_incoming_before", "timeline_incoming_after", "received"]
         df = df[cols]
         df["change"] = pd.Categorical(df["change"], categories=list(CHANGE_CLASSES))
         return df
@@ -78,7 +88,8 @@ class SimulationResult:
         """The (message, recipient) rows whose timeline entry changes, the responsible entry, and tracking events lost."""
         # Built on first use: most callers (the live preview) need only the numbers.
         if not self._timeline_built:
-            self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
+            self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"], self._gated,
+                                        self._contact_rows)).fetchall()
             self._timeline_built = True
         df = self._run(sql.read_table(self._t["timeline"], "sent_at NULLS LAST, message_id, recipient"),
                        bind=False).df()
@@ -103,7 +114,8 @@ class SimulationResult:
     @cached_property
     def entries(self) -> pd.DataFrame:
         """One row per entry of both policies: what it matches, its exclusive impact, dead weight."""
-        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"], self.sent.table), bind=False).df()
+        return self._run(sql.entry_stats(self._t["entries"], self._t["matches"], self._rows, self._contact_rows),
+                         bind=False).df()
 
     # --- DuckDB access, drill-down, take-away files ---------------------------------------------
     RELATIONS = ("recipients", "contacts", "timeline", "feed", "entries")
@@ -120,14 +132,16 @@ class SimulationResult:
         """
         engine = self.sent.engine
         if name == "recipients":
-            statement = sql.recipients_view(self.sent.table, self._t["blocks"], self._contacts_view())
+            statement = sql.recipients_view(self._rows, self._t["blocks"], self._contacts_view(), self._gated,
+                                            self._contact_rows)
             used = {k: v for k, v in self._binds().items() if f"${k}" in statement}
             return engine.query_relation(statement, used)
         if name == "contacts":
             return engine.query_relation(sql.read_table(self._contacts_view(), "contact"))
         if name == "timeline":
             if not self._timeline_built:
-                self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"])).fetchall()
+                self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"], self._gated,
+                                        self._contact_rows)).fetchall()
                 self._timeline_built = True
             return engine.relation(self._t["timeline"])
         if name == "feed":
@@ -135,7 +149,8 @@ class SimulationResult:
                 raise ValueError("no tracking events were given, so there is no feed table (result.feed is empty)")
             return engine.relation(self._t["feed"])
         if name == "entries":
-            return engine.query_relation(sql.entry_stats(self._t["entries"], self._t["matches"], self.sent.table))
+            return engine.query_relation(sql.entry_stats(self._t["entries"], self._t["matches"], self._rows,
+                                                         self._contact_rows))
         raise ValueError(f"relation name must be one of {list(self.RELATIONS)}, got {name!r}")
 
     _timeline_built = False
@@ -205,6 +220,8 @@ class SimulationResult:
         changes = dict(self._run(sql.change_counts(self._t["astats"]), bind=False).fetchall())
         changes["unchanged"] = changes.get("unchanged", 0) + self._global["recipients"] - affected["recipients"]
         r["changes"] = {k: int(changes.get(k, 0)) for k in CHANGE_CLASSES}
+        r["incoming_tracking"] = (self._fetch_dict(sql.incoming_tracking(self._t["ttab"], self._rows))["incoming_tracking"]
+                                  if self.has_tracking and self._contact_rows else 0)
         if self.has_tracking:
             r.update({f"feed_{k}": v for k, v in self._fetch_dict(sql.feed_totals(self._t["feed"])).items()})
         else:
@@ -212,8 +229,8 @@ class SimulationResult:
                                                "blocked_before", "blocked_after", "unmatched", "left_timeline")})
         if self.baseline.size:
             # Entries can both block and unblock: count the entries that leave, not the net change.
-            r["timeline_left"] = self._fetch_dict(sql.timeline_changes(self._t["arows"], self._t["astats"]))[
-                "left_timeline"]
+            r["timeline_left"] = self._fetch_dict(sql.timeline_changes(self._t["arows"], self._t["astats"],
+                                                                       self._gated))["left_timeline"]
         else:
             # With no list in force before, the candidate only removes timeline entries.
             r["timeline_left"] = r["contacts_timeline_before"] - r["contacts_timeline_after"]
@@ -228,10 +245,11 @@ class SimulationResult:
         Tables already read into pandas stay usable; tables not yet read are gone.
         """
         engine = self.sent.engine
-        for view in ("contacts", "arows"):
+        views = [v for v in self._views if v in self._t]
+        for view in views:  # the views first: they read the tables below
             engine.run(sql.drop_view(self._t[view]))
         for key, name in self._t.items():
-            if key not in self._shared and key not in ("contacts", "arows"):
+            if key not in self._shared and key not in views:
                 engine.run(sql.drop(name))
 
     def metrics(self) -> dict:
@@ -246,6 +264,11 @@ class SimulationResult:
             "contact_records_before": t["contacts_records_before"], "contact_records_after": t["contacts_records_after"],
             "contacts_created_before": t["contacts_created_before"], "contacts_created_after": t["contacts_created_after"],
             "timeline_entries_before": t["contacts_timeline_before"], "timeline_entries_after": t["contacts_timeline_after"],
+            "timeline_entries_outgoing_before": t["contacts_timeline_before"] - t["contacts_timeline_incoming_before"],
+            "timeline_entries_outgoing_after": t["contacts_timeline_after"] - t["contacts_timeline_incoming_after"],
+            "timeline_entries_incoming_before": t["contacts_timeline_incoming_before"],
+            "timeline_entries_incoming_after": t["contacts_timeline_incoming_after"],
+            "profile": self.rules.name, "logging_rule": self.rules.logging_rule,
             "changes": t["changes"],
             "contacts_not_created": t["changes"]["not_created"],
             "timeline_entries_removed": t["timeline_left"],
@@ -255,6 +278,7 @@ class SimulationResult:
             "tracking_on_timeline_before": t["feed_on_timeline_before"],
             "tracking_on_timeline_after": t["feed_on_timeline_after"],
             "tracking_events_leaving_timelines": t["feed_left_timeline"],
+            "tracking_events_of_incoming_email_ignored": t["incoming_tracking"],
             "candidate_entries": int(n_entries), "dead_entries": int(n_dead),
             "lists_compliant": bool(self.candidate.is_compliant),
             "lists_within_cap": bool(self.candidate.within_cap),
@@ -268,6 +292,15 @@ class SimulationResult:
             ("recipient rows blocked", t["blocked_before"], t["blocked_after"]),
             ("timeline entries (emails logged on contact timelines)", t["contacts_timeline_before"],
              t["contacts_timeline_after"]),
+        ]
+        if self._contact_rows:  # profile 2026: sent and received mail apart
+            rows += [
+                ("  of which outgoing (sent by your users)", t["contacts_timeline_before"] - t["contacts_timeline_incoming_before"],
+                 t["contacts_timeline_after"] - t["contacts_timeline_incoming_after"]),
+                ("  of which incoming (received from contacts)", t["contacts_timeline_incoming_before"],
+                 t["contacts_timeline_incoming_after"]),
+            ]
+        rows += [
             ("contact records", t["contacts_records_before"], t["contacts_records_after"]),
             ("contacts created by the history", t["contacts_created_before"], t["contacts_created_after"]),
             ("tracking events on contact timelines", t["feed_on_timeline_before"], t["feed_on_timeline_after"]),

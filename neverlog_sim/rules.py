@@ -9,8 +9,13 @@ from dataclasses import dataclass, replace
 
 from .errors import RulesError
 
-CHANNELS = ("extension", "crm", "bcc_forward", "team_inbox", "integration")
+CHANNELS = ("extension", "crm", "bcc_forward", "team_inbox", "integration", "client")
 ROLES = ("to", "cc", "bcc")
+# The account-wide contact email logging rules of profile 2026 (docs/rules.md#contact-email-logging-rules).
+LOGGING_RULES = ("log_all", "replies_only")
+# Channels on which an incoming email reached a connected personal inbox: governed in profile 2026
+# (docs/rules.md#incoming-email-in-2026); incoming rows on other channels pass through (A7).
+INBOUND_CHANNELS = ("extension", "client")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,19 @@ class Rules:
       the five; default no — the row is kept, counted in the load report, never blocked.
     - ``case_insensitive`` (A1) and ``unattributed_tracking`` (A5) have one value each; they are
       here so that reports can state them.
+    - ``logging_rule`` (profile ``2026`` only; ``None`` in earlier profiles): the account-wide contact
+      email logging rule, ``"log_all"`` or ``"replies_only"`` (docs/rules.md#logging-rule). With a
+      logging rule, ``client`` sends are logged under ``log_all`` to records that exist at send time,
+      and incoming mail in a connected inbox (channel ``extension``/``client``) is governed; without
+      one, ``client`` sends are never logged and incoming rows pass through (U3).
+    - ``client_creates`` (A6, what-if): a logged, unblocked ``client`` send creates its recipient's
+      record (HubSpot's beta); incoming mail never creates one. Profile ``2026`` only.
+    - A7 (fixed): incoming rows on channels other than ``extension``/``client`` pass through.
+    - A3 in profile ``2026``: ``roles`` are the roles of an outgoing email's recipients; an incoming
+      email's contact is its sender, whatever the receiving user's role (To, Cc, Bcc).
+    - A8 (fixed, profile ``2026``): an incoming email received by several users is one row per
+      receiving user, each governed by that user's personal list and each a timeline entry of the
+      sender when logged (each connected inbox logs its own copy).
 
     >>> rules = PROFILES["seed-2023"].replace(roles={"to", "cc"})
     >>> rules.name, sorted(rules.roles)
@@ -41,6 +59,8 @@ class Rules:
     unknown_channel_applies: bool = False
     case_insensitive: bool = True
     unattributed_tracking: str = "feed_only"
+    logging_rule: str | None = None
+    client_creates: bool = False
 
     def __post_init__(self):
         for fname in ("applies", "creating_channels"):
@@ -58,11 +78,42 @@ class Rules:
             raise RulesError("A1: matching is case-insensitive in HubSpot; case_insensitive=False is not supported")
         if self.unattributed_tracking != "feed_only":
             raise RulesError("A5: unattributed tracking events are 'feed_only'; no other value is supported")
+        if self.logging_rule is not None and self.logging_rule not in LOGGING_RULES:
+            raise RulesError(f"logging_rule must be one of {list(LOGGING_RULES)!r} (profile 2026), got "
+                             f"{self.logging_rule!r}; see docs/rules.md#logging-rule")
+        if self.logging_rule is None:
+            if self.client_creates:
+                raise RulesError("client_creates (A6) applies to profile 2026 only: use "
+                                 "PROFILES['2026'].replace(client_creates=True); see "
+                                 "docs/rules.md#a6-client-and-inbound-creation")
+            if "client" in self.applies:
+                raise RulesError("'client' sends are never logged outside profile 2026, so no list governs them; "
+                                 "use rules='2026'; see docs/rules.md#client-sends")
+        if "client" in self.creating_channels:
+            raise RulesError("creating_channels cannot name 'client': client sends create records only with the "
+                             "what-if switch client_creates=True (profile 2026); see "
+                             "docs/rules.md#a6-client-and-inbound-creation")
+        if not isinstance(self.client_creates, bool):
+            raise RulesError(f"client_creates must be True or False, got {self.client_creates!r}")
 
     def replace(self, **changes) -> "Rules":
         """A copy with some assumptions changed, e.g. ``rules.replace(subdomains=True)``."""
         name = changes.pop("name", None) or f"{self.name}+custom"
+        unknown = sorted(set(changes) - set(self.__dataclass_fields__))
+        if unknown:
+            raise RulesError(f"Rules has no option(s) {unknown!r}; options are "
+                             f"{sorted(f for f in self.__dataclass_fields__ if f != 'name')!r}")
         return replace(self, name=name, **changes)
+
+    @property
+    def governs_inbound(self) -> bool:
+        """Whether incoming mail in a connected inbox is logged and governed (profile 2026)."""
+        return self.logging_rule is not None
+
+    @property
+    def logs_client(self) -> bool:
+        """Whether ``client`` sends are logged (profile 2026 under ``log_all``)."""
+        return self.logging_rule == "log_all"
 
     def assumptions(self) -> list[dict]:
         """The assumptions in force, as rows ``name, value, default, note`` for reports."""
@@ -84,6 +135,18 @@ class Rules:
             ("U1 unknown channel", "governed" if self.unknown_channel_applies else "not governed", "not governed",
              "a send whose channel is unknown is kept and counted, never blocked"),
         ]
+        if self.logging_rule is not None:
+            rows += [
+                ("logging rule", self.logging_rule, "log_all",
+                 "log_all: every email with an existing contact, both directions; replies_only: incoming email "
+                 "only in a thread with a logged email (docs/rules.md#contact-email-logging-rules)"),
+                ("A6 client and inbound creation", "client sends create" if self.client_creates else "no record",
+                 "no record", "client sends and incoming email create no contact record (client_creates: what-if)"),
+                ("A7 incoming on other channels", "pass through", "pass through",
+                 "incoming rows not on extension or client are not governed"),
+                ("A8 incoming to several users", "one entry per receiving user", "one entry per receiving user",
+                 "each receiving user's personal list governs its own copy"),
+            ]
         return [{"name": n, "value": v, "default": d, "note": note} for n, v, d, note in rows]
 
 
@@ -92,7 +155,32 @@ PROFILES: dict[str, Rules] = {
     "seed-2023": Rules(name="seed-2023"),
     # Later article versions: team inbox threads are governed too.
     "2025": Rules(name="2025", applies=frozenset({"extension", "crm", "bcc_forward", "team_inbox"})),
+    # "Manage contact email logging rules" (2025-09-02, 2026-04-13): the account-wide logging rule,
+    # "Log all emails (from known contacts)" by default; client sends and incoming mail are governed.
+    "2026": Rules(name="2026", applies=frozenset({"extension", "crm", "bcc_forward", "team_inbox", "client"}),
+                  logging_rule="log_all"),
 }
+
+
+# Which HubSpot each profile describes (docs/rules.md#rule-profiles); reports say it beside the profile.
+PROFILE_NOTES = {
+    "seed-2023": "HubSpot as its article of 2023-08-24 describes it: logged sends only, team inbox exempt",
+    "2025": "later versions of the article: team inbox governed too",
+    "2026": "HubSpot today (contact email logging rules, 2025-09-02 and 2026-04-13): mail sent with no logging "
+            "action and incoming mail are logged for existing contacts; recommended for accounts today",
+}
+
+
+def profile_note(rules: Rules) -> str:
+    """What HubSpot a profile describes, with its logging rule when it has one."""
+    base = next((k for k in PROFILES if rules.name == k or rules.name.startswith(k + " ") or
+                 rules.name.startswith(k + "+")), None)
+    if base is None:
+        base = "2026" if rules.logging_rule else ("2025" if "team_inbox" in rules.applies else "seed-2023")
+    note = PROFILE_NOTES[base]
+    if rules.logging_rule:
+        note += f"; logging rule {rules.logging_rule}"
+    return note
 
 
 def get_rules(rules: "str | Rules") -> Rules:

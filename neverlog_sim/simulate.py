@@ -12,7 +12,7 @@ from .engine import one_row, sql
 from .history import SentMail, load_contacts, load_sent, load_tracking
 from .lists import NeverLogList, Policy
 from .results import SimulationResult
-from .rules import CHANNELS, Rules, get_rules
+from .rules import CHANNELS, INBOUND_CHANNELS, Rules, get_rules
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -63,10 +63,15 @@ def params(rules: Rules) -> dict:
             mask |= 0b11 << (2 * code)
         if channel in rules.creating_channels:
             mask |= 1 << (2 * code + 1)
+    creating = set(rules.creating_channels)
+    if rules.client_creates and rules.logs_client:
+        creating.add("client")  # A6 what-if: a logged, unblocked client send creates the record
     return {
         "applies": sorted(rules.applies), "roles": sorted(rules.roles), "known": list(CHANNELS),
-        "unknown": rules.unknown_channel_applies, "creating": sorted(rules.creating_channels),
+        "unknown": rules.unknown_channel_applies, "creating": sorted(creating),
         "crm": rules.crm_implies_contact, "history_mask": mask,
+        "inbound": rules.governs_inbound, "in_channels": list(INBOUND_CHANNELS),
+        "silent": [] if rules.logs_client else ["client"],
     }
 
 
@@ -79,7 +84,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 
     Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and
     ``baseline`` a ``Policy`` (or team-list entries); ``rules`` a profile name (``"seed-2023"``, the default,
-    ``"2025"``) or ``Rules``; ``contacts`` (``email, created_at``) and ``tracking``
+    ``"2025"``, ``"2026"``) or ``Rules``; ``contacts`` (``email, created_at``) and ``tracking``
     (``message_id, recipient, event, occurred_at``) as DataFrames or files; ``scenario`` a ``Scenario``
     or a scenario file (``.json``/``.toml``: lists, profile, assumptions) in place of ``candidate``,
     ``baseline`` and ``rules`` — the result records it (``result.scenario``).
@@ -109,7 +114,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         tracking = sent.tracking
     tracking_df = None if tracking is None else load_tracking(tracking)
 
-    engine, rows = sent.engine, sent.table
+    engine = sent.engine
     p = f"sim{next(_counter)}"
     names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
                                      "contacts", "ttab", "timeline", "feed")}
@@ -119,14 +124,19 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         used = {k: v for k, v in binds.items() if f"${k}" in statement}
         return engine.execute(statement, used if bind else None)
 
+    # Profile 2026 reads the rows keyed by contact (an incoming email's contact is its sender), and
+    # under replies_only a block in a thread changes other contacts' replies, so every row is re-counted.
+    contact_rows = rules.governs_inbound
+    gated = rules.logging_rule == "replies_only"
+    rows = contact_rows_table(sent) if contact_rows else sent.table
     with engine.registered(f"{p}_entries_df", _entries_frame(baseline, candidate)) as frame:
         engine.run(sql.copy_table(frame, names["entries"]))
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
-    late = any(ch not in rules.creating_channels and not (ch == "crm" and rules.crm_implies_contact)
-               for ch in sent.channels)
+    # (In profile 2026 client sends and incoming mail are such rows.)
+    late = contact_rows or any(ch not in rules.creating_channels and ch != "client"
+                               and not (ch == "crm" and rules.crm_implies_contact) for ch in sent.channels)
     names["ctab"] = _contacts_table(sent, contacts_df)
-    global_totals = _global_totals(sent, rules, names["ctab"], late, run)
 
     suffixes = None
     if rules.subdomains:
@@ -134,14 +144,27 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         suffixes = names["suffix"]
     run(sql.matches(rows, names["entries"], names["matches"], suffixes)).fetchall()
     run(sql.blocks(names["matches"], names["blocks"])).fetchall()
+    if gated:
+        # Record dates come from sent mail alone; they fix which thread has a logged email, when.
+        for k in ("orows", "ostats", "gate", "grows", "arows0"):
+            names[k] = f"{p}_{k}"
+        run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows0"], everyone=True),
+            bind=False).fetchall()
+        run(sql.outbound_rows(names["arows0"], names["orows"]), bind=False).fetchall()
+        run(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True)).fetchall()
+        run(sql.thread_gate(names["arows0"], names["ostats"], names["gate"])).fetchall()
+        run(sql.gated_rows(rows, names["gate"], names["grows"]), bind=False).fetchall()
+        rows = names["grows"]
+    global_totals = _global_totals(sent, rules, names["ctab"], late, run, rows if gated else None)
     # A view: read once by the contact statistics now, and again only if .timeline is asked for.
-    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"]), bind=False).fetchall()
-    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late)).fetchall()
+    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"], everyone=gated),
+        bind=False).fetchall()
+    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated)).fetchall()
 
     def contacts_view() -> str:
         """Every recipient's outcome (built on first use: the numbers do not need it)."""
         if "gstats" not in names:
-            names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run)
+            names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run, rows if gated else None)
             run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
         return names["contacts"]
 
@@ -150,10 +173,13 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
             {"message_id": "object", "recipient": "object", "event": "object"})
         with engine.registered(f"{p}_tracking_df", events) as frame:
             engine.run(sql.normalise_tracking(frame, names["ttab"]))
-        run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"])).fetchall()
+        run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
+    views = ("contacts", "arows", "grows", "orows", "arows0")
     return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
                             run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                            global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"),
+                            global_totals=global_totals, contacts_view=contacts_view,
+                            shared=("ctab",) if gated else ("ctab", "gstats"),
+                            rows=rows, gated=gated, contact_rows=contact_rows, views=views,
                             scenario=scenario, binds=binds)
 
 
@@ -181,32 +207,54 @@ def _contacts_table(sent: SentMail, contacts_df: pd.DataFrame | None) -> str:
 def _no_list_key(kind: str, rules: Rules, ctab: str, late: bool) -> tuple:
     """What a per-history figure with no list in force depends on: the contacts and the rules, not the lists."""
     return (kind, ctab, rules.creating_channels, rules.crm_implies_contact, late, rules.applies, rules.roles,
-            rules.unknown_channel_applies)
+            rules.unknown_channel_applies, rules.logging_rule, rules.client_creates)
 
 
-def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> str:
-    """Every recipient's contact outcome with no list in force (one pass over the rows; cached)."""
+def contact_rows_table(sent: SentMail) -> str:
+    """Profile 2026: the history's rows keyed by contact, with their reply threads (cached per history)."""
+    key = ("contact_rows",)
+    if key not in sent.cache:
+        name = f"{sent.table}_crows"
+        sent.engine.run(sql.contact_rows(sent.table, sent.threads, name))
+        sent.cache[key] = name
+    return sent.cache[key]
+
+
+def _unblocked_stats(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gated_rows: str | None = None) -> str:
+    """Every recipient's contact outcome with no list in force (one pass over the rows; cached).
+
+    ``gated_rows`` (``replies_only``): the rows with their thread gate, which depends on the lists
+    only through ``ok_b``/``ok_a``; the no-list outcome reads ``ok_u``. It is recomputed, not cached.
+    """
+    if gated_rows is not None:
+        name = f"{gated_rows}_gstats"
+        run(sql.drop(name), bind=False).fetchall()
+        run(sql.contact_stats(gated_rows, ctab, name, two_sided=False, late=True, gated=True)).fetchall()
+        return name
     key = _no_list_key("unblocked", rules, ctab, late)
     cache = sent.cache
     if key not in cache:
         name = f"{sent.table}_gstats{len(cache)}"
-        run(sql.contact_stats(sent.table, ctab, name, two_sided=False, late=late)).fetchall()
+        rows = contact_rows_table(sent) if rules.governs_inbound else sent.table
+        run(sql.contact_stats(rows, ctab, name, two_sided=False, late=late)).fetchall()
         cache[key] = name
     return cache[key]
 
 
-def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run) -> dict:
+def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gated_rows: str | None = None) -> dict:
     """History-wide figures with no list in force: from the load-time profiles, or (when a logged send
     can precede its contact record) from every recipient's outcome."""
     key = _no_list_key("totals", rules, ctab, late)
-    if key not in sent.cache:
+    if gated_rows is not None or key not in sent.cache:
         if late:
-            stats = _unblocked_stats(sent, rules, ctab, late, run)
+            stats = _unblocked_stats(sent, rules, ctab, late, run, gated_rows)
             statements = (sql.contact_totals(stats), sql.row_totals(stats))
         else:
             statements = (sql.unblocked_totals(sent.profile, sent.row_profile, ctab),)
         totals = {}
         for statement in statements:
             totals.update({k: int(v) for k, v in one_row(run(statement)).items()})
+        if gated_rows is not None:
+            return totals
         sent.cache[key] = totals
     return sent.cache[key]

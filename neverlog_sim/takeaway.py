@@ -179,7 +179,7 @@ def entry_drilldown(result, entry: str, *, list: str | None = None, owner: str |
         raise InputError(f"{key!r} is on {len(found)} candidate lists ({where}); pass list= and owner= to pick one")
     row = found.iloc[0]
     params = {"entry": key, "list": row["list"], "owner": row["owner"]}
-    rows = result.sent.engine.df(sql.exclusive_rows(result._t["matches"], result.sent.table), params)
+    rows = result.sent.engine.df(sql.exclusive_rows(result._t["matches"], result._rows), params)
     keys = rows[["message_id", "recipient"]].drop_duplicates()
     timeline = result.timeline.merge(keys, on=["message_id", "recipient"], how="inner")
     timeline = timeline[timeline["blocked_by"] == key] if "blocked_by" in timeline.columns else timeline

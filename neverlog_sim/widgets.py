@@ -21,7 +21,7 @@ import pandas as pd
 from .history import SentMail, load_contacts, load_sent, load_tracking
 from .lists import NeverLogList, Policy, at_line, repeats
 from .report.render import shown_note
-from .rules import PROFILES, ROLES, Rules, get_rules
+from .rules import LOGGING_RULES, PROFILES, ROLES, Rules, get_rules
 from .simulate import simulate
 
 __all__ = ["preview", "PreviewApp"]
@@ -45,7 +45,8 @@ def _text(value) -> str:
 class PreviewApp:
     """The preview app: list editors, rule toggles, validation, numbers, a chart and an export button.
 
-    Widgets (attributes): ``team_text``, ``owner``, ``personal_text``, ``profile``, ``subdomains``
+    Widgets (attributes): ``team_text``, ``owner``, ``personal_text``, ``profile``, ``logging_rule``
+    (profile 2026's contact email logging rule), ``subdomains``
     (A2), ``roles`` (A3, a dict role → Checkbox), ``messages``, ``numbers``, ``chart`` (SVG),
     ``export_folder``, ``export_button``, ``status``; state: ``result``, ``policy``, ``rules``,
     ``problems`` (validation rows ``list, line, text, problem, hint``), ``last_timing``.
@@ -87,6 +88,9 @@ class PreviewApp:
         self.personal_text = w.Textarea(value=self._personal_texts.get(self.owner.value, ""), layout=layout,
                                         placeholder="entries for this user's sends only")
         self.profile = w.Dropdown(options=list(self._profiles), value=base.name, description="rules")
+        # Profile 2026's contact email logging rule (docs/rules.md#logging-rule); off for older profiles.
+        self.logging_rule = w.Dropdown(options=list(LOGGING_RULES), value=base.logging_rule or "log_all",
+                                       description="logging rule", disabled=base.logging_rule is None)
         self.subdomains = w.Checkbox(value=base.subdomains, description="A2: domain entries match sub-domains",
                                      indent=False)
         self.roles = {r: w.Checkbox(value=r in base.roles, description=r.capitalize(), indent=False,
@@ -98,7 +102,9 @@ class PreviewApp:
         self.export_button = w.Button(description="Export lists", icon="download", button_style="primary")
         self.status = w.HTML()
 
-        for widget in (self.team_text, self.personal_text, self.profile, self.subdomains, *self.roles.values()):
+        self.profile.observe(self._profile_changed, names="value")
+        for widget in (self.team_text, self.personal_text, self.profile, self.logging_rule, self.subdomains,
+                       *self.roles.values()):
             widget.observe(self._changed, names="value")
         self.owner.observe(self._owner_changed, names="value")
         self.export_button.on_click(lambda _b: self.export())
@@ -107,13 +113,17 @@ class PreviewApp:
             w.VBox([w.HTML("<b>Team list</b> (every user's sends)"), self.team_text], layout=w.Layout(width="50%")),
             w.VBox([w.HTML("<b>Personal list</b>"), self.owner, self.personal_text], layout=w.Layout(width="50%")),
         ])
-        toggles = w.HBox([self.profile, self.subdomains, w.HTML("A3: roles a list can block:"),
+        toggles = w.HBox([self.profile, self.logging_rule, self.subdomains, w.HTML("A3: roles a list can block:"),
                           *self.roles.values()])
         export = w.HBox([self.export_folder, self.export_button])
         self.widget = w.VBox([editors, toggles, self.messages, self.numbers, self.chart, export, self.status])
         self.refresh()
 
     # --- events --------------------------------------------------------------------------
+    def _profile_changed(self, change) -> None:
+        """The logging rule control is live only for a profile that has one (2026)."""
+        self.logging_rule.disabled = self._profiles[change["new"]].logging_rule is None
+
     def _owner_changed(self, change) -> None:
         # Switching owner shows that owner's list; the edit box belongs to one owner at a time.
         with self._lock:
@@ -166,8 +176,15 @@ class PreviewApp:
         self._lists = lists
         return Policy(team=team, personal=personal)
 
-    def _read_rules(self) -> Rules:
+    def _profile_rules(self) -> Rules:
+        """The chosen profile with the chosen logging rule (what exports use)."""
         base = self._profiles[self.profile.value]
+        if base.logging_rule is not None and self.logging_rule.value != base.logging_rule:
+            return base.replace(logging_rule=self.logging_rule.value, name=f"{base.name} {self.logging_rule.value}")
+        return base
+
+    def _read_rules(self) -> Rules:
+        base = self._profile_rules()
         roles = frozenset(r for r, box in self.roles.items() if box.value)
         if roles == base.roles and self.subdomains.value == base.subdomains:
             return base
@@ -255,6 +272,15 @@ class PreviewApp:
             ("contacts would not be created", f"{m['contacts_not_created']:,}"),
             ("timeline entries leave contact timelines",
              f"{m['timeline_entries_removed']:,} ({m['timeline_entries_before']:,} → {m['timeline_entries_after']:,})"),
+        ]
+        if m["logging_rule"]:  # profile 2026: incoming mail is logged too
+            rows += [
+                ("  outgoing (sent by your users)",
+                 f"{m['timeline_entries_outgoing_before']:,} → {m['timeline_entries_outgoing_after']:,}"),
+                ("  incoming (received from contacts)",
+                 f"{m['timeline_entries_incoming_before']:,} → {m['timeline_entries_incoming_after']:,}"),
+            ]
+        rows += [
             ("tracking events leave contact timelines", f"{m['tracking_events_leaving_timelines']:,}"),
             ("feed events stay visible", f"{m['feed_events_after']:,} (of blocked recipients: "
                                          f"{m['feed_events_of_blocked_recipients']:,})"),
@@ -266,7 +292,8 @@ class PreviewApp:
         ]
         body = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:right'><b>{html.escape(v)}</b></td></tr>"
                        for k, v in rows)
-        return (f"<table class='nls-numbers'>{body}</table><small>rules {html.escape(self.rules.name)}; "
+        rule = f", logging rule {self.rules.logging_rule}" if self.rules.logging_rule else ""
+        return (f"<table class='nls-numbers'>{body}</table><small>rules {html.escape(self.rules.name + rule)}; "
                 "the activity feed never changes because of a Never Log list</small>")
 
     # --- export --------------------------------------------------------------------------
@@ -278,7 +305,7 @@ class PreviewApp:
         from .export import export_lists
         folder = Path(folder or self.export_folder.value)
         try:
-            report = export_lists(self.policy, folder, sent=self.sent, rules=self._profiles[self.profile.value],
+            report = export_lists(self.policy, folder, sent=self.sent, rules=self._profile_rules(),
                                   overwrite=overwrite)
         except Exception as exc:
             # A message of several lines keeps them apart (HTML would run them together).

@@ -237,7 +237,8 @@ def test_unknown_subcommand_exits_2(capsys):
 
 def test_unknown_rule_profile_exits_2(sent, team, capsys):
     code, out, err = run(capsys, "simulate", "--sent", sent, "--candidate", team, "--rules", "2024")
-    assert (2, "neverlog-sim: error: argument --rules: invalid choice: '2024' (choose from '2025', 'seed-2023')") == (
+    assert (2, "neverlog-sim: error: argument --rules: invalid choice: '2024' (choose from '2025', '2026', "
+               "'seed-2023')") == (
         code, err.splitlines()[-1])
 
 

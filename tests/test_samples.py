@@ -10,6 +10,8 @@ import pytest
 from neverlog_sim import CAP, NeverLogList, Policy, __version__, samples
 from neverlog_sim.samples import files as sample_files
 from neverlog_sim.history import load_contacts, load_sent, load_tracking
+from neverlog_sim.history import INCOMING, THREADS
+from neverlog_sim.rules import CHANNELS
 
 BUNDLE = Path(__file__).resolve().parents[1] / "data" / "samples"
 KEY = ["channel", "sender", "recipient"]
@@ -97,12 +99,24 @@ def test_history_spans_two_fixed_years(company):
 
 
 def test_every_channel_is_present(company):
-    assert set(samples.CHANNELS) == set(company.messages["channel"])
+    assert set(CHANNELS) == set(company.messages["channel"])
 
 
 def test_inbound_replies_are_a_few_percent(company):
-    share = (company.messages["direction"] == "inbound").mean()
-    assert 0.01 < share < 0.10
+    m = company.messages
+    inbound = m["direction"] == "inbound"
+    logged, client = (inbound & (m["channel"] != "client")).mean(), (inbound & (m["channel"] == "client")).mean()
+    assert (True, True) == (0.01 < logged < 0.10, 0.02 < client < 0.15)
+
+
+def test_client_mail_follows_logged_threads(company):
+    """Profile 2026's mail (docs/rules.md#client-sends): phone follow-ups and replies to a connected inbox."""
+    m = company.messages
+    client = m[m["channel"] == "client"]
+    known = set(m["message_id"])
+    assert (True, True, True) == (
+        {"outbound", "inbound"} == set(client["direction"]), client["in_reply_to"].isin(known).all(),
+        company.mbox_user not in set(client["sender"]) | set(client["to"]))
 
 
 def test_only_extension_sends_have_logging_switched_off(company):
@@ -218,7 +232,8 @@ def test_sample_path_falls_back_to_the_temp_dir_when_the_cache_is_unwritable(tmp
 
 def test_hubspot_file_holds_logged_mail_and_never_sent_rows(company):
     hub = pd.read_csv(BUNDLE / "sent_hubspot.csv", dtype=str, keep_default_na=False)
-    logged = set(company.messages.loc[company.messages["log_enabled"], "message_id"])
+    m = company.messages
+    logged = set(m.loc[m["log_enabled"] & (m["channel"] != "client"), "message_id"])
     sent = hub["hs_email_status"] == "SENT"
     assert (logged, {"FAILED", "SCHEDULED"}) == (set(hub.loc[sent, "hs_object_id"]), set(hub.loc[~sent, "hs_email_status"]))
 
@@ -242,18 +257,24 @@ def test_tracking_and_contacts_files_load(company):
 # --- one history, three shapes (issue 4: "it must show") -------------------------------------------------------
 
 def test_canonical_csv_loads_without_problems(canonical, company):
-    assert ([], len(company.recipients)) == (canonical.problems["problem"].tolist(), len(canonical))
+    # The load report counts the incoming mail and the reply threads; nothing else is odd.
+    m = company.messages
+    threads = m.groupby("thread_id").size()
+    assert ([INCOMING, THREADS], [int((m["direction"] == "inbound").sum()), int((threads > 1).sum())],
+            len(company.recipients)) == (canonical.problems["problem"].tolist(), canonical.problems["count"].tolist(),
+                                         len(canonical))
 
 
 def test_canonical_and_hubspot_give_the_same_recipient_rows(canonical_rows, hubspot_rows):
     hub = hubspot_rows
-    logged = canonical_rows[canonical_rows["log_enabled"] & (canonical_rows["direction"] == "outbound")]
+    logged = canonical_rows[canonical_rows["log_enabled"] & (canonical_rows["direction"] == "outbound")
+                            & (canonical_rows["channel"] != "client")]
     assert counts(logged).to_dict() == counts(hub[hub["direction"] == "outbound"]).to_dict()
 
 
 def test_canonical_and_hubspot_agree_per_channel(canonical_rows, hubspot_rows):
     hub = hubspot_rows
-    logged = canonical_rows[canonical_rows["log_enabled"]]
+    logged = canonical_rows[canonical_rows["log_enabled"] & (canonical_rows["channel"] != "client")]
     assert logged.groupby(["direction", "channel"]).size().to_dict() == hub.groupby(["direction", "channel"]).size().to_dict()
 
 

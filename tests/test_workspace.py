@@ -146,3 +146,17 @@ def test_configure_refuses_a_bad_thread_count():
 
     with pytest.raises(ValueError, match=r"threads must be a whole number of at least 1, got 0"):
         configure(threads=0)
+
+
+@pytest.mark.parametrize("logging_rule", ["log_all", "replies_only"])
+def test_a_reopened_workspace_keeps_reply_threads_for_profile_2026(tmp_path, logging_rule):
+    from neverlog_sim import get_rules
+    from neverlog_sim.samples import sample_path
+
+    sent = load_sent(sample_path("sent_canonical.csv"), progress=False, workspace=tmp_path / "h.duckdb")
+    again = open_sent(tmp_path / "h.duckdb")
+    rules = get_rules("2026").replace(logging_rule=logging_rule)
+    policy = Policy.from_dir(sample_path("lists"))
+    assert ((sent.incoming, sent.thread_count, sent.unresolved_replies), sent.summary()) == (
+        (again.incoming, again.thread_count, again.unresolved_replies), again.summary())
+    assert simulate(sent, policy, rules=rules).metrics() == simulate(again, policy, rules=rules).metrics()

@@ -20,7 +20,7 @@ import pandas as pd
 from ..engine import sql
 from ..entries import Entry, classify_recipient
 from ..lists import TEAM_OWNER, Policy
-from ..simulate import params
+from ..simulate import contact_rows_table, params
 
 TEAM = TEAM_OWNER  # the team list's owner in every table: ""
 DP_CELLS = 20_000_000  # items × (entries to save + 1) above which the exact DP gives way to greedy
@@ -45,7 +45,9 @@ class History:
     """Compaction queries over a ``SentMail``'s DuckDB rows, for one rule profile; ``close()`` drops its tables."""
 
     def __init__(self, sent, rules, wanted: dict[str, list[Entry]]):
-        self.sent, self.engine, self.rows = sent, sent.engine, sent.table
+        # Profile 2026: an incoming email's contact is its sender (docs/rules.md#incoming-email-in-2026).
+        self.sent, self.engine = sent, sent.engine
+        self.rows = contact_rows_table(sent) if rules.governs_inbound else sent.table
         self.binds = params(rules)
         self.prefix = f"export{next(_counter)}"
         self._tables: list[str] = []

@@ -360,6 +360,8 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
         "message_id": message_id, "sent_at": sent_at, "sender": sender.replace("", None), "channel": channel,
         "to": data["hs_email_to_email"], "cc": data["hs_email_cc_email"], "bcc": data["hs_email_bcc_email"],
         "log_enabled": True, "direction": direction, "subject": data["hs_email_subject"],
+        # HubSpot's thread id places an incoming email in its thread (docs/rules.md#reply-threads).
+        "thread_id": data["hs_email_thread_id"].replace("", None),
     })[keep].reset_index(drop=True)
     opens = _counts(data["hs_email_open_count"][keep], "open count", where[keep], problems).reset_index(drop=True)
     clicks = _counts(data["hs_email_click_count"][keep], "click count", where[keep], problems).reset_index(drop=True)

@@ -37,7 +37,12 @@ _classify = lru_cache(maxsize=100_000)(classify_recipient)
 
 MESSAGE_COLUMNS = [
     "message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject",
+    "in_reply_to",
 ]
+# Folder names that say which way a message went (docs/rules.md#incoming-email-in-2026).
+_INBOX_WORDS = {"inbox", "received", "incoming"}
+_SENT_WORDS = {"sent", "sent_mail", "sent_items", "sent mail", "sent items", "outbox", "sent messages"}
+_MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
 ROLES = ("to", "cc", "bcc")
 MAX_EXAMPLES = 3
 
@@ -308,13 +313,21 @@ def read_mail(path, *, aliases=None, channel: str = "extension", progress: bool 
 
     Messages filed twice (same Date, From, recipients and Subject) are read once; a message
     with no recipient is set aside. ``log_enabled`` is True (mail files do not record the
-    "Log in CRM" toggle; the simulation assumes it was on) and ``direction`` is outbound.
+    "Log in CRM" toggle; the simulation assumes it was on).
+
+    ``direction``: ``inbound`` for a message in a folder or mbox named like an inbox (``inbox``,
+    ``received``, ``incoming``), ``outbound`` in one named like a sent folder; elsewhere, with an
+    alias table, ``inbound`` when From is none of the users or their aliases, else ``outbound``. An
+    incoming message's recipients are the users (and aliases) among its To/Cc/Bcc when the alias
+    table names any, else all of them. ``in_reply_to`` holds the ids of its ``In-Reply-To`` and
+    ``References`` headers (docs/rules.md#reply-threads).
 
     >>> messages, problems = read_mail("Sent.mbox", progress=False)  # doctest: +SKIP
     """
     if not isinstance(channel, str) or not channel.strip():
         raise InputError(f"channel must be a channel name such as 'extension', got {channel!r}")
     alias_map = read_aliases(aliases)
+    users = set(alias_map) | set(alias_map.values())
     root = Path(path)
     problems = _Problems()
     sources = _message_sources(root, problems)
@@ -349,6 +362,7 @@ def read_mail(path, *, aliases=None, channel: str = "extension", progress: bool 
                 row["message_id"] = f"{mid}#{_stable_id(key)}"
             seen_ids[row["message_id"]] = key
             row["channel"] = channel
+            _set_direction(row, root, where, users, alias_map)
             rows.append(row)
     finally:
         bar.close()
@@ -379,6 +393,8 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
     if not message_id:
         problems.add("messages with no Message-ID (a stable hash used)", where)
         message_id = _stable_id(key)
+    refs = " ".join(_headers(msg, "In-Reply-To", where, problems) + _headers(msg, "References", where, problems))
+    reply_ids = list(dict.fromkeys(_MESSAGE_ID_RE.findall(refs))) or refs.split()
     return {
         "message_id": message_id,
         "sent_at": sent_at,
@@ -389,5 +405,37 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
         "log_enabled": True,
         "direction": "outbound",
         "subject": subject,
+        "in_reply_to": " ".join(reply_ids) or None,
         "_key": key,
+        "_from": from_address,
+        "_pieces": (to, cc, bcc),
     }
+
+
+def _folder_direction(root: Path, where: str) -> str | None:
+    """``inbound``/``outbound`` when a folder or mbox name on the message's path says so."""
+    path = where.split(", message ")[0]
+    words = [root.name] + path.split("/")
+    found = None
+    for word in words:
+        w = word.lower().lstrip("_").rsplit(".", 1)[0] if "." in word.lstrip(".") else word.lower().lstrip("_")
+        w = w.replace("-", "_")
+        if w in _INBOX_WORDS:
+            found = "inbound"
+        elif w in _SENT_WORDS or w.replace("_", " ") in _SENT_WORDS:
+            found = "outbound"
+    return found
+
+
+def _set_direction(row: dict, root: Path, where: str, users: set[str], aliases: dict[str, str]) -> None:
+    """The message's direction (folder name, else whether From is a user); an incoming message goes to its users."""
+    pieces = row.pop("_pieces")
+    from_address = row.pop("_from")
+    direction = _folder_direction(root, where)
+    if direction is None:
+        direction = "inbound" if users and from_address not in users else "outbound"
+    row["direction"] = direction
+    if direction == "inbound" and users:
+        mine = [[aliases.get(a, a) for a in (_classify(p)[0] for p in group) if a in users] for group in pieces]
+        if any(mine):
+            row["to"], row["cc"], row["bcc"] = (", ".join(dict.fromkeys(g)) for g in mine)

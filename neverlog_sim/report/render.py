@@ -132,7 +132,8 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
         ("contacts would not be created", h["contacts_not_created"],
          f"created by the history: {h['contacts_created_before']:,} now, {h['contacts_created_after']:,} after"),
         ("timeline entries leave contact timelines", h["timeline_entries_removed"],
-         f"emails logged on timelines: {h['timeline_entries_before']:,} now, {h['timeline_entries_after']:,} after"),
+         f"emails logged on timelines: {h['timeline_entries_before']:,} now, {h['timeline_entries_after']:,} after"
+         + _directions(h, report.get('logging_rule'))),
         ("tracking events leave contact timelines", h["tracking_events_leaving_timelines"],
          "opens and clicks no longer shown on a contact's timeline"),
         ("feed events stay visible", h["feed_events_after"],
@@ -150,6 +151,7 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
              f"<b>{html.escape(report['rules'])}</b> · {h['recipient_rows']:,} recipient rows"
              f"{' · addresses redacted' if report.get('redacted') else ''} · the rules: docs/rules.md</p>"
              + scenario_line,
+             f"<p class='nls-muted'>Profile: {html.escape(_profile_line(report))}</p>",
              "<div class='nls-cards'>" + "".join(
                  f"<div class='nls-card'><div class='nls-big'>{v:,}</div><div>{html.escape(label)}</div>"
                  f"<div class='nls-muted'>{html.escape(sub)}</div></div>" for label, v, sub in cards) + "</div>",
@@ -223,6 +225,19 @@ def _md_table(rows: list[dict], cols: list[tuple[str, str]], limit: int | None =
     return "\n".join(lines) + "\n"
 
 
+def _profile_line(report: dict) -> str:
+    """Which HubSpot the profile describes (docs/rules.md#rule-profiles)."""
+    return report.get("profile_note") or str(report.get("rules"))
+
+
+def _directions(h: dict, logging_rule) -> str:
+    """Outgoing and incoming timeline entries apart, when incoming mail is logged (profile 2026)."""
+    if not logging_rule:
+        return ""
+    return (f"; outgoing {h['timeline_entries_outgoing_before']:,} → {h['timeline_entries_outgoing_after']:,}, "
+            f"incoming {h['timeline_entries_incoming_before']:,} → {h['timeline_entries_incoming_after']:,}")
+
+
 def render_markdown(report: dict) -> str:
     """Render a report dict as Markdown: the same sections as the HTML, without charts."""
     h = report["headline"]
@@ -231,7 +246,8 @@ def render_markdown(report: dict) -> str:
     scenario = report.get("scenario")
     out = [f"# {report['title']}\n",
            f"Source: {report['source']} · {span} · rules **{report['rules']}** · {h['recipient_rows']:,} recipient rows"
-           + (" · addresses redacted" if report.get("redacted") else "") + " · the rules: docs/rules.md\n"]
+           + (" · addresses redacted" if report.get("redacted") else "")
+           + f" · profile: {_profile_line(report)} · the rules: docs/rules.md\n"]
     if scenario:
         changed = "; ".join(f"{k} = {v}" for k, v in scenario["assumptions"].items()) or "none"
         out.append(f"Scenario **{scenario['name'] or '(unnamed)'}**"
@@ -239,7 +255,7 @@ def render_markdown(report: dict) -> str:
                    + f" · assumptions changed: {changed}\n")
     out += [f"- **{h['contacts_not_created']:,}** contacts would not be created",
            f"- **{h['timeline_entries_removed']:,}** timeline entries leave contact timelines "
-           f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,})",
+           f"({h['timeline_entries_before']:,} → {h['timeline_entries_after']:,}{_directions(h, report.get('logging_rule'))})",
            f"- **{h['tracking_events_leaving_timelines']:,}** tracking events leave contact timelines",
            f"- **{h['feed_events_after']:,}** feed events stay visible, "
            f"{h['feed_events_of_blocked_recipients']:,} of them of blocked recipients\n",

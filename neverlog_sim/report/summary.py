@@ -16,7 +16,7 @@ import re
 import pandas as pd
 
 from ..lists import TEAM_OWNER
-from ..rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE
+from ..rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE, profile_note
 
 __all__ = ["build_report", "redact_address", "entry_impact", "by_user", "by_channel", "weekly_timeline",
            "entry_details", "TOP_ENTRIES", "DRILLDOWN_ENTRIES", "CHANGE_WORDS"]
@@ -84,12 +84,17 @@ def entry_impact(result) -> list[dict]:
     e = e.sort_values(["responsible_rows", "rows", "entry"], ascending=[False, False, True], kind="stable")
     cols = ["entry", "list", "owner", "kind", "rows", "messages", "recipients", "senders", "exclusive_rows",
             "exclusive_recipients", "responsible_rows", "dead"]
+    if "incoming_rows" in e.columns:  # profile 2026: the incoming mail among the rows it matches
+        cols.insert(cols.index("rows") + 1, "incoming_rows")
     return _records(e[cols])
 
 
 def _row_groups(result, key: str, outbound: bool = False) -> pd.DataFrame:
     r = result.recipients
-    if outbound:
+    if key == "sender" and "contact" in r.columns:
+        # Profile 2026: an incoming email belongs to the user who received it (the row's recipient).
+        r = r.assign(sender=r["sender"].where(r["direction"] != "inbound", r["recipient"]))
+    elif outbound:
         r = r[r["direction"] == "outbound"]
     g = r.groupby(key, dropna=False, observed=True).agg(
         rows=("recipient", "size"), governed=("applies", "sum"),
@@ -103,7 +108,8 @@ def by_user(result) -> list[dict]:
     """Per user (sender of outbound mail): recipient rows, rows blocked before/after, timeline entries before/after.
 
     Replies received (``direction == "inbound"``) are not the company's users' sends and are left out
-    (docs/rules.md#incoming-mail).
+    (docs/rules.md#incoming-mail); in profile 2026 they count for the user whose inbox received them
+    (docs/rules.md#incoming-email-in-2026).
     """
     g = _row_groups(result, "sender", outbound=True)
     g = g.sort_values(["timeline_removed", "blocked_after", "sender"], ascending=[False, False, True], kind="stable")
@@ -195,6 +201,10 @@ def build_report(result, redact: bool = False) -> dict:
         "feed_note": FEED_NOTE,
         "timeline_entries_before": m["timeline_entries_before"],
         "timeline_entries_after": m["timeline_entries_after"],
+        "timeline_entries_outgoing_before": m["timeline_entries_outgoing_before"],
+        "timeline_entries_outgoing_after": m["timeline_entries_outgoing_after"],
+        "timeline_entries_incoming_before": m["timeline_entries_incoming_before"],
+        "timeline_entries_incoming_after": m["timeline_entries_incoming_after"],
         "contacts_created_before": m["contacts_created_before"],
         "contacts_created_after": m["contacts_created_after"],
         "blocked_rows_before": m["blocked_rows_before"],
@@ -214,6 +224,8 @@ def build_report(result, redact: bool = False) -> dict:
         "scenario": None if getattr(result, "scenario", None) is None else result.scenario.summary(),
         "span": [None if first is None else str(first), None if last is None else str(last)],
         "rules": result.rules.name,
+        "logging_rule": result.rules.logging_rule,
+        "profile_note": profile_note(result.rules),
         "redacted": bool(redact),
         "headline": headline,
         "assumptions": result.assumptions,
@@ -236,6 +248,6 @@ def build_report(result, redact: bool = False) -> dict:
         notes = report.pop("notes")
         report = _redact(report)
         report["assumptions"], report["notes"] = assumptions, notes
-        report = {k: report[k] for k in ("title", "source", "scenario", "span", "rules", "redacted", "headline",
-                                         "assumptions", "notes", "details")}
+        report = {k: report[k] for k in ("title", "source", "scenario", "span", "rules", "logging_rule", "profile_note",
+                                         "redacted", "headline", "assumptions", "notes", "details")}
     return report

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..rules import CHANNELS
+from ..rules import CHANNELS as _ALL_CHANNELS
+
+# The channels of the sample company's logged mail (weights per role below, in this order).
+CHANNELS = _ALL_CHANNELS[:5]
 
 __all__ = ["SampleCompany", "generate", "DOMAIN", "DEFAULT_SEED"]
 
@@ -306,7 +309,7 @@ def _subject(draw: _Draws, kind: str, channel: str, org: str, first: str, month:
         q=(month - 1) // 3 + 1, org=org, n=1000 + draw.below(9000), first=first, month=_MONTHS[month - 1])
 
 
-def _history(rng, draw: _Draws, pool, users, orgs):
+def _history(rng, draw: _Draws, pool, users, orgs, seed: int = DEFAULT_SEED, mbox_user: str | None = None):
     picks = _prepare(rng, users, orgs)
     days = pd.date_range(START, END, freq="D", inclusive="left").as_unit("ns")
     trend = 1 + 0.35 * np.arange(len(days)) / len(days)  # the company grows
@@ -321,6 +324,7 @@ def _history(rng, draw: _Draws, pool, users, orgs):
     uend = np.array([u["end"].value for u in users])
     end, day_s, second = END.value, 86400, 10**9
     messages, rows = [], []
+    convs = {}  # conversation -> (kind, user); the 2026 mail (client sends, incoming mail) follows these
     for conv, t in enumerate(starts.tolist()):
         ui = draw.pick(_cum(activity * ((ustart <= t) & (t < uend))))
         user = users[ui]
@@ -329,6 +333,7 @@ def _history(rng, draw: _Draws, pool, users, orgs):
         org, to, cc, bcc = _recipients(draw, kind, channel, user, picks)
         subject = _subject(draw, kind, channel, org, pool.names[to[0]][0], months[conv])
         can_reply = kind in ("customer", "prospect", "vendor") and channel != "integration"
+        convs[conv] = (kind, ui)
         when = t
         for i in range(draw.geometric(0.55)):
             if when >= min(end, uend[ui]):
@@ -346,21 +351,58 @@ def _history(rng, draw: _Draws, pool, users, orgs):
     threads = {}
     conv_thread = 7_100_000_000 + np.cumsum(rng.integers(1, 900, N_CONVERSATIONS))
     out = []
-    for mid, (conv, when, sender, channel, to, cc, bcc, log, direction, subject) in zip(ids.tolist(), messages):
-        mid = str(mid)
+    ids = [str(i) for i in ids.tolist()]
+    extra = _mail_2026(ids, messages, convs, users, end, seed, mbox_user)
+    for mid, (conv, when, sender, channel, to, cc, bcc, log, direction, subject, *reply) in sorted(
+            list(zip(ids, messages)) + extra, key=lambda x: (x[1][1], x[1][0], x[0])):
         threads[mid] = str(conv_thread[conv])
+        in_reply_to = reply[0] if reply else None  # the logged mail is threaded by thread_id alone
         fields = {}
         for role, addrs in (("to", to), ("cc", cc), ("bcc", bcc)):
-            fields[role] = ", ".join(_display(draw, pool, a) for a in addrs)
+            # The 2026 mail writes bare addresses: it must not take draws from the logged history's stream.
+            fields[role] = ", ".join(a if reply else _display(draw, pool, a) for a in addrs)
             rows.extend((mid, when, sender, channel, a, role, log, direction) for a in addrs)
-        out.append((mid, when, sender, channel, fields["to"], fields["cc"], fields["bcc"], log, direction, subject))
-    cols = ["message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject"]
+        out.append((mid, when, sender, channel, fields["to"], fields["cc"], fields["bcc"], log, direction, subject,
+                    threads[mid], in_reply_to))
+    cols = ["message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject",
+            "thread_id", "in_reply_to"]
     msgs = pd.DataFrame(out, columns=cols)
     rcols = ["message_id", "sent_at", "sender", "channel", "recipient", "role", "log_enabled", "direction"]
     recips = pd.DataFrame(rows, columns=rcols)
     for df in (msgs, recips):
         df["sent_at"] = pd.to_datetime(df["sent_at"].to_numpy(dtype="int64"), utc=True).astype("datetime64[ns, UTC]")
     return msgs, recips, threads
+
+
+def _mail_2026(ids: list[str], messages: list, convs: dict, users, end: int, seed: int, mbox_user: str | None) -> list:
+    """Mail that the 2023-2025 profiles never log (docs/rules.md#profile-2026-contact-email-logging-rules).
+
+    From their own seeded generator, so the logged history above stays as it was: follow-ups users send
+    from their phones (channel ``client``, no logging action) and replies their contacts send back to the
+    connected inbox (incoming, channel ``client``), in the same threads. The mbox user works only from
+    Gmail, so none of it is theirs. Each extra message is ``(..., in_reply_to)``.
+    """
+    xr = np.random.default_rng([seed, 2026])
+    extra, next_id = [], 90_000_000_000
+    day_s, second = 86400, 10**9
+    for mid, (conv, when, sender, channel, to, cc, bcc, log, direction, subject) in zip(ids, messages):
+        kind, ui = convs[conv]
+        if direction != "outbound" or kind not in ("customer", "prospect", "vendor") or sender == mbox_user:
+            continue
+        if channel not in ("extension", "crm", "bcc_forward"):
+            continue
+        u = xr.random(4)
+        follow = when + int(u[0] * 3 * day_s + 1800) * second
+        if u[1] < .12 and follow < end:  # a follow-up from the phone, to the same people
+            next_id += 1 + int(u[2] * 4000)
+            extra.append((str(next_id), (conv, follow, sender, "client", to, [], [], True, "outbound",
+                                         "Re: " + subject.removeprefix("Re: "), mid)))
+        reply = when + int(u[2] * 2 * day_s + 900) * second
+        if u[3] < .20 and reply < end:  # the contact answers; the connected inbox receives it
+            next_id += 1 + int(u[0] * 4000)
+            extra.append((str(next_id), (conv, reply, to[0], "client", [users[ui]["address"]], [], [], True,
+                                         "inbound", "Re: " + subject.removeprefix("Re: "), mid)))
+    return extra
 
 
 def _display(draw: _Draws, pool, address: str) -> str:
@@ -401,7 +443,7 @@ def _tracking(rng, msgs: pd.DataFrame, recips: pd.DataFrame) -> pd.DataFrame:
 
 def _contacts(draw: _Draws, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
     """A CRM contacts export: most customers, fewer prospects and vendors, some family members logged by mistake."""
-    logged = recips[recips["log_enabled"] & (recips["direction"] == "outbound")]
+    logged = recips[recips["log_enabled"] & (recips["direction"] == "outbound") & (recips["channel"] != "client")]
     first = logged.groupby("recipient")["sent_at"].min()
     first_crm = logged[logged["channel"] == "crm"].groupby("recipient")["sent_at"].min()
     share = {"customer": (.85, .45), "prospect": (.6, .1), "vendor": (.3, .5), "competitor": (.2, .3)}
@@ -437,7 +479,7 @@ def _lists(users, recips: pd.DataFrame, mbox_user: dict) -> tuple[list[str], dic
     singles = [a for u in users for a in u["family"] if a.split("@")[1] not in blocked][:6]
     team += singles + ["board.chair@harborpoint-capital.com"]
     team = sorted(dict.fromkeys(team))
-    sent = recips[recips["direction"] == "outbound"].groupby("sender").size()
+    sent = recips[(recips["direction"] == "outbound") & (recips["channel"] != "client")].groupby("sender").size()
     execs = sorted((u for u in users if u["role"] == "exec"), key=lambda u: -sent.get(u["address"], 0))
     personal = {}
     for u in (mbox_user, execs[0]):  # family addresses; a family domain becomes one domain entry
@@ -458,7 +500,7 @@ def generate(seed: int = DEFAULT_SEED) -> SampleCompany:
     rng = np.random.default_rng(seed)
     draw = _Draws(rng)
     pool, users, orgs, mbox_user = _world(rng, draw)
-    msgs, recips, threads = _history(rng, draw, pool, users, orgs)
+    msgs, recips, threads = _history(rng, draw, pool, users, orgs, seed, mbox_user["address"])
     recips["recipient"] = recips["recipient"].str.lower()
     tracking = _tracking(rng, msgs, recips)
     contacts = _contacts(draw, recips, users, orgs)

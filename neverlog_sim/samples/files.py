@@ -48,8 +48,11 @@ def hubspot_frame(company: SampleCompany) -> pd.DataFrame:
     >>> hubspot_frame(generate()).columns[0]
     'hs_object_id'
     """
-    m = company.messages[company.messages["log_enabled"]].reset_index(drop=True)
-    r = company.recipients[company.recipients["log_enabled"]]
+    # Mail sent or received with no logging action (channel client) is logged only under profile 2026's
+    # log_all rule; this export shows the account as the 2023-2025 articles describe it, without it.
+    m = company.messages[company.messages["log_enabled"] & (company.messages["channel"] != "client")
+                         ].reset_index(drop=True)
+    r = company.recipients[company.recipients["log_enabled"] & (company.recipients["channel"] != "client")]
     fields: dict[tuple[str, str], list[str]] = {}
     for mid, role, address in zip(r["message_id"].tolist(), r["role"].tolist(), r["recipient"].tolist()):
         fields.setdefault((mid, role), []).append(address)
@@ -125,6 +128,8 @@ def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
     mbox = next(k for k in files if k.startswith("mbox/"))
     mine = r[(r["sender"] == c.mbox_user) & (r["direction"] == "outbound")]
     off, n_in = int((~m["log_enabled"]).sum()), int((m["direction"] == "inbound").sum())
+    client = m[m["channel"] == "client"]
+    n_client_out, n_client_in = int((client["direction"] == "outbound").sum()), int((client["direction"] == "inbound").sum())
     unsent = ", ".join(f"{n} {s}" for s, n in c.hubspot_unsent["status"].value_counts().items())
     last_day = (END - pd.Timedelta(days=1)).date()
     paragraphs = [
@@ -141,14 +146,21 @@ def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
         "years); each has a user (sales, success, support, marketing, finance or exec, each with its own mix of "
         "recipients and channels; a few users join or leave), a kind (customer, prospect, vendor, competitor, "
         "family, colleague), recipients drawn with Zipf-like weights, one or more messages and sometimes a reply.",
+        f"Mail no user logged (channel `client`, for profile 2026): {n_client_out} follow-ups users sent from their "
+        f"phones with no logging action and {n_client_in} replies customers, prospects and vendors sent back to a "
+        "connected inbox, in the threads of the logged mail (`thread_id`, `in_reply_to`). The profiles `seed-2023` "
+        "and `2025` never log them; under `2026` they are logged to contacts that exist, and a list stops them "
+        "(docs/rules.md#profile-2026-contact-email-logging-rules).",
     ]
     table = ["| channel | messages | recipient rows |", "|---|---|---|"] + [
-        f"| {ch} | {per_channel.loc[ch, 'messages']} | {per_channel.loc[ch, 'rows']} |" for ch in CHANNELS]
+        f"| {ch} | {per_channel.loc[ch, 'messages']} | {per_channel.loc[ch, 'rows']} |" for ch in CHANNELS + ("client",)]
     bullets = [
         "`sent_canonical.csv` - the whole history, one row per message, in the canonical message-level shape: "
-        "`message_id`, `sent_at` (ISO-8601 UTC), `sender`, `channel` (" + ", ".join(CHANNELS) + "), `to`, `cc`, "
+        "`message_id`, `sent_at` (ISO-8601 UTC), `sender`, `channel` (" + ", ".join(CHANNELS + ("client",)) + "), "
+        "`to`, `cc`, "
         "`bcc` (addresses separated by \", \", some with display names such as `\"Doe, Jane\" <jane@acme.com>`, a "
-        "few with capitals), `log_enabled` (true/false), `direction` (outbound/inbound), `subject`. On an inbound "
+        "few with capitals), `log_enabled` (true/false), `direction` (outbound/inbound), `subject`, `thread_id` "
+        "(the conversation), `in_reply_to` (on the `client` mail: the message it follows). On an inbound "
         "row `sender` is the outside person who replied and `to` the user.",
         "`sent_hubspot.csv` - the same history as HubSpot's CRM API gives email engagements: `hs_object_id` "
         "(= message_id), `hs_timestamp` (UTC, `Z`), `hs_email_direction` (EMAIL; INCOMING_EMAIL for replies; "
@@ -158,8 +170,9 @@ def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
         "who received it), `hs_email_logged_from` (CRM, EXTENSION, BCC, TEAM_INBOX; empty for integrations), "
         "`hs_object_source` (CRM_UI, EMAIL_INTEGRATION, CONVERSATIONS; INTEGRATION for third-party tools), "
         "`hs_email_open_count` and `hs_email_click_count` (equal to the events in `tracking.csv`), "
-        f"`hs_email_thread_id`. HubSpot holds logged mail only: the {off} messages with `log_enabled` false are "
-        f"not in it, so compare shapes on log-enabled rows. It has {unsent} rows that were never sent and are not "
+        f"`hs_email_thread_id`. HubSpot holds logged mail only: the {off} messages with `log_enabled` false and "
+        f"the channel `client` mail are not in it, so compare shapes on logged rows. It has {unsent} rows that "
+        "were never sent and are not "
         "in the canonical file. Outbound rows whose message_id is a multiple of 17 have no "
         "`hs_email_from_email`: their sender comes from `hubspot_owner_id` through `owners.csv`.",
         f"`owners.csv` - `id`, `email`: the HubSpot owner id of each of the {len(c.owners)} users.",

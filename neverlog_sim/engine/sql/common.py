@@ -38,3 +38,7 @@ def copy_table(src: str, out: str) -> str:
 
 def read_table(table: str, order_by: str | None = None) -> str:
     return f"SELECT * FROM {table}" + (f" ORDER BY {order_by}" if order_by else "")
+
+
+def rename(table: str, new: str) -> str:
+    return f"ALTER TABLE {table} RENAME TO {new}"

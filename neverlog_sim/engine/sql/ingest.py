@@ -24,7 +24,8 @@ _OUTBOUND = "('outbound', 'outgoing', 'out', 'sent')"
 _KNOWN_CHANNELS = "(" + ", ".join(f"'{c}'" for c in CHANNELS) + ")"
 
 
-def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool) -> str:
+def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thread: bool = False,
+                     has_reply: bool = False) -> str:
     """The message-level columns of a staged row, read once: dates parsed, flags and directions normalised.
 
     Odd values are kept beside the reading (``*_bad``) so that the load report can quote them.
@@ -39,21 +40,24 @@ def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool) -> str:
     dr = _text("direction") if has_dir else "NULL::VARCHAR"
     return f"""{_text('message_id')} AS message_id, {sent}, {_text('sender')} AS sender_raw,
            lower({_text('channel')}) AS channel,
-           CASE WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
+           CASE WHEN {_text('channel')} IS NULL AND lower({dr}) IN {_INBOUND} THEN NULL  -- read as client (2026)
+                WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
                 THEN coalesce({_text('channel')}, '(empty)') END AS channel_bad,
            coalesce(lower({log}) NOT IN {_FALSE}, true) AS log_enabled,
            CASE WHEN lower({log}) NOT IN {_TRUE} AND lower({log}) NOT IN {_FALSE} THEN {log} END AS log_bad,
            CASE WHEN lower({dr}) IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
-           CASE WHEN lower({dr}) NOT IN {_INBOUND} AND lower({dr}) NOT IN {_OUTBOUND} THEN {dr} END AS dir_bad"""
+           CASE WHEN lower({dr}) NOT IN {_INBOUND} AND lower({dr}) NOT IN {_OUTBOUND} THEN {dr} END AS dir_bad,
+           {_text('thread_id') if has_thread else 'NULL::VARCHAR'} AS thread_id,
+           {_text('in_reply_to') if has_reply else 'NULL::VARCHAR'} AS in_reply_to"""
 
 
 def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at: bool, has_log: bool,
-                        has_dir: bool) -> str:
+                        has_dir: bool, has_thread: bool = False, has_reply: bool = False) -> str:
     fields = ", ".join(
         f"{_text(q(c))} AS {c}_field" if c in addr_cols else f"NULL::VARCHAR AS {c}_field" for c in ("to", "cc", "bcc"))
     return f"""
     CREATE TABLE {out} AS
-    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)}, {fields}
+    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {fields}
     FROM {src}"""
 
 
@@ -70,7 +74,7 @@ def distinct_fields(msg: str) -> str:
 
 
 _STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad", "direction",
-           "dir_bad")
+           "dir_bad", "thread_id", "in_reply_to")
 
 
 def explode_message_level(msg: str, split: str, out: str) -> str:
@@ -88,13 +92,13 @@ def explode_message_level(msg: str, split: str, out: str) -> str:
 
 
 def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: bool, has_log: bool,
-                          has_dir: bool) -> str:
+                          has_dir: bool, has_thread: bool = False, has_reply: bool = False) -> str:
     role = f"lower({_text('role')})" if has_role else "'to'"
     # A view over the source table: recipient-level input needs no reshaping, and a staged copy
     # would hold every row a second time.
     return f"""
     CREATE VIEW {out} AS
-    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir)},
+    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)},
            CASE WHEN {role} IN ('to', 'cc', 'bcc') THEN {role} ELSE 'to' END AS role,
            CASE WHEN {role} NOT IN ('to', 'cc', 'bcc') THEN {role} END AS role_bad,
            {_text('recipient')} AS raw
@@ -137,7 +141,7 @@ def join_addresses(raw_rows: str, amap: str, out: str) -> str:
     CREATE VIEW {out} AS
     SELECT r.msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
            r.channel_bad,
-           r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw,
+           r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw, r.thread_id, r.in_reply_to,
            a.address AS recipient, a.status, s.address IS NOT NULL AS sender_ok,
            coalesce(s.address, lower(r.sender_raw)) AS sender
     FROM {raw_rows} r
@@ -161,21 +165,22 @@ def repeated_keys(joined: str, out: str) -> str:
 
 def build_rows(joined: str, repeated: str, out: str) -> str:
     """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
-    cols = "message_id, recipient, sent_at, sender, channel, role, log_enabled, direction"
+    cols = "message_id, recipient, sent_at, sender, channel, role, log_enabled, direction, thread_id, in_reply_to"
     return f"""
     CREATE TABLE {out} AS
     WITH j AS NOT MATERIALIZED (
         SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient, sent_at, sender, channel, role,
-               log_enabled, direction, {_KEY} AS k
+               log_enabled, direction, thread_id, in_reply_to, {_KEY} AS k
         FROM {joined} WHERE recipient IS NOT NULL
     ), merged AS (
         SELECT message_id, recipient, any_value(sent_at) AS sent_at, any_value(sender) AS sender,
                any_value(channel) AS channel, arg_min(role, {_ROLE_RANK}) AS role,
-               bool_and(log_enabled) AS log_enabled, any_value(direction) AS direction
+               bool_and(log_enabled) AS log_enabled, any_value(direction) AS direction,
+               any_value(thread_id) AS thread_id, any_value(in_reply_to) AS in_reply_to
         FROM j WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient
     )
     SELECT nextval('{out}_row_id') AS row_id, message_id, sent_at, sender, channel, role, recipient,
-           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction
+           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction, thread_id, in_reply_to
     FROM (SELECT {cols} FROM j WHERE k NOT IN (SELECT k FROM {repeated}) UNION ALL SELECT {cols} FROM merged)"""
 
 
@@ -265,3 +270,70 @@ def row_profile(rows: str, out: str) -> str:
     return f"""
     CREATE TABLE {out} AS
     SELECT channel, role, direction, log_enabled, count(*) AS n FROM {rows} GROUP BY ALL"""
+
+
+# --- reply threads (docs/rules.md#reply-threads), built once at load when the history has thread data --
+
+def has_thread_data(rows: str) -> str:
+    return (f"SELECT count(*) FILTER (WHERE thread_id IS NOT NULL OR in_reply_to IS NOT NULL), "
+            f"count(DISTINCT message_id) FILTER (WHERE direction = 'inbound') FROM {rows}")
+
+
+def thread_edges(rows: str, out: str) -> str:
+    """The thread graph: an email and each message of the history its ``in_reply_to`` names (ids in
+    ``<>`` or bare, several separated by white space or commas), and an email and its ``thread_id``."""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH m AS (SELECT message_id, any_value(thread_id) AS thread_id, any_value(in_reply_to) AS in_reply_to
+               FROM {rows} GROUP BY message_id),
+    k AS (SELECT message_id, trim(message_id, '<> ') AS key FROM m),
+    refs AS (SELECT message_id, unnest(regexp_extract_all(in_reply_to, '[^\\s<>,]+')) AS ref
+             FROM m WHERE in_reply_to IS NOT NULL),
+    e AS (SELECT 'm:' || r.message_id AS a, 'm:' || k.message_id AS b FROM refs r JOIN k ON k.key = r.ref
+          WHERE k.message_id <> r.message_id
+          UNION SELECT 'm:' || message_id, 't:' || thread_id FROM m WHERE thread_id IS NOT NULL)
+    SELECT a, b FROM e UNION SELECT b, a FROM e"""
+
+
+def thread_labels_init(rows: str, edges: str, out: str) -> str:
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT node, node AS label FROM (SELECT DISTINCT 'm:' || message_id AS node FROM {rows} UNION SELECT a FROM {edges})"""
+
+
+def thread_labels_step(labels: str, edges: str, out: str) -> str:
+    """One round of smallest-label propagation over the thread graph (with a jump to the label's label)."""
+    return f"""
+    CREATE OR REPLACE TABLE {out} AS
+    WITH n AS (
+        SELECT l.node, least(l.label, coalesce(min(o.label), l.label)) AS label
+        FROM {labels} l LEFT JOIN {edges} e ON e.a = l.node LEFT JOIN {labels} o ON o.node = e.b
+        GROUP BY l.node, l.label
+    )
+    SELECT n.node, least(n.label, coalesce(j.label, n.label)) AS label FROM n LEFT JOIN {labels} j ON j.node = n.label"""
+
+
+def labels_changed(old: str, new: str) -> str:
+    return f"SELECT count(*) FROM {old} o JOIN {new} n ON n.node = o.node WHERE n.label <> o.label"
+
+
+def thread_table(rows: str, labels: str, out: str) -> str:
+    """Each message of the history and its thread (the smallest node of its part of the thread graph)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT DISTINCT r.message_id, l.label AS thread FROM {rows} r JOIN {labels} l ON l.node = 'm:' || r.message_id"""
+
+
+def thread_counts(rows: str, threads: str) -> str:
+    """Threads of more than one email, and replies whose ``in_reply_to`` names no message of the history."""
+    return f"""
+    WITH sizes AS (SELECT thread, count(*) AS n FROM {threads} GROUP BY thread),
+    m AS (SELECT message_id, any_value(in_reply_to) AS in_reply_to FROM {rows} GROUP BY message_id),
+    k AS (SELECT trim(message_id, '<> ') AS key FROM m),
+    refs AS (SELECT message_id, unnest(regexp_extract_all(in_reply_to, '[^\\s<>,]+')) AS ref
+             FROM m WHERE in_reply_to IS NOT NULL),
+    unresolved AS (SELECT message_id FROM refs GROUP BY message_id
+                   HAVING NOT bool_or(ref IN (SELECT key FROM k)))
+    SELECT (SELECT count(*) FROM sizes WHERE n > 1),
+           (SELECT count(*) FROM unresolved),
+           (SELECT list(message_id ORDER BY message_id)[1:3] FROM unresolved)"""

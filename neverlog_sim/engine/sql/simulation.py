@@ -11,11 +11,50 @@ from .ingest import _ROLE_RANK
 # Named parameters every simulation statement may use:
 #   $applies   channels the lists govern          $roles     recipient roles a list can block (A3)
 #   $known     the canonical channels             $unknown   whether unknown channels are governed (U1)
-#   $creating  channels whose logged sends create a contact (A4)
+#   $creating  channels whose logged sends create a contact (A4; ``client`` with A6's client_creates)
 #   $crm       whether a crm send implies an existing record (A4)
+#   $inbound   whether incoming mail in a connected inbox is governed and logged (profile 2026)
+#   $in_channels  the channels of such incoming mail (extension, client)
+#   $silent    channels whose sends are never logged (``client`` unless profile 2026 logs all)
+#
+# In profile 2026 the statements read the *contact rows* (``contact_rows``): the same columns, with
+# an incoming row's ``recipient`` the contact (the external sender) and its ``sender`` the receiving
+# user, whose personal list applies (docs/rules.md#incoming-email-in-2026). Outside 2026 ``$inbound``
+# is false and incoming rows pass through (U3).
 
-APPLIES = ("(direction = 'outbound' AND log_enabled AND list_contains($roles, role) AND "
-           "(list_contains($applies, channel) OR ($unknown AND NOT list_contains($known, channel))))")
+INCOMING = "($inbound AND direction = 'inbound' AND list_contains($in_channels, channel))"
+# Rows that can be on a contact's timeline: sent mail, and governed incoming mail in profile 2026.
+COUNTED = f"(direction = 'outbound' OR {INCOMING})"
+# Rows logged when nothing blocks them and their record exists (U4: the toggle; $silent: client sends).
+LOGGABLE = "(log_enabled AND NOT coalesce(direction = 'outbound' AND list_contains($silent, channel), false))"
+CREATES = "(direction = 'outbound' AND list_contains($creating, channel))"
+IMPLIES = "(direction = 'outbound' AND channel = 'crm' AND $crm)"
+APPLIES = ("((direction = 'outbound' AND log_enabled AND list_contains($roles, role) AND "
+           "(list_contains($applies, channel) OR ($unknown AND NOT list_contains($known, channel)))) "
+           f"OR ({INCOMING} AND log_enabled))")
+
+
+def contact_rows(rows: str, threads: str | None, out: str) -> str:
+    """Profile 2026: every row keyed by its contact (docs/rules.md#incoming-email-in-2026).
+
+    An incoming row's contact is its sender and its list owner the receiving user (the row's
+    recipient); an incoming row with no channel counts as ``client``. ``mail_sender`` and
+    ``mail_recipient`` keep the row as written; ``thread`` is its reply thread (``threads``).
+    """
+    thread = "t.thread" if threads else "NULL::VARCHAR"
+    join = f"LEFT JOIN {threads} t ON t.message_id = r.message_id" if threads else ""
+    inbound = "r.direction = 'inbound'"
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT r.row_id, r.message_id, r.sent_at,
+           CASE WHEN {inbound} THEN r.recipient ELSE r.sender END AS sender,
+           CASE WHEN {inbound} THEN coalesce(r.channel, 'client') ELSE r.channel END AS channel,
+           r.role,
+           CASE WHEN {inbound} THEN r.sender ELSE r.recipient END AS recipient,
+           CASE WHEN {inbound} THEN split_part(r.sender, '@', -1) ELSE r.rdomain END AS rdomain,
+           r.log_enabled, r.direction, r.sender AS mail_sender, r.recipient AS mail_recipient,
+           {thread} AS thread
+    FROM {rows} r {join}"""
 
 
 def domain_suffixes(rows: str, out: str) -> str:
@@ -69,65 +108,84 @@ def blocks(matches_t: str, out: str) -> str:
     FROM {matches_t} GROUP BY row_id"""
 
 
-def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str) -> str:
+def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str, everyone: bool = False) -> str:
     """Every row of the recipients some entry matches (all channels and roles: their contact outcome
-    needs them), with the blocks under both scenarios. Only these recipients' outcomes can change."""
+    needs them), with the blocks under both scenarios. Only these recipients' outcomes can change —
+    except under ``replies_only``, where a block in a thread changes other contacts' replies: then
+    ``everyone`` keeps every row."""
+    where = "" if everyone else f"WHERE r.recipient IN (SELECT DISTINCT recipient FROM {matches_t})"
     return f"""
     CREATE VIEW {out} AS
     SELECT r.*,
            coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after,
            b.blocked_by_before, b.blocked_by_list_before, b.blocked_by, b.blocked_by_list
     FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
-    WHERE r.recipient IN (SELECT DISTINCT recipient FROM {matches_t})"""
+    {where}"""
 
 
-def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = True, late: bool = True) -> str:
+def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = True, late: bool = True,
+                  gated: bool = False) -> str:
     """Per recipient, under both scenarios: does a record exist, since when, how many timeline entries (A4).
 
     ``source`` has the row columns plus ``blocked_before`` and ``blocked_after``. With
     ``two_sided=False`` no list is in force, so one side is computed and serves both. ``late``
-    is needed only when some logged send neither creates a contact nor implies one (a channel
-    switched off under A4, or an unknown channel): such a send is on the timeline only once
-    the record exists.
+    is needed only when some logged row neither creates a contact nor implies one (a channel
+    switched off under A4, an unknown channel, a ``client`` send or an incoming email in profile
+    2026): such a row is on the timeline only once the record exists. ``gated`` (``replies_only``):
+    ``source`` also has ``ok_b``, ``ok_a``, ``ok_u``, whether an incoming row's thread has an earlier
+    logged email before, after and with no list (see ``thread_gate``).
     """
     def side(s: str) -> str:
         text = f"""
         bool_or(l{s} AND creates) AS has_create_{s}, min(sent_at) FILTER (WHERE l{s} AND creates) AS first_create_{s},
-        count(*) FILTER (WHERE l{s} AND (creates OR implies)) AS sure_{s},"""
+        count(*) FILTER (WHERE l{s} AND (creates OR implies)) AS sure_{s},
+        count(*) FILTER (WHERE l{s} AND (creates OR implies) AND incoming) AS sure_in_{s},"""
         if late:
-            text += f" list(sent_at) FILTER (WHERE l{s} AND NOT creates AND NOT implies) AS late_{s},"
+            text += (f" list(sent_at) FILTER (WHERE l{s} AND NOT creates AND NOT implies) AS late_{s},"
+                     f" list(sent_at) FILTER (WHERE l{s} AND NOT creates AND NOT implies AND incoming) AS late_in_{s},")
         return text
 
     def outcome(s: str, name: str) -> str:
         created = f"least(known_at, first_crm, first_create_{s})"
         cmp = f"least(CASE WHEN known AND known_at IS NULL THEN TIMESTAMP '-infinity' END, {created})"
-        late_part = (f" + len(list_filter(coalesce(late_{s}, []), lambda t: t IS NULL OR {cmp} IS NULL OR t >= {cmp}))"
-                     if late else "")
+
+        def late_part(col: str) -> str:
+            return (f" + len(list_filter(coalesce({col}_{s}, []), lambda t: t IS NULL OR {cmp} IS NULL OR t >= {cmp}))"
+                    if late else "")
         return f"""
         (known OR has_crm OR has_create_{s}) AS exists_{name},
         CASE WHEN known AND known_at IS NULL THEN NULL  -- a record from before the history, date unknown
              WHEN known OR has_crm OR has_create_{s} THEN {created} END AS created_at_{name},
-        CASE WHEN known OR has_crm OR has_create_{s} THEN sure_{s}{late_part} ELSE 0 END AS timeline_{name},"""
+        CASE WHEN known OR has_crm OR has_create_{s} THEN sure_{s}{late_part('late')} ELSE 0 END AS timeline_{name},
+        CASE WHEN known OR has_crm OR has_create_{s} THEN sure_in_{s}{late_part('late_in')} ELSE 0 END
+            AS timeline_incoming_{name},"""
     after = "a" if two_sided else "b"
-    blocked = ("(log_enabled AND NOT blocked_before) AS lb, (log_enabled AND NOT blocked_after) AS la, "
-               "log_enabled AS lu" if two_sided else "log_enabled AS lb")
+
+    def ok(s: str) -> str:
+        return f" AND ok_{s}" if gated else ""
+    if two_sided:
+        blocked = (f"({LOGGABLE} AND NOT blocked_before{ok('b')}) AS lb, ({LOGGABLE} AND NOT blocked_after{ok('a')}) AS la, "
+                   f"({LOGGABLE}{ok('u')}) AS lu")
+    else:
+        blocked = f"({LOGGABLE}{ok('u')}) AS lb"
     return f"""
     CREATE TABLE {out} AS
     WITH x AS (
         SELECT recipient, sent_at, {blocked}, {APPLIES} AS governed, NOT log_enabled AS log_disabled,
-               list_contains($creating, channel) AS creates, (channel = 'crm' AND $crm) AS implies
-        FROM {source} WHERE direction = 'outbound'
+               {CREATES} AS creates, {IMPLIES} AS implies, direction = 'inbound' AS incoming
+        FROM {source} WHERE {COUNTED}
     ), g AS (
         SELECT recipient, bool_or(implies) AS has_crm, min(sent_at) FILTER (WHERE implies) AS first_crm,
                {side('b')} {side('a') + side('u') if two_sided else ''}
-               count(*) AS sends, count(*) FILTER (WHERE governed) AS governed_rows,
-               count(*) FILTER (WHERE log_disabled) AS log_disabled_rows
+               count(*) FILTER (WHERE NOT incoming) AS sends, count(*) FILTER (WHERE incoming) AS received,
+               count(*) FILTER (WHERE governed) AS governed_rows,
+               count(*) FILTER (WHERE log_disabled AND NOT incoming) AS log_disabled_rows
         FROM x GROUP BY recipient
     ), k AS (
         SELECT g.*, c.email IS NOT NULL AS known, c.created_at AS known_at
         FROM g LEFT JOIN {contacts} c ON c.email = g.recipient
     ), o AS (
-        SELECT recipient AS contact, known AS known_before_history, sends, governed_rows, log_disabled_rows,
+        SELECT recipient AS contact, known AS known_before_history, sends, received, governed_rows, log_disabled_rows,
                {outcome('b', 'before')} {outcome(after, 'after')}
                {outcome('u', 'unlisted') if two_sided else ''}
         FROM k
@@ -137,7 +195,7 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
 
 # Columns two-sided statistics add: the same recipients with no list in force (the part of the
 # history-wide figures they replace); contacts_view leaves them out.
-UNLISTED = ("exists_unlisted", "created_at_unlisted", "timeline_unlisted")
+UNLISTED = ("exists_unlisted", "created_at_unlisted", "timeline_unlisted", "timeline_incoming_unlisted")
 
 
 def change_class() -> str:
@@ -160,51 +218,62 @@ def contacts_view(all_stats: str, affected_stats: str, out: str) -> str:
     UNION ALL SELECT * FROM {all_stats} WHERE contact NOT IN (SELECT contact FROM {affected_stats})"""
 
 
-def _on_timeline(s: str, contact: str) -> str:
+def _on_timeline(s: str, contact: str, gated: bool = False) -> str:
+    """Whether a row is a timeline entry of its contact under side ``s`` (before, after, unlisted)."""
     cmp = (f"coalesce({contact}.created_at_{s}, CASE WHEN {contact}.known_before_history THEN TIMESTAMP '-infinity' END)")
-    blocked = "blocked_before" if s == "before" else "blocked_after"
-    return (f"(direction = 'outbound' AND log_enabled AND NOT {blocked} AND coalesce({contact}.exists_{s}, false) AND "
-            f"(list_contains($creating, channel) OR (channel = 'crm' AND $crm) OR sent_at IS NULL OR {cmp} IS NULL "
-            f"OR sent_at >= {cmp}))")
+    blocked = {"before": " AND NOT blocked_before", "after": " AND NOT blocked_after", "unlisted": ""}[s]
+    ok = f" AND ok_{s[0] if s != 'unlisted' else 'u'}" if gated else ""
+    return (f"({COUNTED} AND {LOGGABLE}{blocked}{ok} AND coalesce({contact}.exists_{s}, false) AND "
+            f"({CREATES} OR {IMPLIES} OR sent_at IS NULL OR {cmp} IS NULL OR sent_at >= {cmp}))")
 
 
-def recipients_view(rows: str, blocks_t: str, contacts: str) -> str:
-    """SimulationResult.recipients: every row with its outcome under both scenarios."""
+def recipients_view(rows: str, blocks_t: str, contacts: str, gated: bool = False, contact_rows: bool = False) -> str:
+    """SimulationResult.recipients: every row with its outcome under both scenarios.
+
+    With ``contact_rows`` (profile 2026) ``sender`` and ``recipient`` are the row as written and
+    ``contact`` the record it concerns (an incoming email's sender).
+    """
+    who = ("r.mail_sender AS sender, r.channel, r.role, r.mail_recipient AS recipient, r.recipient AS contact"
+           if contact_rows else "r.sender, r.channel, r.role, r.recipient")
     return f"""
     WITH r AS (
         SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after,
                b.blocked_by, b.blocked_by_list
         FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
     )
-    SELECT r.message_id, r.sent_at, r.sender, r.channel, r.role, r.recipient, {APPLIES} AS applies,
+    SELECT r.message_id, r.sent_at, {who}, {APPLIES} AS applies,
            r.blocked_before, r.blocked_after, coalesce(r.blocked_by, '') AS blocked_by,
            coalesce(r.blocked_by_list, '') AS blocked_by_list,
            (r.log_enabled AND NOT r.blocked_before) AS logged_before, (r.log_enabled AND NOT r.blocked_after) AS logged_after,
-           {_on_timeline('before', 'c')} AS on_timeline_before, {_on_timeline('after', 'c')} AS on_timeline_after,
+           {_on_timeline('before', 'c', gated)} AS on_timeline_before, {_on_timeline('after', 'c', gated)} AS on_timeline_after,
            r.log_enabled, r.direction
     FROM r LEFT JOIN {contacts} c ON c.contact = r.recipient
     ORDER BY r.sent_at NULLS LAST, r.message_id, {_ROLE_RANK}, r.recipient"""
 
 
-def timeline_rows(arows: str, astats: str, out: str) -> str:
+def timeline_rows(arows: str, astats: str, out: str, gated: bool = False, contact_rows: bool = False) -> str:
     """The (message, recipient) rows whose logging or timeline entry changes."""
-    return f"CREATE TABLE {out} AS {_timeline_select(arows, astats)}"
+    return f"CREATE TABLE {out} AS {_timeline_select(arows, astats, gated, contact_rows)}"
 
 
-def timeline_changes(arows: str, astats: str) -> str:
+def timeline_changes(arows: str, astats: str, gated: bool = False) -> str:
     """Timeline entries that leave and that join contact timelines (both ways when a baseline is in force)."""
     return f"""
     SELECT count(*) FILTER (WHERE on_timeline_before AND NOT on_timeline_after) AS left_timeline,
            count(*) FILTER (WHERE on_timeline_after AND NOT on_timeline_before) AS joined_timeline
-    FROM ({_timeline_select(arows, astats)})"""
+    FROM ({_timeline_select(arows, astats, gated)})"""
 
 
-def _timeline_select(arows: str, astats: str) -> str:
+def _timeline_select(arows: str, astats: str, gated: bool = False, contact_rows: bool = False) -> str:
+    """Rows whose timeline entry changes; ``direction`` is ``outgoing`` or ``incoming``, ``contact`` the record."""
+    who = ("a.mail_sender AS sender, a.channel, a.role, a.mail_recipient AS recipient, a.recipient AS contact"
+           if contact_rows else "a.sender, a.channel, a.role, a.recipient, a.recipient AS contact")
     return f"""
     SELECT * FROM (
-        SELECT a.row_id, a.message_id, a.sent_at, a.sender, a.channel, a.role, a.recipient,
+        SELECT a.row_id, a.message_id, a.sent_at, {who},
+               CASE WHEN a.direction = 'inbound' THEN 'incoming' ELSE 'outgoing' END AS direction,
                (a.log_enabled AND NOT a.blocked_before) AS logged_before, (a.log_enabled AND NOT a.blocked_after) AS logged_after,
-               {_on_timeline('before', 'c')} AS on_timeline_before, {_on_timeline('after', 'c')} AS on_timeline_after,
+               {_on_timeline('before', 'c', gated)} AS on_timeline_before, {_on_timeline('after', 'c', gated)} AS on_timeline_after,
                coalesce(a.blocked_by, a.blocked_by_before, '') AS blocked_by,
                coalesce(a.blocked_by_list, a.blocked_by_list_before, '') AS blocked_by_list,
                CASE WHEN a.blocked_after AND NOT a.blocked_before THEN 'removed'
@@ -213,22 +282,24 @@ def _timeline_select(arows: str, astats: str) -> str:
     ) WHERE logged_before <> logged_after OR on_timeline_before <> on_timeline_after"""
 
 
-def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str) -> str:
-    """SimulationResult.feed: every tracking event; the feed keeps all of them (docs/rules.md#the-activity-feed-never-changes), timelines don't."""
+def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str, gated: bool = False) -> str:
+    """SimulationResult.feed: every tracking event; the feed keeps all of them (docs/rules.md#the-activity-feed-never-changes),
+    timelines don't. Incoming email carries no tracking: events naming one are left out (profile 2026)."""
     return f"""
     CREATE TABLE {out} AS
     WITH r AS (
         SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after
         FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
-        WHERE r.message_id IN (SELECT message_id FROM {tracking})
+        WHERE r.message_id IN (SELECT message_id FROM {tracking}) AND r.direction = 'outbound'
     ), t AS (
         SELECT t.*, r.row_id IS NOT NULL AS known_row,
-               coalesce({_on_timeline('before', 'c')}, false) AS on_timeline_before,
-               coalesce({_on_timeline('after', 'c')}, false) AS on_timeline_after,
+               coalesce({_on_timeline('before', 'c', gated)}, false) AS on_timeline_before,
+               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after,
                coalesce(r.blocked_after, false) AS blocked_after, coalesce(r.blocked_before, false) AS blocked_before
         FROM {tracking} t
         LEFT JOIN r ON r.message_id = t.message_id AND r.recipient = t.recipient
         LEFT JOIN {contacts} c ON c.contact = r.recipient
+        WHERE NOT ($inbound AND t.message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound'))
     )
     SELECT message_id, recipient, event, occurred_at, true AS in_feed_before, true AS in_feed_after,
            on_timeline_before AND recipient IS NOT NULL AS on_timeline_before,
@@ -237,17 +308,21 @@ def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str) -> st
     FROM t ORDER BY occurred_at NULLS LAST, message_id, recipient NULLS FIRST, event"""
 
 
-def entry_stats(entries: str, matches_t: str, rows: str) -> str:
-    """SimulationResult.entries: what each entry matches, its exclusive impact, and the dead ones."""
-    ranked = (f"(SELECT k.*, r.message_id FROM {_ranked(matches_t)} k "
+def entry_stats(entries: str, matches_t: str, rows: str, incoming: bool = False) -> str:
+    """SimulationResult.entries: what each entry matches, its exclusive impact, and the dead ones.
+
+    ``incoming`` (profile 2026) adds ``incoming_rows``: the incoming emails among the rows it matches."""
+    ranked = (f"(SELECT k.*, r.message_id, r.direction FROM {_ranked(matches_t)} k "
               f"JOIN {rows} r ON r.row_id = k.row_id)")
+    extra = ("count(m.row_id) FILTER (WHERE m.direction = 'inbound') AS incoming_rows,"
+             if incoming else "")
     return f"""
     SELECT e.scenario AS policy, e.entry, e.list, coalesce(e.owner, '') AS owner, e.kind,
            count(m.row_id) AS rows, count(DISTINCT m.message_id) AS messages,
            count(DISTINCT m.recipient) AS recipients, count(DISTINCT m.sender) AS senders,
            count(m.row_id) FILTER (WHERE m.n_matching = 1) AS exclusive_rows,
            count(DISTINCT m.recipient) FILTER (WHERE m.n_matching = 1) AS exclusive_recipients,
-           count(m.row_id) FILTER (WHERE m.responsible) AS responsible_rows,
+           count(m.row_id) FILTER (WHERE m.responsible) AS responsible_rows, {extra}
            count(m.row_id) = 0 AS dead
     FROM {entries} e LEFT JOIN {ranked} m
       ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
@@ -272,7 +347,9 @@ def contact_totals(contacts: str, before: str = "before", after: str = "after") 
            count(*) FILTER (WHERE exists_{before}) AS records_before, count(*) FILTER (WHERE exists_{after}) AS records_after,
            count(*) FILTER (WHERE exists_{before} AND NOT known_before_history) AS created_before,
            count(*) FILTER (WHERE exists_{after} AND NOT known_before_history) AS created_after,
-           coalesce(sum(timeline_{before}), 0) AS timeline_before, coalesce(sum(timeline_{after}), 0) AS timeline_after
+           coalesce(sum(timeline_{before}), 0) AS timeline_before, coalesce(sum(timeline_{after}), 0) AS timeline_after,
+           coalesce(sum(timeline_incoming_{before}), 0) AS timeline_incoming_before,
+           coalesce(sum(timeline_incoming_{after}), 0) AS timeline_incoming_after
     FROM {contacts}"""
 
 
@@ -286,6 +363,42 @@ def row_totals(stats: str) -> str:
     SELECT coalesce(sum(sends), 0) AS outbound, coalesce(sum(log_disabled_rows), 0) AS log_disabled,
            coalesce(sum(governed_rows), 0) AS governed
     FROM {stats}"""
+
+
+def thread_gate(arows: str, ostats: str, out: str) -> str:
+    """``replies_only``: per incoming row, whether its thread has an earlier email on a contact's timeline
+    before (``ok_b``), after (``ok_a``) and with no list (``ok_u``) — docs/rules.md#reply-threads.
+
+    ``ostats`` are the two-sided contact statistics of the sent rows alone: incoming mail creates no
+    record, so they fix every record's date; and since an incoming email is logged only after an
+    earlier logged one, the first logged email of a thread is always a sent one.
+    """
+    first = ", ".join(
+        f"min(a.sent_at) FILTER (WHERE {_on_timeline(s, 'c')}) AS f{s[0] if s != 'unlisted' else 'u'}"
+        for s in ("before", "after", "unlisted"))
+    return f"""
+    CREATE TABLE {out} AS
+    WITH t AS (
+        SELECT a.thread, {first}
+        FROM {arows} a JOIN {ostats} c ON c.contact = a.recipient
+        WHERE a.direction = 'outbound' AND a.thread IS NOT NULL GROUP BY a.thread
+    )
+    SELECT a.row_id, coalesce(a.sent_at > t.fb, false) AS ok_b, coalesce(a.sent_at > t.fa, false) AS ok_a,
+           coalesce(a.sent_at > t.fu, false) AS ok_u
+    FROM {arows} a LEFT JOIN t ON t.thread = a.thread WHERE a.direction = 'inbound'"""
+
+
+def gated_rows(rows: str, gate: str, out: str) -> str:
+    """The contact rows with the thread gate of ``thread_gate`` (sent rows are never gated)."""
+    return f"""
+    CREATE VIEW {out} AS
+    SELECT r.*, coalesce(g.ok_b, r.direction = 'outbound') AS ok_b, coalesce(g.ok_a, r.direction = 'outbound') AS ok_a,
+           coalesce(g.ok_u, r.direction = 'outbound') AS ok_u
+    FROM {rows} r LEFT JOIN {gate} g ON g.row_id = r.row_id"""
+
+
+def outbound_rows(rows: str, out: str) -> str:
+    return f"CREATE VIEW {out} AS SELECT * FROM {rows} WHERE direction = 'outbound'"
 
 
 def blocked_totals(blocks_t: str) -> str:
@@ -344,7 +457,8 @@ def unblocked_totals(profile: str, row_profile: str, contacts: str) -> str:
            (SELECT count(*) FROM p WHERE from_history OR known) AS records_after,
            (SELECT count(*) FROM p WHERE from_history AND NOT known) AS created_before,
            (SELECT count(*) FROM p WHERE from_history AND NOT known) AS created_after,
-           timeline AS timeline_before, timeline AS timeline_after, outbound, log_disabled, governed
+           timeline AS timeline_before, timeline AS timeline_after,
+           0 AS timeline_incoming_before, 0 AS timeline_incoming_after, outbound, log_disabled, governed
     FROM r"""
 
 
@@ -361,3 +475,8 @@ def exclusive_rows(matches_t: str, rows: str) -> str:
     FROM k JOIN {rows} r ON r.row_id = k.row_id
     WHERE k.n_matching = 1 AND k.entry = $entry AND k.list = $list AND k.owner = $owner
     ORDER BY r.sent_at NULLS LAST, r.message_id, r.recipient"""
+def incoming_tracking(tracking: str, rows: str) -> str:
+    """Tracking events naming an incoming email: incoming mail carries no tracking, so they are left out."""
+    return f"""
+    SELECT count(*) AS incoming_tracking FROM {tracking}
+    WHERE message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound')"""
