@@ -1,6 +1,7 @@
 """neverlog_sim — preview what a HubSpot Never Log list would do, and export lists HubSpot accepts."""
 
 from . import _moved
+from .backtest import Backtest, backtest
 from .entries import Entry, parse_entry
 from .errors import (
     EntryError,
@@ -26,6 +27,7 @@ _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...
 # which the command line never needs.
 
 __all__ = [
+    "Backtest",
     "CAP",
     "Entry",
     "EntryError",
@@ -42,6 +44,7 @@ __all__ = [
     "RulesError",
     "SentMail",
     "SimulationResult",
+    "backtest",
     "build_sent",
     "export_lists",
     "get_rules",

@@ -39,7 +39,7 @@ __all__ = ["Backtest", "backtest", "default_candidates", "DEFAULT_TOLERANCE", "F
 #: B1: a send and a logged email with no common Message-ID match when their send times differ by at most this.
 DEFAULT_TOLERANCE = pd.Timedelta(minutes=5)
 #: B4: a rule set "fits" when at least this share of the compared rows agree.
-FIT_THRESHOLD = 0.98
+FIT_THRESHOLD = 0.99
 #: B4: a profile is recommended when its best rule set beats every other profile's by at least this share.
 CLEAR_MARGIN = 0.01
 #: The causes a mismatch can be given, in the order they are checked (docs/rules.md#likely-causes).
@@ -195,6 +195,7 @@ class Backtest:
         self._evals: dict[Rules, _Evaluation] = {}
         self._compare: pd.DataFrame | None = None
         self._main = self._evaluate(rules, keep=True)
+        self.rules_label = self._main.label
 
     # --- running ------------------------------------------------------------------------------
     def _run(self, statement: str, **extra):
@@ -353,7 +354,7 @@ class Backtest:
             "title": "Backtest: the simulator's prediction against what HubSpot logged",
             "sent_source": str(self.sent.source), "logged_source": str(self.logged.source),
             "period": [str(self.since), None if self.until is None else str(self.until)],
-            "rules": self.rules.name, "tolerance": _duration(self.tolerance),
+            "rules": self.rules_label, "tolerance": _duration(self.tolerance),
             "compared_rows": self.compared_rows,
             "agreement": None if pd.isna(self.agreement) else round(float(self.agreement), 6),
             "confusion": [{"predicted": p, "actual_logged": int(conf.loc[p, "logged"]),
@@ -391,7 +392,7 @@ class Backtest:
         agreement = "n/a" if pd.isna(self.agreement) else f"{self.agreement:.2%}"
         causes = self.mismatches["likely_cause"].value_counts()
         lines = [
-            f"<Backtest rules={self.rules.name!r} {self.since} .. {self.until or 'end'}: agreement {agreement} on "
+            f"<Backtest rules={self.rules_label!r} {self.since} .. {self.until or 'end'}: agreement {agreement} on "
             f"{self.compared_rows:,} compared rows>",
             f"  emails sent {m['sent_emails']:,}; logged {m['logged_emails']:,}; matched by Message-ID "
             f"{m['matched_by_message_id']:,}, by sender/recipient/subject/time {m['matched_by_fallback']:,}; "

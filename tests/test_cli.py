@@ -49,6 +49,8 @@ OPTIONS = {
                "--overwrite", "--rules", "--json"],
     "samples": ["FOLDER", "--seed", "--overwrite"],
     "demo": ["--out", "--quiet"],
+    "backtest": ["--sent", "--logged", "--lists", "--since", "--until", "--rules", "--subdomains", "--roles",
+                 "--tolerance", "--owners", "--json", "--html", "--quiet"],
 }
 
 
