@@ -205,7 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_simulate)
 
     _add_export_command(sub)
-    _add_backtest_command(sub)
 
     p = sub.add_parser("samples", help="write the sample company's files to a folder",
                        description="Write the seeded sample company (sent mail in three shapes, contacts, "
@@ -221,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="neverlog-demo", metavar="OUT", help="folder to write into (default ./neverlog-demo)")
     p.add_argument("--quiet", action="store_true", help="no progress notes on stderr")
     p.set_defaults(func=_cmd_demo)
+    _add_backtest_command(sub)
     for subparser in sub.choices.values():
         # --debug works after the subcommand too; SUPPRESS keeps a top-level --debug from being reset.
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
