@@ -88,8 +88,8 @@ _HEADER_NAMES = {_squash(c) for c in MESSAGE_ID_HEADER_COLUMNS}
 def _extras(ids, headers, subjects) -> pd.DataFrame:
     """Message-level fields the rows table does not keep: ``message_id, header_id, subject`` (text)."""
     def text(values):
-        s = pd.Series(values, dtype="object")
-        return s.where(s.notna(), None).map(lambda v: None if v is None else str(v).strip())
+        s = pd.Series(values, dtype="object").reset_index(drop=True)
+        return s.astype(str).str.strip().where(s.notna(), None)
     return pd.DataFrame({"message_id": text(ids), "header_id": text(headers), "subject": text(subjects)})
 
 
@@ -261,6 +261,12 @@ class Backtest:
                 self._run(bsql.bt_extra_logged(t["matched"], self.sent.table, t["lrows"])).fetchall()[0][0])
             self._matching = {k: int(v) for k, v in counts.items()}
         return dict(self._matching)
+
+    @property
+    def matches(self) -> pd.DataFrame:
+        """Every matched pair: the send's ``message_id``, the ``logged_id``, and ``matched_by``
+        (``message_id`` or ``fallback``)."""
+        return self._run(bsql.bt_matches(self._t["matched"])).df()
 
     @property
     def ambiguous(self) -> pd.DataFrame:
@@ -437,7 +443,8 @@ def backtest(sent, logged, policy, *, since, until=None, rules: "str | Rules" = 
     export, or a ``SentMail``); ``logged`` HubSpot's logged emails for the period (any shape
     ``load_sent`` reads; a Message-ID column such as ``hs_email_message_id`` is used when present);
     ``policy`` the lists in force from ``since`` (a ``Policy``, a list folder or team entries);
-    ``since`` / ``until`` the period (``until`` exclusive, None: no end); ``rules`` the rule set
+    ``since`` / ``until`` the period (``until`` exclusive, None: no end; a date or time without a zone
+    is UTC); ``rules`` the rule set
     predicted under; ``tolerance`` how far apart the send times of a send and its logged copy may
     be when they are matched without a Message-ID (B1); ``owners`` the owners table of the export.
     """

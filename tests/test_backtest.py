@@ -72,9 +72,8 @@ def test_matching_counts_every_send_and_logged_email(matched):
 
 
 def test_message_id_match_wins_over_time_and_subject(matched):
-    rows = matched._run(f"SELECT sent_id, logged_id, matched_by FROM {matched._t['matched']} WHERE is_match "
-                        "ORDER BY sent_id").fetchall()
-    assert [("<A1@mail.us.com>", "901", "message_id"), ("s2", "902", "fallback")] == rows
+    assert [("<A1@mail.us.com>", "901", "message_id"), ("s2", "902", "fallback")] == list(
+        matched.matches.itertuples(index=False, name=None))
 
 
 def test_ambiguous_pairs_are_listed_and_not_compared(matched):

@@ -11,7 +11,7 @@ registered tables. Named parameters:
 from __future__ import annotations
 
 __all__ = ["bt_copy_logged_rows", "bt_messages", "bt_pairs", "bt_matched", "bt_compared", "bt_entry_flags",
-           "bt_predicted", "bt_confusion", "bt_mismatches", "bt_matching_counts", "bt_ambiguous",
+           "bt_predicted", "bt_confusion", "bt_mismatches", "bt_matching_counts", "bt_matches", "bt_ambiguous",
            "bt_unmatched_logged", "bt_extra_logged"]
 
 # A Message-ID compared as HubSpot and mail clients write it: without the angle brackets, lower-cased.
@@ -209,6 +209,10 @@ def bt_matching_counts(sent_msgs: str, logged_msgs: str, matched: str, logged_ro
                AS logged_emails_of_other_senders,
            (SELECT count(DISTINCT message_id) FROM {logged_rows} WHERE direction = 'inbound' AND {_IN_PERIOD})
                AS inbound_logged_emails"""
+
+
+def bt_matches(matched: str) -> str:
+    return f"SELECT sent_id AS message_id, logged_id, matched_by FROM {matched} WHERE is_match ORDER BY sent_id, logged_id"
 
 
 def bt_ambiguous(matched: str, sent_msgs: str, logged_msgs: str) -> str:
