@@ -243,6 +243,11 @@ class Backtest:
         return df.astype("int64")
 
     @property
+    def rows(self) -> pd.DataFrame:
+        """Every compared row (docs/rules.md#compared-rows): ``predicted``, ``actual`` and whether they ``agrees``."""
+        return self._run(bsql.bt_rows(self._main.table)).df()
+
+    @property
     def mismatches(self) -> pd.DataFrame:
         """Every compared row where prediction and reality disagree, with its ``likely_cause``."""
         if not hasattr(self, "_mismatches"):

@@ -279,3 +279,34 @@ def test_cli_backtest_missing_file_exits_2(capsys):
     assert 2 == main(["backtest", "--sent", "no-such-mailbox.mbox", "--logged", str(BUNDLE / "logged_hubspot.csv"),
                       "--lists", str(BUNDLE / "lists"), "--since", "2025-10-01"])
     assert "neverlog-sim: sent mail 'no-such-mailbox.mbox' does not exist\n" == capsys.readouterr().err
+
+
+# --- other shapes of input ----------------------------------------------------------------------------------
+
+def test_a_mailbox_matches_the_export_by_message_id():
+    bt = backtest(next((BUNDLE / "mbox").glob("*.mbox")), BUNDLE / "logged_hubspot.csv",
+                  Policy.from_dir(BUNDLE / "lists"), since=LOGGED_SINCE)
+    m = bt.matching
+    assert (16, 12, 0, 4, 0) == (m["sent_emails"], m["matched_by_message_id"], m["matched_by_fallback"],
+                                 m["sent_emails_not_logged"], m["unmatched_logged_emails"])
+    # The mbox cannot say which sends had "Log in CRM" off: the sends HubSpot never saw, and no entry explains.
+    assert {"log toggle": 2, "role": 1} == {k: int(v) for k, v in bt.mismatches["likely_cause"].value_counts().items()
+                                            if v}
+
+
+def test_loaded_histories_match_without_subjects():
+    from neverlog_sim import load_sent
+    sent = load_sent(MATCH_SENT, progress=False)
+    bt = backtest(sent, load_sent(MATCH_LOGGED, progress=False), Policy(), since=DAY)
+    # A SentMail keeps no subjects, and a loaded export no Message-IDs (its ids are HubSpot's record ids): the
+    # 10:00 send is half an hour from its copy and no longer matches; the 11:00 send still does; s4's two
+    # copies stay ambiguous.
+    assert [("s2", "902", "fallback")] == list(
+        bt.matches.itertuples(index=False, name=None))
+    assert 1 == bt.matching["ambiguous_sent_emails"]
+
+
+def test_rows_show_every_compared_row(causes):
+    rows = causes.rows
+    assert (11, 5) == (len(rows), int(rows["agrees"].sum()))
+    assert ["logged", "logged"] == rows.loc[rows["recipient"].isin(["y@ok.com", "w@ok.com"]), "actual"].tolist()

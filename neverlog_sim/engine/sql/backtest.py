@@ -11,7 +11,7 @@ registered tables. Named parameters:
 from __future__ import annotations
 
 __all__ = ["bt_copy_logged_rows", "bt_messages", "bt_pairs", "bt_matched", "bt_compared", "bt_entry_flags",
-           "bt_predicted", "bt_confusion", "bt_mismatches", "bt_matching_counts", "bt_matches", "bt_ambiguous",
+           "bt_predicted", "bt_confusion", "bt_mismatches", "bt_matching_counts", "bt_matches", "bt_rows", "bt_ambiguous",
            "bt_unmatched_logged", "bt_extra_logged"]
 
 # A Message-ID compared as HubSpot and mail clients write it: without the angle brackets, lower-cased.
@@ -61,20 +61,19 @@ def bt_pairs(sent_rows: str, sent_msgs: str, logged_rows: str, logged_msgs: str,
         SELECT s.message_id AS sent_id, l.message_id AS logged_id, 'message_id' AS matched_by
         FROM {sent_msgs} s JOIN {logged_msgs} l ON l.header_id = s.header_id
     ), sr AS (
-        SELECT r.message_id, r.recipient FROM {sent_rows} r
-        WHERE r.message_id IN (SELECT message_id FROM {sent_msgs} WHERE message_id NOT IN (SELECT sent_id FROM by_id))
+        SELECT r.message_id, r.recipient, s.sender, s.sent_at, s.subject, s.header_id
+        FROM {sent_rows} r JOIN {sent_msgs} s ON s.message_id = r.message_id
+        WHERE s.message_id NOT IN (SELECT sent_id FROM by_id)
     ), lr AS (
-        SELECT r.message_id, r.recipient FROM {logged_rows} r
-        WHERE r.message_id IN (SELECT message_id FROM {logged_msgs} WHERE message_id NOT IN (SELECT logged_id FROM by_id))
+        SELECT r.message_id, r.recipient, l.sender, l.sent_at, l.subject, l.header_id
+        FROM {logged_rows} r JOIN {logged_msgs} l ON l.message_id = r.message_id
+        WHERE l.message_id NOT IN (SELECT logged_id FROM by_id)
     ), fallback AS (
-        SELECT DISTINCT s.message_id AS sent_id, l.message_id AS logged_id, 'fallback' AS matched_by
-        FROM sr JOIN lr ON lr.recipient = sr.recipient
-        JOIN {sent_msgs} s ON s.message_id = sr.message_id
-        JOIN {logged_msgs} l ON l.message_id = lr.message_id
-        WHERE l.sender = s.sender
-          AND l.sent_at BETWEEN s.sent_at - {_TOL} AND s.sent_at + {_TOL}
-          AND (s.subject IS NULL OR l.subject IS NULL OR s.subject = l.subject)
-          AND (s.header_id IS NULL OR l.header_id IS NULL)
+        SELECT DISTINCT sr.message_id AS sent_id, lr.message_id AS logged_id, 'fallback' AS matched_by
+        FROM sr JOIN lr ON lr.recipient = sr.recipient AND lr.sender = sr.sender
+         AND lr.sent_at BETWEEN sr.sent_at - {_TOL} AND sr.sent_at + {_TOL}
+        WHERE (sr.subject IS NULL OR lr.subject IS NULL OR sr.subject = lr.subject)
+          AND (sr.header_id IS NULL OR lr.header_id IS NULL)
     )
     SELECT * FROM by_id UNION ALL SELECT * FROM fallback"""
 
@@ -209,6 +208,17 @@ def bt_matching_counts(sent_msgs: str, logged_msgs: str, matched: str, logged_ro
                AS logged_emails_of_other_senders,
            (SELECT count(DISTINCT message_id) FROM {logged_rows} WHERE direction = 'inbound' AND {_IN_PERIOD})
                AS inbound_logged_emails"""
+
+
+def bt_rows(predicted: str) -> str:
+    """Every compared row with the prediction and what HubSpot did."""
+    return f"""
+    SELECT message_id, sent_at, sender, channel, role, recipient,
+           CASE WHEN predicted_blocked THEN 'blocked' ELSE 'logged' END AS predicted,
+           CASE WHEN actual_logged THEN 'logged' ELSE 'not logged' END AS actual,
+           predicted_blocked <> actual_logged AS agrees, coalesce(blocked_by, '') AS blocked_by, matched_by,
+           coalesce(logged_id, '') AS logged_id
+    FROM {predicted} ORDER BY sent_at, message_id, recipient"""
 
 
 def bt_matches(matched: str) -> str:
