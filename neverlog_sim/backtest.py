@@ -29,7 +29,7 @@ from .errors import InputError
 from .history import SentMail, build_sent
 from .readers import hubspot, mailfiles
 from .readers.canonical import canonical_table, looks_like_mail
-from .readers.tables import read_table
+from .readers.tables import as_text, read_table
 from .rules import PROFILES, ROLES, Rules, get_rules
 from .simulate import as_policy, simulate
 
@@ -111,7 +111,11 @@ def _load_side(source, what: str, owners=None, progress: bool = False) -> tuple[
         # copies keep the header, so a logged email naming it is ambiguous, not matched to one of them.
         headers = messages["message_id"].astype(str).str.replace(r"#[0-9a-f]+$", "", regex=True)
         return sent, _extras(messages["message_id"], _header_of(headers), messages["subject"])
-    table, label = read_table(source, what=what)
+    if isinstance(source, (str, Path)) and Path(str(source)).suffix.lower() in (".xlsx", ".xls"):
+        frame, label = hubspot._read(source, progress)  # HubSpot's UI export as a spreadsheet
+        table = pa.Table.from_pandas(frame.astype("object").astype(str), preserve_index=False)
+    else:
+        table, label = read_table(source, what=what)
     fmt = hubspot.detect_format(table.column_names)
     header_col = next((c for c in table.column_names if _squash(c) in _HEADER_NAMES), None)
     if fmt:
@@ -126,7 +130,7 @@ def _load_side(source, what: str, owners=None, progress: bool = False) -> tuple[
             by_id = dict(zip(frame[id_col].astype(str).str.strip(), frame[header_col].astype(str).str.strip()))
             headers = messages["message_id"].map(by_id).replace("", None)
         return sent, _extras(messages["message_id"], _header_of(headers), messages["subject"])
-    mapped, _ = canonical_table(table, None, label)
+    mapped = as_text(canonical_table(table, None, label)[0])  # ids read as the rows read them
     sent = build_sent(table, source=label, progress=progress)
     cols = mapped.column_names
     ids = pd.Series(mapped.column("message_id").to_pylist(), dtype="object")
@@ -222,6 +226,12 @@ class Backtest:
         ev = _Evaluation(rules, _label(rules) if "+" in rules.name else rules.name, confusion, name)
         self._evals[rules] = ev
         return ev
+
+    def close(self) -> None:
+        """Drop the backtest's working tables from the sent mail's DuckDB (tables read into pandas stay usable)."""
+        names = [v for k, v in self._t.items() if k != "prefix"] + [e.table for e in self._evals.values() if e.table]
+        for name in names:
+            self._engine.run(drop(name))
 
     # --- the comparison -----------------------------------------------------------------------
     @property

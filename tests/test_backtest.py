@@ -310,3 +310,19 @@ def test_rows_show_every_compared_row(causes):
     rows = causes.rows
     assert (11, 5) == (len(rows), int(rows["agrees"].sum()))
     assert ["logged", "logged"] == rows.loc[rows["recipient"].isin(["y@ok.com", "w@ok.com"]), "actual"].tolist()
+
+
+def test_a_ui_export_with_a_message_id_column_matches_by_message_id():
+    ui = pd.DataFrame({"Record ID": ["77"], "Activity date": [f"{DAY} 10:45"], "Email direction": ["Email"],
+                       "From": ["bob@us.com"], "To": ["a@ok.com"], "Email subject": ["Plans"],
+                       "Message ID": ["<a1@mail.us.com>"], "Logged from": ["Extension"]})
+    bt = backtest(MATCH_SENT, ui, Policy(), since=DAY)
+    assert [("<A1@mail.us.com>", "77", "message_id")] == list(bt.matches.itertuples(index=False, name=None))
+
+
+def test_close_drops_the_working_tables():
+    bt = backtest(MATCH_SENT, MATCH_LOGGED, Policy(), since=DAY)
+    before = {t for (t,) in bt.sent.engine.rows("SELECT table_name FROM duckdb_tables()")}
+    bt.close()
+    after = {t for (t,) in bt.sent.engine.rows("SELECT table_name FROM duckdb_tables()")}
+    assert (set(), True) == ({t for t in after if t.startswith(bt._t["prefix"])}, len(before) > len(after))
