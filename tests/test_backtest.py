@@ -326,3 +326,14 @@ def test_close_drops_the_working_tables():
     bt.close()
     after = {t for (t,) in bt.sent.engine.rows("SELECT table_name FROM duckdb_tables()")}
     assert (set(), True) == ({t for t in after if t.startswith(bt._t["prefix"])}, len(before) > len(after))
+
+
+def test_when_profiles_fit_equally_none_is_recommended():
+    bt = backtest(MATCH_SENT[MATCH_SENT["message_id"] == "s2"], MATCH_LOGGED, Policy(team=["*@ok.com"]),
+                  since=DAY, rules="2025")
+    rec = bt.recommendation()
+    # One extension send to a listed domain, logged anyway: every rule set blocks it, so none fits.
+    assert ("none fits", 0.0) == (rec["verdict"], bt.agreement)
+    unclear = backtest(MATCH_SENT[MATCH_SENT["message_id"] == "s2"], MATCH_LOGGED, Policy(), since=DAY)
+    assert ("unclear", None, 1.0) == (unclear.recommendation()["verdict"], unclear.recommendation()["profile"],
+                                      unclear.agreement)
