@@ -102,8 +102,8 @@ def _header_of(ids: pd.Series) -> pd.Series:
 def _load_side(source, what: str, owners=None, progress: bool = False) -> tuple[SentMail, pd.DataFrame]:
     """A side of the backtest as a ``SentMail`` plus its Message-IDs and subjects (``_extras``)."""
     if isinstance(source, SentMail):
-        ids = source.to_pandas()["message_id"].drop_duplicates()
-        return source, _extras(ids, _header_of(ids), [None] * len(ids))
+        # No subjects; an id written like a Message-ID is taken as one in SQL ($header_like).
+        return source, _extras([], [], [])
     if isinstance(source, (str, Path)) and looks_like_mail(source):
         messages, problems = mailfiles.read_mail(source, progress=progress)
         sent = build_sent(messages, problems=problems, source=str(source), progress=progress)
@@ -212,17 +212,19 @@ class Backtest:
         if rules in self._evals and (self._evals[rules].table or not keep):
             return self._evals[rules]
         result = simulate(self.sent, self.policy, rules=rules)
-        name = f"{self._t['prefix']}_pred{len(self._evals) + 1}"
         rule_binds = {"applies": sorted(rules.applies), "roles": sorted(rules.roles), "subdomains": rules.subdomains}
         try:
-            self._run(bsql.bt_predicted(self._t["compared"], self._t["flags"], result._t["blocks"], name),
-                      **rule_binds).fetchall()
+            if keep:
+                name = f"{self._t['prefix']}_pred{len(self._evals) + 1}"
+                self._run(bsql.bt_predicted(self._t["compared"], self._t["flags"], result._t["blocks"], name),
+                          **rule_binds).fetchall()
+                confusion = one_row(self._run(bsql.bt_confusion(name)))
+            else:
+                name = None
+                confusion = one_row(self._run(bsql.bt_confusion_of(self._t["compared"], result._t["blocks"])))
         finally:
             result.close()
-        confusion = {k: int(v) for k, v in one_row(self._run(bsql.bt_confusion(name))).items()}
-        if not keep:
-            self._engine.run(drop(name))
-            name = None
+        confusion = {k: int(v) for k, v in confusion.items()}
         ev = _Evaluation(rules, _label(rules) if "+" in rules.name else rules.name, confusion, name)
         self._evals[rules] = ev
         return ev
@@ -478,7 +480,7 @@ def backtest(sent, logged, policy, *, since, until=None, rules: "str | Rules" = 
                                                    "compared", "entries", "flags")}}
     universe = sorted(set().union(*(PROFILES[n].applies for n in CANDIDATE_PROFILES if n in PROFILES), rules.applies))
     binds = {"since": since.to_pydatetime(), "until": None if until is None else until.to_pydatetime(),
-             "tol": tol.to_pytimedelta(), "universe": universe}
+             "tol": tol.to_pytimedelta(), "universe": universe, "header_like": _HEADER_LIKE.pattern}
 
     def run(statement: str):
         used = {k: v for k, v in binds.items() if f"${k}" in statement}

@@ -6,12 +6,13 @@ registered tables. Named parameters:
 
     $since, $until   the period (``$until`` NULL: no end)      $tol   the send-time tolerance (an interval)
     $universe        channels whose sends are compared           $applies, $roles, $subdomains  one rule set
+    $header_like     the pattern of a message id written like a Message-ID
 """
 
 from __future__ import annotations
 
 __all__ = ["bt_copy_logged_rows", "bt_messages", "bt_pairs", "bt_matched", "bt_compared", "bt_entry_flags",
-           "bt_predicted", "bt_confusion", "bt_mismatches", "bt_matching_counts", "bt_matches", "bt_rows", "bt_ambiguous",
+           "bt_predicted", "bt_confusion", "bt_confusion_of", "bt_mismatches", "bt_matching_counts", "bt_matches", "bt_rows", "bt_ambiguous",
            "bt_unmatched_logged", "bt_extra_logged"]
 
 # A Message-ID compared as HubSpot and mail clients write it: without the angle brackets, lower-cased.
@@ -19,6 +20,9 @@ _HEADER = "nullif(lower(trim(trim(CAST({c} AS VARCHAR)), '<> ')), '')"
 # A subject compared with its spacing collapsed and lower-cased; an empty subject is no subject.
 _SUBJECT = r"nullif(lower(trim(regexp_replace(CAST({c} AS VARCHAR), '\s+', ' ', 'g'))), '')"
 _SINCE, _UNTIL, _TOL = "CAST($since AS TIMESTAMP)", "CAST($until AS TIMESTAMP)", "CAST($tol AS INTERVAL)"
+# Time buckets as wide as the tolerance (at least a second): a pair within the tolerance is in the same
+# or a neighbouring bucket, so the fallback join compares only sends close in time.
+_BUCKET = "CAST(floor(epoch({c}) / greatest(epoch(CAST($tol AS INTERVAL)), 1)) AS BIGINT)"
 _IN_PERIOD = f"(sent_at >= {_SINCE} AND ({_UNTIL} IS NULL OR sent_at < {_UNTIL}))"
 
 
@@ -30,7 +34,8 @@ def bt_copy_logged_rows(rows: str) -> str:
 
 def bt_messages(rows: str, extras: str, out: str, *, logged: bool) -> str:
     """One row per outbound message: when, who, its Message-ID and subject (normalised), and whether it
-    falls in the period. Logged emails are kept up to the tolerance outside the period, so that a send
+    falls in the period. The Message-ID is the one ``extras`` gives, else the message id itself when it
+    is written like one ($header_like, e.g. ``<id@host>``). Logged emails are kept up to the tolerance outside the period, so that a send
     near an edge still finds the copy HubSpot logged a little later."""
     if logged:
         where = f"sent_at >= {_SINCE} - {_TOL} AND ({_UNTIL} IS NULL OR sent_at < {_UNTIL} + {_TOL})"
@@ -40,7 +45,8 @@ def bt_messages(rows: str, extras: str, out: str, *, logged: bool) -> str:
     CREATE TABLE {out} AS
     WITH m AS (
         SELECT message_id, any_value(sent_at) AS sent_at, any_value(sender) AS sender,
-               any_value(channel) AS channel, count(*) AS recipients
+               any_value(channel) AS channel, count(*) AS recipients,
+               regexp_full_match(message_id, $header_like) AS header_like
         FROM {rows} WHERE direction = 'outbound' AND sent_at IS NOT NULL AND {where}
         GROUP BY message_id
     ), x AS (
@@ -48,7 +54,9 @@ def bt_messages(rows: str, extras: str, out: str, *, logged: bool) -> str:
                any_value({_SUBJECT.format(c='subject')}) AS subject
         FROM {extras} GROUP BY 1
     )
-    SELECT m.*, x.header_id, x.subject, {_IN_PERIOD.replace('sent_at', 'm.sent_at')} AS in_period
+    SELECT m.* EXCLUDE (header_like),
+           coalesce(x.header_id, CASE WHEN m.header_like THEN {_HEADER.format(c='m.message_id')} END) AS header_id,
+           x.subject, {_IN_PERIOD.replace('sent_at', 'm.sent_at')} AS in_period
     FROM m LEFT JOIN x ON x.message_id = m.message_id"""
 
 
@@ -61,18 +69,20 @@ def bt_pairs(sent_rows: str, sent_msgs: str, logged_rows: str, logged_msgs: str,
         SELECT s.message_id AS sent_id, l.message_id AS logged_id, 'message_id' AS matched_by
         FROM {sent_msgs} s JOIN {logged_msgs} l ON l.header_id = s.header_id
     ), sr AS (
-        SELECT r.message_id, r.recipient, s.sender, s.sent_at, s.subject, s.header_id
+        SELECT r.message_id, r.recipient, s.sender, s.sent_at, s.subject, s.header_id, {_BUCKET.format(c='s.sent_at')} AS bucket
         FROM {sent_rows} r JOIN {sent_msgs} s ON s.message_id = r.message_id
-        WHERE s.message_id NOT IN (SELECT sent_id FROM by_id)
+        WHERE NOT EXISTS (SELECT 1 FROM by_id b WHERE b.sent_id = s.message_id)
     ), lr AS (
-        SELECT r.message_id, r.recipient, l.sender, l.sent_at, l.subject, l.header_id
+        -- each logged row in its time bucket and both neighbours: a send within the tolerance is in one of them
+        SELECT r.message_id, r.recipient, l.sender, l.sent_at, l.subject, l.header_id, {_BUCKET.format(c='l.sent_at')} + d.step AS bucket
         FROM {logged_rows} r JOIN {logged_msgs} l ON l.message_id = r.message_id
-        WHERE l.message_id NOT IN (SELECT logged_id FROM by_id)
+        CROSS JOIN (VALUES (-1), (0), (1)) d(step)
+        WHERE NOT EXISTS (SELECT 1 FROM by_id b WHERE b.logged_id = l.message_id)
     ), fallback AS (
         SELECT DISTINCT sr.message_id AS sent_id, lr.message_id AS logged_id, 'fallback' AS matched_by
-        FROM sr JOIN lr ON lr.recipient = sr.recipient AND lr.sender = sr.sender
-         AND lr.sent_at BETWEEN sr.sent_at - {_TOL} AND sr.sent_at + {_TOL}
-        WHERE (sr.subject IS NULL OR lr.subject IS NULL OR sr.subject = lr.subject)
+        FROM sr JOIN lr ON lr.recipient = sr.recipient AND lr.sender = sr.sender AND lr.bucket = sr.bucket
+        WHERE lr.sent_at BETWEEN sr.sent_at - {_TOL} AND sr.sent_at + {_TOL}
+          AND (sr.subject IS NULL OR lr.subject IS NULL OR sr.subject = lr.subject)
           AND (sr.header_id IS NULL OR lr.header_id IS NULL)
     )
     SELECT * FROM by_id UNION ALL SELECT * FROM fallback"""
@@ -92,17 +102,19 @@ def bt_compared(sent_rows: str, sent_msgs: str, matched: str, logged_rows: str, 
     $universe, whose send is not ambiguous; with its logged counterpart and whether it was logged."""
     return f"""
     CREATE TABLE {out} AS
-    WITH m AS (SELECT sent_id, logged_id, matched_by FROM {matched} WHERE is_match),
-    amb AS (SELECT DISTINCT sent_id FROM {matched} WHERE NOT is_match)
+    WITH s AS (
+        SELECT s.message_id, m.logged_id, coalesce(m.matched_by, 'none') AS matched_by
+        FROM {sent_msgs} s
+        LEFT JOIN (SELECT sent_id, any_value(logged_id) AS logged_id, any_value(matched_by) AS matched_by,
+                          bool_and(is_match) AS is_match FROM {matched} GROUP BY sent_id) m ON m.sent_id = s.message_id
+        WHERE coalesce(m.is_match, true)  -- an ambiguous send is not compared
+    )
     SELECT r.row_id, r.message_id, r.sent_at, r.sender, r.channel, r.role, r.recipient, r.rdomain,
-           m.logged_id, coalesce(m.matched_by, 'none') AS matched_by, l.recipient IS NOT NULL AS actual_logged
+           s.logged_id, s.matched_by, l.recipient IS NOT NULL AS actual_logged
     FROM {sent_rows} r
-    JOIN {sent_msgs} s ON s.message_id = r.message_id
-    LEFT JOIN m ON m.sent_id = r.message_id
-    LEFT JOIN (SELECT DISTINCT message_id, recipient FROM {logged_rows} WHERE direction = 'outbound') l
-           ON l.message_id = m.logged_id AND l.recipient = r.recipient
-    WHERE r.direction = 'outbound' AND r.log_enabled AND list_contains($universe, r.channel)
-      AND r.message_id NOT IN (SELECT sent_id FROM amb)"""
+    JOIN s ON s.message_id = r.message_id
+    LEFT JOIN {logged_rows} l ON l.message_id = s.logged_id AND l.recipient = r.recipient AND l.direction = 'outbound'
+    WHERE r.direction = 'outbound' AND r.log_enabled AND list_contains($universe, r.channel)"""
 
 
 def bt_entry_flags(compared: str, entries: str, out: str) -> str:
@@ -140,6 +152,13 @@ def bt_predicted(compared: str, flags: str, blocks: str, out: str) -> str:
            f.own_entry, f.own_list, f.other_entry, f.other_owner,
            list_contains($applies, c.channel) AS channel_governed, list_contains($roles, c.role) AS role_governed
     FROM {compared} c LEFT JOIN {blocks} b ON b.row_id = c.row_id LEFT JOIN {flags} f ON f.row_id = c.row_id"""
+
+
+def bt_confusion_of(compared: str, blocks: str) -> str:
+    """The 2×2 counts of one rule set straight from the simulator's ``blocks`` (no table kept)."""
+    predicted = (f"(SELECT c.actual_logged, coalesce(b.blocked_after, false) AS predicted_blocked FROM {compared} c "
+                 f"LEFT JOIN {blocks} b ON b.row_id = c.row_id)")
+    return bt_confusion(predicted)
 
 
 def bt_confusion(predicted: str) -> str:
