@@ -447,6 +447,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
             out[col] = out[col].astype(str).where(out[col].notna(), None)
         elif isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = out[col].astype(str)
+    out = out.astype(object).where(out.notna(), None)  # NaN (no row compared) is JSON null, not NaN
     return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in out.to_dict("records")]
 
 

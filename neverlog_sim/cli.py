@@ -320,7 +320,8 @@ def _cmd_backtest(args) -> int:
         width = max(len(r) for r in table["rules"])
         print(f"{'rule set':<{width}}  {'agreement':>9}  {'mismatches':>10}")
         for row in table.itertuples(index=False):
-            print(f"{row.rules:<{width}}  {row.agreement:>9.2%}  {row.mismatches:>10,}")
+            share = "n/a" if row.agreement != row.agreement else f"{row.agreement:.2%}"
+            print(f"{row.rules:<{width}}  {share:>9}  {row.mismatches:>10,}")
     agreement = result.agreement
     return EXIT_OK if agreement == agreement and agreement >= FIT_THRESHOLD else EXIT_FINDING
 

@@ -337,3 +337,11 @@ def test_when_profiles_fit_equally_none_is_recommended():
     unclear = backtest(MATCH_SENT[MATCH_SENT["message_id"] == "s2"], MATCH_LOGGED, Policy(), since=DAY)
     assert ("unclear", None, 1.0) == (unclear.recommendation()["verdict"], unclear.recommendation()["profile"],
                                       unclear.agreement)
+
+
+def test_a_period_with_no_sends_compares_nothing_and_says_so(capsys):
+    bt = backtest(MATCH_SENT, MATCH_LOGGED, Policy(), since="2026-01-01")
+    report = json.loads(bt.to_json())
+    assert (0, None, "none fits") == (report["compared_rows"], report["agreement"],
+                                      report["recommendation"]["verdict"])
+    assert [None] * 8 == [r["agreement"] for r in report["rule_sets"]]
