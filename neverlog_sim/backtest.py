@@ -49,6 +49,10 @@ CANDIDATE_PROFILES = ("seed-2023", "2025")
 #: Column names (case and spacing ignored) that hold the Message-ID header in a HubSpot export or a table.
 MESSAGE_ID_HEADER_COLUMNS = ("hs_email_message_id", "property_hs_email_message_id", "message id", "message-id",
                              "email message id", "internet message id", "message_id_header")
+#: Column names (case and spacing ignored) of the contacts a logged email is associated with (B3).
+ASSOCIATED_CONTACTS_COLUMNS = ("associated contacts", "associated contact", "associated contact emails",
+                               "associations contacts", "contact emails")
+_ADDRESS_IN_TEXT = r"[^\s<>()\[\];,\"']+@[^\s<>()\[\];,\"']+"
 _HEADER_LIKE = re.compile(r"^\s*<?[^\s<>@]+@[^\s<>@]+>?\s*$")
 _counter = itertools.count(1)
 _DOC = "docs/rules.md#backtest"
@@ -83,6 +87,22 @@ def _squash(name) -> str:
 
 
 _HEADER_NAMES = {_squash(c) for c in MESSAGE_ID_HEADER_COLUMNS}
+_ASSOCIATED_NAMES = {_squash(c) for c in ASSOCIATED_CONTACTS_COLUMNS}
+
+
+def _logged_to_associated(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """B3: when the export names each email's associated contacts, they are the recipients it was logged to.
+
+    Their addresses ("Jane Doe (jane@acme.com); ...") become the To field; Cc and Bcc are emptied.
+    """
+    fields = {hubspot._api_name(c) or hubspot._UI_SQUASHED.get(hubspot._squash(c)): c for c in frame.columns}
+    found = frame[column].astype(str).str.findall(_ADDRESS_IN_TEXT).str.join(", ")
+    frame = frame.copy()
+    for field in ("hs_email_cc_email", "hs_email_bcc_email"):
+        if field in fields:
+            frame[fields[field]] = ""
+    frame[fields.get("hs_email_to_email", "hs_email_to_email")] = found
+    return frame
 
 
 def _extras(ids, headers, subjects) -> pd.DataFrame:
@@ -121,6 +141,9 @@ def _load_side(source, what: str, owners=None, progress: bool = False) -> tuple[
     if fmt:
         frame = table.to_pandas().astype("object")
         frame = frame.where(frame.notna(), "")
+        associated = next((c for c in table.column_names if _squash(c) in _ASSOCIATED_NAMES), None)
+        if associated is not None:
+            frame = _logged_to_associated(frame, associated)
         messages, tracking, problems = hubspot.to_canonical(frame, owners=owners, format=fmt)
         sent = build_sent(messages, problems=problems, source=label, tracking=tracking, progress=progress)
         headers = pd.Series([None] * len(messages), dtype="object")
@@ -361,8 +384,10 @@ class Backtest:
             {"name": "B2 compared rows", "value": "outbound, Log in CRM on, channels " + ", ".join(
                 self._binds["universe"]), "default": "channels some profile governs",
              "note": "every send a list could block under some profile, whatever this rule set governs"},
-            {"name": "B3 logged recipients", "value": "To, Cc, Bcc of the logged email", "default": "To, Cc, Bcc",
-             "note": "a recipient the logged email names is one it was logged to"},
+            {"name": "B3 logged recipients", "value": "its associated contacts, else To, Cc, Bcc",
+             "default": "its associated contacts, else To, Cc, Bcc",
+             "note": "a logged email was logged to the contacts the export associates with it; without that "
+                     "column, to every recipient it names"},
             {"name": "B4 fit", "value": f"fits from {FIT_THRESHOLD:.0%}; clearly better by {CLEAR_MARGIN:.0%}",
              "default": f"{FIT_THRESHOLD:.0%}, {CLEAR_MARGIN:.0%}", "note": "when a profile is recommended"},
         ]

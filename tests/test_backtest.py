@@ -367,3 +367,13 @@ def test_a_period_with_no_sends_compares_nothing_and_says_so(capsys):
     assert (0, None, "none fits") == (report["compared_rows"], report["agreement"],
                                       report["recommendation"]["verdict"])
     assert [None] * 8 == [r["agreement"] for r in report["rule_sets"]]
+
+
+def test_associated_contacts_are_the_recipients_an_email_was_logged_to():
+    # HubSpot's headers name every recipient; the associated contacts say whom the email was logged to.
+    ui = pd.DataFrame({"Record ID": ["71"], "Activity date": [f"{DAY} 09:00:30"], "Email direction": ["Email"],
+                       "From": ["bob@us.com"], "To": ["x@eu.acme.com; y@ok.com"], "Email subject": ["One"],
+                       "Logged from": ["Extension"], "Associated Contacts": ["Yan Ok (y@ok.com)"]})
+    bt = backtest(CAUSE_SENT[CAUSE_SENT["message_id"] == "m1"], ui, CAUSE_POLICY, since=DAY)
+    assert [("x@eu.acme.com", "logged", "not logged", "sub-domain")] == list(
+        bt.mismatches[["recipient", "predicted", "actual", "likely_cause"]].itertuples(index=False, name=None))
