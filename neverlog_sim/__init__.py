@@ -11,6 +11,7 @@ The rules the simulator follows, in the project's own words: docs/rules.md.
 
 from . import _moved
 from ._version import __version__
+from .backtest import Backtest, backtest
 from .entries import Entry, parse_entry
 from .errors import (
     EntryError,
@@ -37,6 +38,7 @@ _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...
 # which the command line never needs.
 
 __all__ = [
+    "Backtest",
     "CAP",
     "Entry",
     "EntryError",
@@ -55,6 +57,7 @@ __all__ = [
     "SentMail",
     "SimulationResult",
     "WorkspaceError",
+    "backtest",
     "build_sent",
     "export_lists",
     "get_rules",

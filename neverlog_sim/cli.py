@@ -393,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress notes on stderr")
     _add_rules_options(p)
     p.set_defaults(func=_cmd_demo)
+    _add_backtest_command(sub)
     for subparser in sub.choices.values():
         # --debug works after the subcommand too; SUPPRESS keeps a top-level --debug from being reset.
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -461,6 +462,67 @@ def _cmd_export(args) -> int:
 def _version() -> str:
     from . import __version__
     return __version__
+def _add_backtest_command(subparsers):
+    """Add ``neverlog-sim backtest``: exit 0 the rules fit, 1 they do not (or nothing to compare), 2 bad input."""
+    from .backtest import DEFAULT_TOLERANCE, FIT_THRESHOLD
+    p = subparsers.add_parser(
+        "backtest", help="check the simulator against what HubSpot really logged once lists were in force",
+        description="Match the emails you sent (a mailbox or any sent-mail input) to HubSpot's logged emails (its "
+                    "email export), compare with what the simulator predicts under the lists in force from --since, "
+                    "and say which rule set fits best (see docs/rules.md#backtest). Exit 0 when the rules agree on "
+                    f"at least {FIT_THRESHOLD:.0%} of the compared rows, 1 when they do not or nothing was compared, "
+                    "2 on bad input.")
+    p.add_argument("--sent", required=True, metavar="MAILBOX",
+                   help="what was sent: mbox, mail folder, canonical CSV/Parquet or HubSpot export")
+    p.add_argument("--logged", required=True, metavar="HUBSPOT_EXPORT", help="HubSpot's logged emails of the period")
+    p.add_argument("--lists", required=True, nargs="+", metavar="DIR",
+                   help="the lists in force: a folder with team.txt and personal/<owner>.txt, or team list files")
+    p.add_argument("--since", required=True, metavar="DATE", help="the day the lists went live (e.g. 2025-10-01)")
+    p.add_argument("--until", metavar="DATE", help="end of the period, exclusive (default: no end)")
+    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
+    p.add_argument("--subdomains", action="store_true", help="what-if A2: domain entries also match sub-domains")
+    p.add_argument("--roles", metavar="ROLES", help="A3: the recipient roles a list blocks, e.g. to,cc (default all)")
+    p.add_argument("--tolerance", default=f"{int(DEFAULT_TOLERANCE.total_seconds() // 60)}min", metavar="DURATION",
+                   help="how far apart a send and its logged copy may be when matched without a Message-ID "
+                        "(default 5min)")
+    p.add_argument("--owners", metavar="FILE", help="HubSpot owners table (id, email) for rows with no from address")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
+    p.set_defaults(func=_cmd_backtest)
+    return p
+
+
+def _cmd_backtest(args) -> int:
+    from .backtest import FIT_THRESHOLD, backtest
+    for what, path in (("sent mail", args.sent), ("logged emails", args.logged)):
+        if not Path(path).exists():
+            raise InputError(f"{what} {path!r} does not exist")
+    rules = get_rules(args.rules)
+    if args.subdomains:
+        rules = rules.replace(subdomains=True)
+    if args.roles:
+        rules = rules.replace(roles={r.strip() for r in args.roles.split(",") if r.strip()})
+    result = backtest(args.sent, args.logged, _policy_arg(args.lists, "lists in force"), since=args.since,
+                      until=args.until, rules=rules, tolerance=args.tolerance, owners=args.owners,
+                      progress=not args.quiet)
+    if args.html:
+        result.to_html(args.html)
+        if not args.quiet:
+            print(f"report written to {args.html}", file=sys.stderr)
+    if args.json:
+        print(result.to_json())
+    else:
+        print("\n".join(result.describe()))
+        print()
+        table = result.compare_rules()
+        width = max(len(r) for r in table["rules"])
+        print(f"{'rule set':<{width}}  {'agreement':>9}  {'mismatches':>10}")
+        for row in table.itertuples(index=False):
+            share = "n/a" if row.agreement != row.agreement else f"{row.agreement:.2%}"
+            print(f"{row.rules:<{width}}  {share:>9}  {row.mismatches:>10,}")
+    agreement = result.agreement
+    return EXIT_OK if agreement == agreement and agreement >= FIT_THRESHOLD else EXIT_FINDING
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,8 @@ OPTIONS = {
     "load": ["SENT", "--workspace", "--format", "--owners", "--quiet"],
     "samples": ["FOLDER", "--seed", "--overwrite"],
     "demo": ["--out", "--quiet"],
+    "backtest": ["--sent", "--logged", "--lists", "--since", "--until", "--rules", "--subdomains", "--roles",
+                 "--tolerance", "--owners", "--json", "--html", "--quiet"],
 }
 
 
@@ -232,7 +234,7 @@ def test_missing_required_option_exits_2(team, capsys):
 def test_unknown_subcommand_exits_2(capsys):
     code, out, err = run(capsys, "simulte")
     assert (2, "neverlog-sim: error: argument COMMAND: invalid choice: 'simulte' (choose from 'validate', "
-               "'simulate', 'export', 'load', 'samples', 'demo')") == (code, err.splitlines()[-1])
+               "'simulate', 'export', 'load', 'samples', 'demo', 'backtest')") == (code, err.splitlines()[-1])
 
 
 def test_unknown_rule_profile_exits_2(sent, team, capsys):

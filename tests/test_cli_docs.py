@@ -38,9 +38,9 @@ def _strip_blank_tail(lines: list[str]) -> list[str]:
     return lines
 
 
-def test_the_transcript_shows_three_commands_with_their_output():
+def test_the_transcript_shows_four_commands_with_their_output():
     shown = [(argv[1], len(lines)) for argv, lines in transcript() if lines]
-    assert [("validate", 1), ("simulate", 14), ("export", 8)] == shown
+    assert [("validate", 1), ("simulate", 14), ("export", 8), ("backtest", 15)] == shown
 
 
 def test_the_transcript_prints_every_line_the_tool_prints(tmp_path):

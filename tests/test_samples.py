@@ -74,7 +74,8 @@ def test_committed_samples_equal_regenerated_files(regenerated):
 
 
 def test_committed_samples_are_modest_in_size():
-    assert sum(len(b) for b in files_in(BUNDLE).values()) < 15_000_000
+    # 2026 added incoming mail and client sends, the backtest a logged export: about 16 MB in all.
+    assert sum(len(b) for b in files_in(BUNDLE).values()) < 17_000_000
 
 
 # --- shape of the business -------------------------------------------------------------------------------------

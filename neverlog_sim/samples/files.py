@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .company import CHANNELS, DEFAULT_SEED, DOMAIN, END, N_CONVERSATIONS, START, SampleCompany, generate
+from .logged import LOGGED_RULES, LOGGED_SINCE, logged_frame
 
 # Bundled copy next to the package (editable install / repo checkout); tests monkeypatch it.
 from .where import BUNDLED_DIR, _cache_root, sample_label  # noqa: F401  (sample_label re-exported)
@@ -175,6 +176,13 @@ def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
         "were never sent and are not "
         "in the canonical file. Outbound rows whose message_id is a multiple of 17 have no "
         "`hs_email_from_email`: their sender comes from `hubspot_owner_id` through `owners.csv`.",
+        f"`logged_hubspot.csv` - what HubSpot logged once the lists in `lists/` were switched on, on "
+        f"{LOGGED_SINCE.date()}: every log-enabled email from then on, in the shape of `sent_hubspot.csv`, whose "
+        "recipient columns name only the recipients it was logged to, plus `hs_email_message_id` (the Message-ID "
+        "the mailbox shows; empty on replies) and HubSpot's own record ids. Made from the history by its own "
+        f"rules, not by the simulator: profile {LOGGED_RULES['profile']} (team inbox governed), exact domains, "
+        "Bcc recipients never blocked; `hs_timestamp` is up to a minute after the send. The other side of "
+        "`neverlog-sim backtest`.",
         f"`owners.csv` - `id`, `email`: the HubSpot owner id of each of the {len(c.owners)} users.",
         f"`{mbox}` - the Gmail \"Sent\" mbox of {c.mbox_user}, an account manager who works only from Gmail: "
         f"all {mine['message_id'].nunique()} outbound messages ({len(mine)} recipient rows, all channel `extension`, "
@@ -229,6 +237,7 @@ def write_samples(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Pat
     m["log_enabled"] = m["log_enabled"].map({True: "true", False: "false"})
     put("sent_canonical.csv", m)
     put("sent_hubspot.csv", hubspot_frame(c))
+    put("logged_hubspot.csv", logged_frame(c))
     put("owners.csv", c.owners)
     put(f"mbox/{c.mbox_user.split('@')[0]}_sent.mbox", mbox_bytes(c))
     put("contacts.csv", c.contacts.assign(created_at=_iso(c.contacts["created_at"])))
