@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .tables import canon_name, map_columns
+from ..errors import AmbiguousInputError
+from .tables import canon_name, check_columns, map_columns
 
 MESSAGE_LEVEL = ("message_id", "sent_at", "sender", "channel", "to", "cc", "bcc")
 RECIPIENT_LEVEL = ("message_id", "sent_at", "sender", "channel", "recipient", "role")
@@ -19,18 +20,33 @@ ROW_COLUMNS = ["message_id", "sent_at", "sender", "channel", "recipient", "role"
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
 
 
-def canonical_table(table: pa.Table, columns: dict | None, source: str) -> tuple[pa.Table, str]:
-    """Map ``table`` onto the canonical columns; return it and its level (``"message"`` or ``"recipient"``)."""
-    names = [canon_name(c) for c in table.column_names]
+def canonical_table(table: pa.Table, columns: dict | None, source: str, report: list | None = None
+                    ) -> tuple[pa.Table, str]:
+    """Map ``table`` onto the canonical columns; return it and its level (``"message"`` or ``"recipient"``).
+
+    A table with both a ``recipient`` column (one row per recipient) and ``to``/``cc``/``bcc``
+    columns (one row per message) is refused: which shape is meant cannot be guessed.
+    """
+    columns = check_columns(columns)
+    names = [columns[c] if c in columns else canon_name(c) for c in table.column_names]
     what = f"sent mail from {source}"
-    if "recipient" in names or "recipient" in (columns or {}).values():
-        return map_columns(table, RECIPIENT_LEVEL[:-1], ("role",) + OPTIONAL, columns, what), "recipient"
-    present = set(names) | set((columns or {}).values())
+    fields = [c for c in ("to", "cc", "bcc") if c in names]
+    if "recipient" in names and fields:
+        theirs = {n: c for c, n in zip(table.column_names, names)}
+        drop_fields = ", ".join(f"{theirs[f]!r}: None" for f in fields)
+        raise AmbiguousInputError(
+            f"{what} has both a recipient column ({theirs['recipient']!r}: one row per recipient) and "
+            f"message-level address columns ({', '.join(repr(theirs[f]) for f in fields)}: one row per message); "
+            f"keep one shape — columns={{{theirs['recipient']!r}: None}} reads the message columns, "
+            f"columns={{{drop_fields}}} reads the recipient column (command line: --columns 'NAME=')")
+    if "recipient" in names:
+        return map_columns(table, RECIPIENT_LEVEL[:-1], ("role",) + OPTIONAL, columns, what, report), "recipient"
     required = ("message_id", "sent_at", "sender", "channel")
-    optional = tuple(c for c in ("to", "cc", "bcc") if c in present) + OPTIONAL
-    if not any(c in present for c in ("to", "cc", "bcc")):
+    optional = ("to", "cc", "bcc") + OPTIONAL
+    if not fields:
         required = required + ("to",)
-    return map_columns(table, required, optional, columns, what), "message"
+        optional = ("cc", "bcc") + OPTIONAL
+    return map_columns(table, required, optional, columns, what, report), "message"
 
 
 def looks_like_mail(source) -> bool:
