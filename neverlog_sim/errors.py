@@ -160,9 +160,13 @@ def decode_text(raw: bytes, label: str, encoding: str | None = None) -> str:
         return raw.decode(use)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        fix = ("pass encoding= (--encoding) with the file's encoding, e.g. 'cp1252', or save it as UTF-8"
-               if encoding is None else "check the encoding= given")
-        raise InputError(f"{label}: line {line} is not {use} (byte {raw[exc.start]:#x}); {fix}") from None
+        if encoding is None or bom:
+            name = "UTF-8" if use.startswith("utf-8") else use.upper()
+            fix = ("save the file as UTF-8, or pass encoding= (command line --encoding) with its encoding, "
+                   "e.g. 'cp1252'")
+        else:
+            name, fix = encoding, "check the encoding= given"
+        raise InputError(f"{label}: line {line} is not {name} (byte {raw[exc.start]:#x}); {fix}") from None
 
 
 def read_text(path: Path, label: str, encoding: str | None = None) -> str:

@@ -89,8 +89,8 @@ def _numeric(values, hit, dayfirst, what, column, out):
     s = pc.extract_regex(pc.if_else(hit, values, "01/01/2000"), NUMERIC)
     a, b = _int(s.field("a")), _int(s.field("b"))
     ambiguous = pc.and_(hit, pc.and_(pc.and_(pc.less_equal(a, 12), pc.less_equal(b, 12)), pc.not_equal(a, b)))
-    first_is_day = pc.and_(hit, pc.greater(a, 12))
-    first_is_month = pc.and_(hit, pc.greater(b, 12))
+    first_is_day = pc.and_(hit, pc.and_(pc.greater(a, 12), pc.less_equal(b, 12)))
+    first_is_month = pc.and_(hit, pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
     if dayfirst is None:
         fix = ("pass dayfirst=True if they are day/month/year (31/12/2024), dayfirst=False if month/day/year "
                "(12/31/2024) — command line --dayfirst or --monthfirst; ISO 8601 (2024-12-31) needs neither")

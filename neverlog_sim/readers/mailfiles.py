@@ -39,6 +39,7 @@ MESSAGE_COLUMNS = [
     "message_id", "sent_at", "sender", "channel", "to", "cc", "bcc", "log_enabled", "direction", "subject",
 ]
 ROLES = ("to", "cc", "bcc")
+NO_RECIPIENT = "messages with no recipient (set aside)"
 MAX_EXAMPLES = 3
 
 # compat32 keeps header bytes as they came (non-ASCII as surrogate escapes), which lets us see
@@ -183,6 +184,8 @@ def _iter_raw(sources: list[tuple[str, Path]], root: Path, problems: _Problems):
                 continue
             if path.suffix.lower() == ".emlx":
                 raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark would hide the first header
             yield shown, raw
             continue
         try:
@@ -363,7 +366,7 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
     if not to and (cc or bcc):
         problems.add("messages with no To (recipients from Cc/Bcc)", where)
     if not _has_recipient(to + cc + bcc):
-        problems.add("messages with no recipient (set aside)", where)
+        problems.add(NO_RECIPIENT, where)
         return None
     date_text = _first(msg, "Date", where, problems)
     sent_at = _parse_date(date_text, where, problems)

@@ -38,8 +38,12 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
 SKIPPED_FILES = "files not read (skipped)"
 
 
+_KIND_NAMES = {".csv": "CSV", ".tsv": "CSV", ".parquet": "Parquet", ".pq": "Parquet", ".xlsx": ".xlsx", ".xls": ".xlsx"}
+
+
 def _kinds(suffixes: tuple[str, ...]) -> str:
-    return " or ".join(sorted({s.lstrip(".").upper() for s in suffixes}))
+    names = list(dict.fromkeys(_KIND_NAMES.get(s, s) for s in suffixes))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def find_files(source: str | Path, suffixes: tuple[str, ...], what: str = "input",
@@ -67,8 +71,7 @@ def find_files(source: str | Path, suffixes: tuple[str, ...], what: str = "input
         candidates = sorted({Path(p) for p in globmod.glob(text, recursive=True)}, key=lambda p: p.as_posix())
         base = None
     else:
-        raise InputError(f"{what} {quote(text)} does not exist; give a {_kinds(suffixes)} file, a folder, or a "
-                         "glob pattern such as 'exports/*.csv'")
+        raise InputError(f"{what} {quote(text)} does not exist; give a {_kinds(suffixes)} file, a glob or a folder")
     files, seen = [], {}
     for p in candidates:
         shown = p.relative_to(base).as_posix() if base is not None else str(p)
@@ -94,6 +97,8 @@ def find_files(source: str | Path, suffixes: tuple[str, ...], what: str = "input
                         "examples": [f"{f}: {why}" for f, why in notes[:3]]})
     if not files:
         why = f" (skipped: {'; '.join(f'{f}: {w}' for f, w in notes[:3])})" if notes else ""
+        if base is None:
+            raise InputError(f"{what} {quote(text)} matches no {' or '.join(suffixes)} files{why}")
         raise InputError(f"{what} {quote(text)} holds no {_kinds(suffixes)} files{why}")
     return files
 
