@@ -10,7 +10,36 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_bytes_atomic", "write_text_atomic"]
+__all__ = ["write_bytes_atomic", "write_text_atomic", "write_csv_atomic", "neutralise", "neutralise_frame"]
+
+#: Cell starts a spreadsheet may run as a formula (CSV injection): = + - @, tab and carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ tab CR gets a leading '."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
+
+
+def neutralise_frame(frame):
+    """A copy of a DataFrame whose text cells are neutralised (vectorised; numbers are left as they are)."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or str(s.dtype).startswith("string"):
+            text = s.where(s.map(type).eq(str))
+            risky = text.str.match(r"^[=+\-@\t\r]", na=False)
+            if risky.any():
+                out[col] = s.where(~risky, "'" + text)
+    return out
+
+
+def write_csv_atomic(path, frame) -> Path:
+    """A DataFrame as a UTF-8 CSV (LF line ends, no index), formula-like cells neutralised, written atomically."""
+    return write_text_atomic(path, neutralise_frame(frame).to_csv(index=False, lineterminator="\n"))
 
 
 def write_bytes_atomic(path, data: bytes) -> Path:

@@ -1,7 +1,8 @@
 """The ``neverlog-sim`` command line: the same jobs as the library, from a shell.
 
-Exit codes: 0 success; 1 a finding to act on (invalid list, over the cap); 2 bad usage or
-unreadable input.
+Exit codes: 0 success; 1 a finding to act on (invalid list, over the cap, more of the input set
+aside than ``--max-set-aside`` allows); 2 bad usage or unreadable input. No traceback is shown
+without ``--debug``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,111 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import InputError, NeverLogError
+from .errors import InputError, NeverLogError, SetAsideError
 from .lists import CAP, NeverLogList
 from .rules import PROFILES, get_rules
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
+MAX_SET_ASIDE = 0.01  # the library's default (history.MAX_SET_ASIDE), kept here so --help loads no engine
+
+
+# --- option types: every range checked by argparse (exit 2 with the option named) ---------------
+
+def _whole(low: int, high: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{value} is out of range; give {low}..{high}" if high is not None
+                                             else f"{value} is out of range; give {low} or more")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a share between 0 and 1, e.g. 0.05"
+                                         ) from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{value:g} is out of range; give a share between 0 and 1 (0.05 = 5%)")
+    return value
+
+
+_share.__name__ = "share"
+
+
+def _column_pair(text: str) -> tuple[str, str | None]:
+    theirs, eq, ours = text.rpartition("=")
+    if not eq or not theirs.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not THEIRS=OURS, e.g. 'To Addresses=to' "
+                                         "('THEIRS=' leaves a column out)")
+    return theirs, ours.strip() or None
+
+
+_column_pair.__name__ = "column mapping"
+
+
+def _encoding(text: str) -> str:
+    import codecs
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an encoding Python knows; e.g. utf-8, utf-16, cp1252"
+                                         ) from None
+    return text
+
+
+_encoding.__name__ = "encoding"
+
+
+def _add_input_options(p, what: str = "sent mail") -> None:
+    """The options that say how to read the input files (simulate, export)."""
+    p.add_argument("--columns", action="append", type=_column_pair, metavar="THEIRS=OURS", default=[],
+                   help=f"map a column of the {what} to our name, e.g. --columns 'To Addresses=to' "
+                        "(repeatable; 'THEIRS=' leaves a column out)")
+    p.add_argument("--encoding", type=_encoding, metavar="CODEC",
+                   help="encoding of CSV and list files (default UTF-8; a UTF-16 byte-order mark is detected)")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
+                       help="numeric dates are day/month/year (31/12/2024)")
+    order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
+                       help="numeric dates are month/day/year (12/31/2024)")
+    p.add_argument("--max-set-aside", type=_share, default=MAX_SET_ASIDE, metavar="SHARE",
+                   help="exit 1 when more than this share of messages or rows is set aside (default 0.01 = 1%%; "
+                        "1 accepts any)")
+
+
+def _load(args, source):
+    """Load sent mail with the input options, print its load report to stderr, and return it."""
+    from .history import load_sent
+    sent = load_sent(source, progress=not args.quiet, columns=dict(args.columns) or None, encoding=args.encoding,
+                     dayfirst=args.dayfirst, max_set_aside=args.max_set_aside)
+    _print_load_report(sent.summary(), sent.set_aside, quiet=args.quiet)
+    return sent
+
+
+def _print_load_report(summary: dict | None, set_aside: dict | None, problems=None, quiet: bool = False,
+                       stream=None) -> None:
+    """The load report on stderr: counts with one example each; a warning first when anything was set aside."""
+    from .errors import set_aside_line
+    stream = stream or sys.stderr
+    problems = list(summary["problems"] if summary else []) + list(problems or [])
+    warning = set_aside_line(set_aside) if set_aside else None
+    if warning:
+        print(f"neverlog-sim: WARNING {warning}", file=stream)
+    if summary and not quiet:
+        print(f"load report: {summary['rows']:,} recipient rows, {summary['messages']:,} messages from "
+              f"{summary['source']}" + ("" if problems else "; no problems"), file=stream)
+    elif problems:
+        print("load report:", file=stream)
+    for p in problems:
+        example = f" (e.g. {p['examples'][0]})" if p.get("examples") else ""
+        print(f"  {p['problem']}: {p['count']:,}{example}", file=stream)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +132,8 @@ def _cmd_validate(args) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            lst = NeverLogList.from_file(path, lenient=args.lenient, cap=args.cap, on_invalid="collect")
+            lst = NeverLogList.from_file(path, lenient=args.lenient, cap=args.cap, on_invalid="collect",
+                                         encoding=args.encoding)
         except NeverLogError as exc:
             print(f"neverlog-sim: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -67,7 +169,7 @@ def _print_validation(s: dict, lenient: bool) -> None:
         print(f"  over cap  remove {s['over_cap']} entries, or run `neverlog-sim export` to compact the list")
 
 
-def _policy_arg(paths: list[str] | None, what: str):
+def _policy_arg(paths: list[str] | None, what: str, encoding: str | None = None):
     """A policy from CLI paths: folders (team.txt + personal/<owner>.txt) and team list files, merged."""
     from .export import read_wanted
     from .lists import Policy
@@ -77,7 +179,7 @@ def _policy_arg(paths: list[str] | None, what: str):
         if not Path(p).exists():
             raise InputError(f"{what} list {p!r} does not exist; give a .txt/.csv list file or a folder "
                              "with team.txt and personal/<owner>.txt")
-    return read_wanted([Path(p) for p in paths])
+    return read_wanted([Path(p) for p in paths], encoding=encoding)
 
 
 def _print_summary(result, stream=None) -> None:
@@ -102,16 +204,21 @@ def _print_summary(result, stream=None) -> None:
 
 
 def _cmd_simulate(args) -> int:
-    from .history import load_sent
+    from .history import load_contacts, load_tracking
     from .simulate import simulate
-    sent = load_sent(args.sent, progress=not args.quiet)
-    candidate = _policy_arg(args.candidate, "candidate")
-    baseline = _policy_arg(args.baseline, "baseline")
+    sent = _load(args, args.sent)
+    candidate = _policy_arg(args.candidate, "candidate", args.encoding)
+    baseline = _policy_arg(args.baseline, "baseline", args.encoding)
     rules = get_rules(args.rules)
     if args.subdomains:
         rules = rules.replace(subdomains=True)
-    result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
-                      tracking=args.tracking)
+    contacts = (load_contacts(args.contacts, encoding=args.encoding, dayfirst=args.dayfirst)
+                if args.contacts else None)
+    tracking = (load_tracking(args.tracking, encoding=args.encoding, dayfirst=args.dayfirst)
+                if args.tracking else None)
+    result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=contacts, tracking=tracking)
+    if result.input_problems:
+        _print_load_report(None, None, result.input_problems)
     if args.html:
         result.to_html(args.html, redact=args.redact)
         if not args.quiet:
@@ -147,10 +254,13 @@ def _cmd_demo(args) -> int:
     samples = sample_path()
     say(f"1/4 loading the sample company's sent mail from {samples / 'sent_canonical.csv'}")
     sent = load_sent(samples / "sent_canonical.csv", progress=not args.quiet)
+    _print_load_report(sent.summary(), sent.set_aside, quiet=args.quiet)
     print(repr(sent))
     candidate = Policy.from_dir(samples / "lists")
     say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {candidate!r}")
     result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv")
+    if result.input_problems:
+        _print_load_report(None, None, result.input_problems)
     print()
     _print_summary(result)
     out.mkdir(parents=True, exist_ok=True)
@@ -181,7 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lenient", action="store_true",
                    help="accept lines a hint can fix (acme.com → *@acme.com) and report each change")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
-    p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--cap", type=_whole(1), default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--encoding", type=_encoding, metavar="CODEC",
+                   help="encoding of the list files (default UTF-8; a UTF-16 byte-order mark is detected)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="what candidate lists would change, from your sent mail",
@@ -201,7 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     p.add_argument("--redact", action="store_true", help="hide local parts of addresses in the report")
-    p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr (the load report "
+                                                         "still names any problem)")
+    _add_input_options(p)
     p.set_defaults(func=_cmd_simulate)
 
     _add_export_command(sub)
@@ -210,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write the seeded sample company (sent mail in three shapes, contacts, "
                                    "tracking, lists) to FOLDER.")
     p.add_argument("folder", metavar="FOLDER")
-    p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    p.add_argument("--seed", type=_whole(0, 2**32 - 1), default=7, help="generator seed (default 7)")
     p.add_argument("--overwrite", action="store_true", help="write into a folder that is not empty")
     p.set_defaults(func=_cmd_samples)
 
@@ -237,8 +351,8 @@ def _add_export_command(subparsers):
     p.add_argument("wanted", nargs="+", metavar="WANTED_DIR_OR_FILE")
     p.add_argument("--sent", metavar="HISTORY", help="sent mail (CSV, Parquet, folder) that shows what entries block")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
-    p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
-    p.add_argument("--max-collateral", type=int, default=0,
+    p.add_argument("--cap", type=_whole(1, CAP), default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--max-collateral", type=_whole(0), default=0,
                    help="other recipients all domain consolidations together may block (default 0)")
     p.add_argument("--allow-personal", action="store_true",
                    help="move entries only one user's sends ever hit to that user's personal list")
@@ -246,16 +360,17 @@ def _add_export_command(subparsers):
     p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
+    _add_input_options(p)
     p.set_defaults(func=_cmd_export)
     return p
 
 
 def _cmd_export(args) -> int:
-    from .export import export_lists
-    from .history import load_sent
+    from .export import export_lists, read_wanted
     # Errors go up to cli.main, which prints them in one line (with the traceback under --debug).
-    sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
-    report = export_lists([Path(w) for w in args.wanted], args.out, sent=sent, cap=args.cap,
+    sent = _load(args, args.sent) if args.sent else None
+    wanted = read_wanted([Path(w) for w in args.wanted], encoding=args.encoding)
+    report = export_lists(wanted, args.out, sent=sent, cap=args.cap,
                           max_collateral=args.max_collateral, allow_personal=args.allow_personal,
                           overwrite=args.overwrite, rules=args.rules)
     print(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if args.json else repr(report))
@@ -273,6 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `neverlog-sim ... | head`: the reader left; not an error of ours
         sys.stderr.close()
         return EXIT_OK
+    except SetAsideError as exc:
+        # The load report first (counts, one example each), then one line: the reason and the fix.
+        if args.debug:
+            traceback.print_exc()
+        _print_load_report(None, None, exc.problems)
+        print(f"neverlog-sim: {exc.cli_message}", file=sys.stderr)
+        return EXIT_FINDING
     except (NeverLogError, OSError, ValueError) as exc:
         if args.debug:
             traceback.print_exc()
@@ -280,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: one line, and the traceback only under --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"neverlog-sim: internal error ({type(exc).__name__}: {str(exc)[:200]}); rerun with --debug for the "
+              "traceback and report it", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

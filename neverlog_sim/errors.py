@@ -93,6 +93,22 @@ class SetAsideError(InputError):
         super().__init__(message)
 
 
+def set_aside_share(set_aside: dict) -> float:
+    """The larger of the shares of messages and of rows set aside (0 for an empty input)."""
+    shares = [set_aside[k] / set_aside[t] for k, t in (("messages", "messages_total"), ("rows", "rows_total"))
+              if set_aside.get(t)]
+    return max(shares, default=0.0)
+
+
+def set_aside_line(set_aside: dict) -> str | None:
+    """One sentence saying how much was set aside, or None when nothing was."""
+    parts = []
+    for key, total, noun in (("messages", "messages_total", "messages"), ("rows", "rows_total", "recipient rows")):
+        if set_aside.get(key):
+            parts.append(f"{set_aside[key]:,} of {set_aside[total]:,} {noun} ({set_aside[key] / set_aside[total]:.1%})")
+    return ("set aside: " + " and ".join(parts) + " — the figures leave them out; see the load report") if parts else None
+
+
 class ArgumentError(NeverLogError, TypeError, ValueError):
     """An argument of a public function has a type it does not accept; the message names the argument."""
 

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .engine import DuckDBEngine, sql
 from .entries import classify_recipient, split_address_field
-from .errors import ArgumentError, InputError, SetAsideError, quote
+from .errors import ArgumentError, InputError, SetAsideError, quote, set_aside_line, set_aside_share
 from .readers.canonical import MESSAGE_LEVEL, OPTIONAL, RECIPIENT_LEVEL, ROW_COLUMNS, canonical_table, looks_like_mail
 from .readers import hubspot, mailfiles
 from .readers.dates import check_dayfirst, iso_dates
@@ -58,22 +58,6 @@ def check_max_set_aside(value, function: str = "load_sent") -> float:
         raise InputError(f"{function}(): max_set_aside must be between 0 and 1 (0.01 = 1%, 1.0 accepts any loss); "
                          f"got {value!r}")
     return float(value)
-
-
-def set_aside_share(set_aside: dict) -> float:
-    """The larger of the shares of messages and of rows set aside (0 for an empty input)."""
-    shares = [set_aside[k] / set_aside[t] for k, t in (("messages", "messages_total"), ("rows", "rows_total"))
-              if set_aside.get(t)]
-    return max(shares, default=0.0)
-
-
-def set_aside_line(set_aside: dict) -> str | None:
-    """One sentence saying how much was set aside, or None when nothing was."""
-    parts = []
-    for key, total, noun in (("messages", "messages_total", "messages"), ("rows", "rows_total", "recipient rows")):
-        if set_aside.get(key):
-            parts.append(f"{set_aside[key]:,} of {set_aside[total]:,} {noun} ({set_aside[key] / set_aside[total]:.1%})")
-    return ("set aside: " + " and ".join(parts) + " — the figures leave them out; see the load report") if parts else None
 
 
 class SentMail:

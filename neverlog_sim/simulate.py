@@ -9,6 +9,7 @@ import pandas as pd
 
 from .engine import one_row, sql
 from .history import SentMail, load_contacts, load_sent, load_tracking
+from .errors import ArgumentError, quote
 from .lists import NeverLogList, Policy
 from .results import SimulationResult
 from .rules import CHANNELS, Rules, get_rules
@@ -30,9 +31,10 @@ def as_policy(value, what: str) -> Policy:
         return Policy.from_dir(value)
     try:
         return Policy(team=value)
-    except TypeError:
-        raise TypeError(f"{what} must be a Policy, a NeverLogList, entries or a policy folder; "
-                        f"got {type(value).__name__}") from None
+    except ArgumentError:
+        raise ArgumentError(f"{what} must be a Policy, a NeverLogList, entries (a list of strings such as "
+                            f"['*@rival.com']), list text, a list file or a policy folder; got "
+                            f"{type(value).__name__} {quote(value)}") from None
 
 
 def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
@@ -78,11 +80,14 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
     >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
+    if not isinstance(sent, (SentMail, str, Path, pd.DataFrame)):
+        raise ArgumentError(f"simulate(): sent must be a SentMail (from load_sent), a path or a DataFrame; got "
+                            f"{type(sent).__name__} {quote(sent)}")
+    rules = get_rules(rules)
+    candidate = as_policy(candidate, "simulate(): candidate")
+    baseline = as_policy(baseline, "simulate(): baseline")
     if not isinstance(sent, SentMail):
         sent = load_sent(sent)
-    rules = get_rules(rules)
-    candidate = as_policy(candidate, "candidate")
-    baseline = as_policy(baseline, "baseline")
     # DataFrames go through the loaders too: they turn text and zoned dates into UTC timestamps
     # and report a bad date with its row, where DuckDB would fail later with a bare type error.
     contacts_df = None if contacts is None else load_contacts(contacts)
@@ -132,9 +137,15 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
         with engine.registered(f"{p}_tracking_df", events) as frame:
             engine.run(sql.normalise_tracking(frame, names["ttab"]))
         run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"])).fetchall()
-    return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
-                            run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                            global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"))
+    result = SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
+                              run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
+                              global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"))
+    # What reading the contacts and tracking tables set aside or left out (tracking events that are
+    # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
+    result.input_problems = [dict(p, problem=f"{label}: {p['problem']}")
+                             for label, df in (("contacts", contacts_df), ("tracking", tracking_df))
+                             if df is not None for p in df.attrs.get("problems", [])]
+    return result
 
 
 # --- per-history caches -------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def load_tracking(source, *, columns: dict | None = None, encoding: str | None =
     unknown kinds are counted in ``result.attrs["problems"]`` (the tracking load report), with
     examples, never read as feed events.
     """
-    notes: list[dict] = []
+    notes: list[dict] = list(source.attrs.get("problems", [])) if isinstance(source, pd.DataFrame) else []
     table, label = read_table(source, what="tracking events", encoding=encoding, report=notes)
     what = f"tracking events from {label}"
     table = map_columns(table, ("message_id", "event"), ("recipient", "occurred_at"), columns, what, notes)
@@ -69,7 +69,7 @@ def load_tracking(source, *, columns: dict | None = None, encoding: str | None =
 def load_contacts(source, *, columns: dict | None = None, encoding: str | None = None,
                   dayfirst: bool | None = None) -> pd.DataFrame:
     """Read a contacts table ``email, created_at`` (the CRM's contact records before the history)."""
-    notes: list[dict] = []
+    notes: list[dict] = list(source.attrs.get("problems", [])) if isinstance(source, pd.DataFrame) else []
     table, label = read_table(source, what="contacts", encoding=encoding, report=notes)
     what = f"contacts from {label}"
     table = map_columns(table, ("email",), ("created_at",), columns, what, notes)

@@ -74,7 +74,9 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
         ("feed events stay visible", h["feed_events_after"],
          f"of them {h['feed_events_of_blocked_recipients']:,} belong to blocked recipients"),
     ]
-    parts = [f"<h1>{html.escape(report['title'])}</h1>",
+    warning = ([f"<p class='nls-note bad'><b>Warning</b>: {html.escape(report['set_aside'])}.</p>"]
+               if report.get("set_aside") else [])
+    parts = warning + [f"<h1>{html.escape(report['title'])}</h1>",
              f"<p class='nls-muted'>Source: {html.escape(report['source'])} · {html.escape(span)} · rules "
              f"<b>{html.escape(report['rules'])}</b> · {h['recipient_rows']:,} recipient rows"
              f"{' · addresses redacted' if report.get('redacted') else ''}</p>",
@@ -143,7 +145,8 @@ def render_markdown(report: dict) -> str:
     """Render a report dict as Markdown: the same sections as the HTML, without charts."""
     h = report["headline"]
     span = " to ".join(s for s in report["span"] if s) or "no dates"
-    out = [f"# {report['title']}\n",
+    out = ([f"> **Warning**: {report['set_aside']}.\n"] if report.get("set_aside") else []) + [
+           f"# {report['title']}\n",
            f"Source: {report['source']} · {span} · rules **{report['rules']}** · {h['recipient_rows']:,} recipient rows"
            + (" · addresses redacted" if report.get("redacted") else "") + "\n",
            f"- **{h['contacts_not_created']:,}** contacts would not be created",

@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from ..errors import set_aside_line
 from ..rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE
 
 __all__ = ["build_report", "redact_address", "entry_impact", "by_user", "by_channel", "weekly_timeline",
@@ -169,6 +170,7 @@ def build_report(result, redact: bool = False) -> dict:
         "title": "What the candidate Never Log lists would change",
         "source": str(result.sent.source),
         "span": [None if first is None else str(first), None if last is None else str(last)],
+        "set_aside": set_aside_line(result.sent.set_aside),
         "rules": result.rules.name,
         "redacted": bool(redact),
         "headline": headline,
@@ -182,7 +184,8 @@ def build_report(result, redact: bool = False) -> dict:
             "by_channel": by_channel(result),
             "weekly_timeline": weekly_timeline(result),
             "baseline_lists": _lists(result.baseline),
-            "load_report": _records(result.sent.problems),
+            "load_report": _records(result.sent.problems) + [
+                {k: p[k] for k in ("problem", "count", "examples")} for p in getattr(result, "input_problems", [])],
             "metrics": {k: v for k, v in m.items() if k != "changes"},
         },
     }
@@ -191,6 +194,6 @@ def build_report(result, redact: bool = False) -> dict:
         notes = report.pop("notes")
         report = _redact(report)
         report["assumptions"], report["notes"] = assumptions, notes
-        report = {k: report[k] for k in ("title", "source", "span", "rules", "redacted", "headline", "assumptions",
-                                         "notes", "details")}
+        report = {k: report[k] for k in ("title", "source", "span", "set_aside", "rules", "redacted", "headline",
+                                         "assumptions", "notes", "details")}
     return report
