@@ -66,7 +66,7 @@ def export_lists(wanted, out_dir, *, sent=None, cap: int = CAP, max_collateral: 
             raise ArgumentError(f"export_lists(): {name} must be True or False; got {quote(value)}")
     for name, value, low in (("cap", cap, 1), ("max_collateral", max_collateral, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name!r} must be an integer ≥ {low}, got {value!r}")
+            raise ArgumentError(f"export_lists(): {name!r} must be an integer ≥ {low}, got {quote(value)}")
     if cap > CAP:
         raise ValueError(f"'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file over it "
                          "would not be accepted (SEMANTICS §5)")
