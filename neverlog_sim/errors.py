@@ -22,7 +22,7 @@ class EntryProblem:
             where = f"{self.source}, line {self.line}: "
         elif self.line is not None:
             where = f"line {self.line}: "
-        msg = f"{where}{self.text!r} {self.reason}"
+        msg = f"{where}{quote(self.text)} {self.reason}"
         if self.hint:
             msg += f" — did you mean {self.hint!r}?"
         return msg
