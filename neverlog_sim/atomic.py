@@ -26,14 +26,15 @@ def neutralise(value) -> str:
 
 def neutralise_frame(frame):
     """A copy of a DataFrame whose text cells are neutralised (vectorised; numbers are left as they are)."""
+    import pandas as pd
     out = frame.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or str(s.dtype).startswith("string"):
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             text = s.where(s.map(type).eq(str))
             risky = text.str.match(r"^[=+\-@\t\r]", na=False)
             if risky.any():
-                out[col] = s.where(~risky, "'" + text)
+                out[col] = s.astype(object).where(~risky, "'" + text.astype(object))
     return out
 
 
