@@ -246,15 +246,20 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
         engine.run(sql.build_rows("joined", "repeated", name))
         steps.update()
         msg = "msg" if level == "message" else None
-        report += _load_report(engine, name, msg)
-        rows, rows_aside, empty, msgs, msgs_aside = engine.rows(sql.set_aside_counts("joined", msg))[0]
+        loaded = _load_report(engine, name, msg)
+        report += loaded
+        rows, empty, msgs, msgs_kept = engine.rows(sql.set_aside_counts("raw_rows", name, msg))[0]
         if empty:
             report.append(_problem(sql.EMPTY_RECIPIENT, empty,
                                    [e for (e,) in engine.rows(sql.empty_recipient_examples("joined"))]))
-        count, examples = engine.rows(sql.conflicting_pairs("joined", "repeated"))[0]
-        report.append(_problem(sql.CONFLICTS, count, examples))
+        rows_aside = loaded[0]["count"] + empty
+        if engine.rows(sql.row_count("repeated"))[0][0]:  # conflicts need repeated pairs: none in most exports
+            count, examples = engine.rows(sql.conflicting_pairs("joined", "repeated"))[0]
+            report.append(_problem(sql.CONFLICTS, count, examples))
         count, examples = engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0]
         report.append(_problem(sql.SHARED_IDS, count, examples))
+        # Message level: messages with no usable recipient (ids may repeat); recipient level: ids with no row kept.
+        msgs_aside = loaded[-1]["count"] if msg else msgs - msgs_kept
         steps.update()
     except duckdb.Error as exc:
         raise InputError(f"cannot load {what}: {quote(str(exc).splitlines()[0], 160)}") from None

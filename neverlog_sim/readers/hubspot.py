@@ -137,8 +137,9 @@ class _Problems:
             item = self.items.setdefault(problem, {"problem": problem, "count": 0, "examples": []})
             item["count"] += int(count)
             for ex in examples:
-                if len(item["examples"]) < MAX_EXAMPLES and str(ex) not in item["examples"]:
-                    item["examples"].append(str(ex))
+                ex = str(ex) if len(str(ex)) <= 80 else quote(str(ex))[1:-1]  # a 5 MB cell is not quoted whole
+                if len(item["examples"]) < MAX_EXAMPLES and ex not in item["examples"]:
+                    item["examples"].append(ex)
 
 
 def _merge_mapping(mapping) -> dict:

@@ -66,6 +66,7 @@ class _Problems:
     def add(self, problem: str, example: str, count: int = 1) -> None:
         item = self._items.setdefault(problem, {"problem": problem, "count": 0, "examples": []})
         item["count"] += count
+        example = example if len(example) <= 120 else example[:119] + "…"
         if len(item["examples"]) < MAX_EXAMPLES and example not in item["examples"]:
             item["examples"].append(example)
 

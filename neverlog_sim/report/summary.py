@@ -78,7 +78,10 @@ def entry_impact(result) -> list[dict]:
     """Candidate entries ranked by the recipient rows they are responsible for (the Pareto order)."""
     e = result.entries
     e = e[e["policy"] == "candidate"].copy()
-    e = e.sort_values(["responsible_rows", "rows", "entry"], ascending=[False, False, True], kind="stable")
+    # Entry text alone ties when one entry is on several lists: list and owner make the order total, so
+    # identical inputs give byte-identical reports.
+    e = e.sort_values(["responsible_rows", "rows", "entry", "list", "owner"], ascending=[False, False, True, True, True],
+                      kind="stable", na_position="first")
     cols = ["entry", "list", "owner", "kind", "rows", "messages", "recipients", "senders", "exclusive_rows",
             "exclusive_recipients", "responsible_rows", "dead"]
     return _records(e[cols])

@@ -253,22 +253,21 @@ def shared_message_ids(staged: str) -> str:
         HAVING min(sender_raw) <> max(sender_raw) OR min(sent_at) <> max(sent_at))"""
 
 
-def set_aside_counts(joined: str, msg: str | None) -> str:
-    """Rows and messages given, and those set aside: ``rows, rows_set_aside, empty_rows, messages, messages_set_aside``.
+def set_aside_counts(raw_rows: str, rows: str, msg: str | None) -> str:
+    """What was given: ``rows`` (addresses read, message level; input rows, recipient level), ``empty_rows``
+    (recipient level: rows with an empty recipient), ``messages`` and ``messages_kept``.
 
-    Message level (``msg`` given): a row is a To/Cc/Bcc address; recipient level: a row of the input.
+    Reads the staged rows and the built rows table, never the address join again.
     """
     if msg:
         return f"""
-        SELECT count(*) FILTER (WHERE raw IS NOT NULL), count(*) FILTER (WHERE raw IS NOT NULL AND recipient IS NULL),
-               0, (SELECT count(*) FROM {msg}),
-               (SELECT count(*) FROM {msg} WHERE msg_row NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))
-        FROM {joined}"""
+        SELECT (SELECT count(*) FROM {raw_rows} WHERE raw IS NOT NULL), 0,
+               (SELECT count(*) FROM {msg}), (SELECT count(DISTINCT message_id) FROM {rows})"""
     mid = "coalesce(message_id, 'row-' || msg_row)"
     return f"""
-    SELECT count(*), count(*) FILTER (WHERE recipient IS NULL), count(*) FILTER (WHERE raw IS NULL),
-           count(DISTINCT {mid}), count(DISTINCT {mid}) - count(DISTINCT {mid}) FILTER (WHERE {_KEPT})
-    FROM {joined}"""
+    SELECT count(*), count(*) FILTER (WHERE raw IS NULL), count(DISTINCT {mid}),
+           (SELECT count(DISTINCT message_id) FROM {rows})
+    FROM {raw_rows}"""
 
 
 def empty_recipient_examples(joined: str) -> str:
