@@ -3,6 +3,8 @@
 from . import _moved
 from .entries import Entry, parse_entry
 from .errors import (
+    AmbiguousInputError,
+    ArgumentError,
     EntryError,
     EntryProblem,
     ExportError,
@@ -10,6 +12,7 @@ from .errors import (
     MissingColumnsError,
     NeverLogError,
     RulesError,
+    SetAsideError,
 )
 from .export import ExportReport, export_lists
 from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking
@@ -26,6 +29,8 @@ _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...
 # which the command line never needs.
 
 __all__ = [
+    "AmbiguousInputError",
+    "ArgumentError",
     "CAP",
     "Entry",
     "EntryError",
@@ -41,6 +46,7 @@ __all__ = [
     "Rules",
     "RulesError",
     "SentMail",
+    "SetAsideError",
     "SimulationResult",
     "build_sent",
     "export_lists",

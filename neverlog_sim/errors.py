@@ -68,7 +68,7 @@ class MissingColumnsError(InputError):
             parts.append(f"{col!r}" + (f" (closest: {s!r})" if s else ""))
         msg = (
             f"{what} is missing required column(s) {', '.join(parts)}; "
-            f"it has {available!r}. Rename them in the file, or map them with "
+            f"it has {quote(available, 400)}. Rename them in the file, or map them with "
             f"columns={{'their name': 'our name'}}"
         )
         super().__init__(msg)
