@@ -212,6 +212,12 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems=(), source: str = 
         report.append(p)
     set_aside_before = sum(p["count"] for p in report if p["problem"] in READER_SET_ASIDE)
     table, level = canonical_table(table, columns, source, report)
+    if table.num_rows == 0:
+        if set_aside_before:  # the reader set every message aside: say so, as any load over the threshold does
+            _check_set_aside({"messages": set_aside_before, "messages_total": set_aside_before, "rows": 0,
+                              "rows_total": 0}, max_set_aside, report, hints, what)
+        raise InputError(f"{what} has no rows (a header and nothing under it?); figures from an empty history "
+                         "would all be zero")
     for p in report:
         hints += p.pop("hints", [])
     engine = DuckDBEngine()
@@ -350,6 +356,11 @@ def load_sent(source, *, columns: dict | None = None, format: str | None = None,
     columns = check_columns(columns, "load_sent")
     dayfirst = check_dayfirst(dayfirst, "load_sent")
     max_set_aside = check_max_set_aside(max_set_aside, "load_sent")
+    if format in (None, "hubspot_api", "hubspot_ui") and isinstance(source, (str, Path)) and \
+            Path(source).suffix.lower() in (".xlsx", ".xls") and Path(source).is_file():
+        # A workbook is only ever a HubSpot UI export: the HubSpot reader opens it.
+        return load_hubspot(source, format=format, columns=columns, progress=progress, dayfirst=dayfirst,
+                            max_set_aside=max_set_aside, **loader_options)
     if format == "mail" or (format is None and isinstance(source, (str, Path)) and looks_like_mail(source)):
         return load_mail(source, progress=progress, max_set_aside=max_set_aside, **loader_options)
     notes: list[dict] = []

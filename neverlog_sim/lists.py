@@ -399,6 +399,8 @@ class Policy:
             team = NeverLogList.from_file(teams[0], lenient=lenient, encoding=encoding)
         personal = {}
         pdir = path / "personal"
+        if pdir.exists() and not pdir.is_dir():
+            raise InputError(f"{quote(str(pdir))} is not a folder; personal lists go in personal/<owner address>.txt")
         if pdir.is_dir():
             for f in sorted(pdir.iterdir()):
                 if f.name.startswith("."):

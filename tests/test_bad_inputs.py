@@ -574,6 +574,27 @@ case(F, "unknown-rules", lambda t: cli("simulate", "--sent", SAMPLE, "--candidat
      places=["--rules"])
 
 
+# --- added after the first run: binary files, exact duplicates, empty inputs ----------------------------
+
+F = "csv reader"
+case(F, "workbook-named-csv", lambda t: load(write(t, "book.csv", b"PK\x03\x04\x14\x00\x00\x00" + b"\x00" * 64)), InputError,
+     ["book.csv", "Excel workbook"])
+case(F, "parquet-named-csv", lambda t: load(t / "p.csv" if pq.write_table(pa.table({"a": [1]}), t / "p.csv") is None else None),
+     InputError, ["p.csv", "Parquet"])
+case(F, "binary-named-csv", lambda t: load(write(t, "bin.csv", b"\x01\x02\x00\x00\xff" * 40)), InputError,
+     ["bin.csv", "binary data"])
+case(F, "workbook-as-sent-mail", lambda t: load(write(t, "emails.xlsx", b"PK\x03\x04 not really a workbook")), InputError,
+     ["emails.xlsx"])
+case(F, "exact-duplicate-header", lambda t: load(write(t, "dup.csv", "message_id,sent_at,sender,channel,to,to\n"
+                                                      "m1,2024-03-01,ann@us.com,crm,a@x.com,b@x.com\n")),
+     AmbiguousInputError, ["dup.csv", "'to' appears 2 times"])
+case(F, "header-only", lambda t: load(write(t, "head.csv", HEADER + "\n")), InputError, ["head.csv", "no rows"])
+case(F, "empty-dataframe", lambda t: load(frame().iloc[:0]), InputError, ["DataFrame", "no rows"])
+F = "policy"
+case(F, "from-dir-personal-is-a-file", lambda t: Policy.from_dir(t if (write(t, "team.txt", "*@a.com\n"), write(t, "personal", "x"))
+                                                                 else None), InputError, ["personal", "not a folder"])
+
+
 # --- the catalogue, run ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.family.replace(' ', '-').replace('/', '-')}:{c.id}" for c in CASES])

@@ -425,7 +425,14 @@ def _read_file(path: Path, encoding: str | None = None) -> pd.DataFrame:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path).astype("object")
         if suffix in (".xlsx", ".xls"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
+            try:
+                return pd.read_excel(path, dtype=str, keep_default_na=False)
+            except ImportError:
+                raise
+            except Exception as exc:  # zipfile, openpyxl and xlrd each have their own errors for a bad workbook
+                raise InputError(f"cannot read the workbook {quote(str(path))} ({type(exc).__name__}: "
+                                 f"{quote(str(exc), 120)[1:-1]}); export the view from HubSpot again, or as CSV"
+                                 ) from None
         sep = "\t" if suffix == ".tsv" else ","
         with path.open("rb") as fh:
             bom = detect_encoding(fh.read(4))

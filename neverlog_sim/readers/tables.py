@@ -182,6 +182,11 @@ def _header(path: Path, encoding: str | None, what: str) -> tuple[list[str], str
         raise InputError(f"{what} {quote(str(path))} cannot be read ({exc.strerror or exc}); check its permissions"
                          ) from None
     bom = detect_encoding(head[:4])
+    if b"\x00" in head[:65536] and bom in (None, "utf-8-sig") and encoding is None:
+        kind = ("an Excel workbook: save it as CSV, or load a HubSpot UI export with load_hubspot()"
+                if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0") else
+                "a Parquet file: give it the .parquet extension" if head.startswith(b"PAR1") else "binary data")
+        raise InputError(f"{what} {quote(str(path))} is not a text CSV file (it looks like {kind})")
     need = bom if bom not in (None, "utf-8-sig") else (None if encoding in (None, "utf-8") else encoding)
     text = head.decode(need or "utf-8-sig", errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
@@ -379,6 +384,10 @@ def map_columns(table: pa.Table, required: tuple[str, ...], optional: tuple[str,
         if new in ours:
             by_target.setdefault(new, []).append(name)
     for target, names in by_target.items():
+        if len(names) > 1 and len(set(names)) < len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise AmbiguousInputError(f"{what}: the column {twice!r} appears {names.count(twice)} times; we will not "
+                                      "pick one — rename or remove the copies in the file")
         if len(names) > 1:
             drop = next((n for n in names if n != target), names[-1])
             raise AmbiguousInputError(
