@@ -142,6 +142,7 @@ def simulate(sent, candidate, *, baseline=None, rules: "str | Rules" = "seed-202
                               global_totals=global_totals, contacts_view=contacts_view, shared=("ctab", "gstats"))
     # What reading the contacts and tracking tables set aside or left out (tracking events that are
     # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
+    result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
     result.input_problems = [dict(p, problem=f"{label}: {p['problem']}")
                              for label, df in (("contacts", contacts_df), ("tracking", tracking_df))
                              if df is not None for p in df.attrs.get("problems", [])]

@@ -590,6 +590,16 @@ case(F, "exact-duplicate-header", lambda t: load(write(t, "dup.csv", "message_id
      AmbiguousInputError, ["dup.csv", "'to' appears 2 times"])
 case(F, "header-only", lambda t: load(write(t, "head.csv", HEADER + "\n")), InputError, ["head.csv", "no rows"])
 case(F, "empty-dataframe", lambda t: load(frame().iloc[:0]), InputError, ["DataFrame", "no rows"])
+case(F, "folder-with-bracket-name-reads-each-file-once",
+     lambda t: ([{"problem": "rows", "count": len(load(t / "f" if (write(t, "f/a.csv", rows(3, prefix="a")),
+                                                                  write(t, "f/b.csv", rows(4, prefix="b")),
+                                                                  write(t, "f/[ab].csv", rows(5, prefix="c")))
+                                                       else None))}], "rows"), count=12, label="rows")
+F = "simulate/export"
+case(F, "tracking-problems-on-the-result",
+     lambda t: (simulate(frame(), Policy(), tracking=pd.DataFrame({"message_id": ["m1"] * 3, "event": ["SENT", "bounce", "OPEN"]}))
+                .tracking_problems, "tracking events that are not opens or clicks (left out of the feed and timelines)"),
+     count=2, label="tracking events that are not opens or clicks (left out of the feed and timelines)")
 F = "policy"
 case(F, "from-dir-personal-is-a-file", lambda t: Policy.from_dir(t if (write(t, "team.txt", "*@a.com\n"), write(t, "personal", "x"))
                                                                  else None), InputError, ["personal", "not a folder"])
