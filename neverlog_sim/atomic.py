@@ -67,5 +67,6 @@ def write_bytes_atomic(path, data: bytes) -> Path:
 def write_text_atomic(path, text: str) -> Path:
     """Write ``text`` as UTF-8 to ``path`` completely or not at all."""
     if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+        from .errors import ArgumentError
+        raise ArgumentError(f"write_text_atomic(): text must be a str, got {type(text).__name__}")
     return write_bytes_atomic(path, text.encode("utf-8"))

@@ -132,6 +132,8 @@ MAX_QUOTE = 80
 def quote(value, limit: int = MAX_QUOTE) -> str:
     """``repr`` of a value for a message, cut to about ``limit`` characters (a 5 MB field is not quoted whole)."""
     text = repr(value)
+    if not isinstance(value, str):
+        text = " ".join(text.split())  # a Series or a frame prints on many lines; a message is one
     if len(text) <= limit:
         return text
     return text[: limit - 1] + f"… ({len(str(value)):,} characters)"

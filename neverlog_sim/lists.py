@@ -60,10 +60,10 @@ def _owner(owner: str | None, scope: str) -> str | None:
                             f"{quote(owner)}")
     if scope == "team":
         if owner is not None:
-            raise ValueError(f"a team list has no owner; got owner={owner!r} — use scope='personal'")
+            raise ArgumentError(f"a team list has no owner; got owner={quote(owner)} — use scope='personal'")
         return None
     if owner is None:
-        raise ValueError("a personal list needs owner= (the address of the user whose sends it governs)")
+        raise ArgumentError("a personal list needs owner= (the address of the user whose sends it governs)")
     address, status = classify_recipient(owner)
     if address is None:
         raise InputError(f"owner {owner!r} is not an email address; give the user's sending address")
@@ -124,7 +124,7 @@ class NeverLogList:
             else:
                 seen[entry] = line
         if on_invalid not in ("raise", "collect"):
-            raise ValueError(f"on_invalid must be one of ['raise', 'collect'], got {on_invalid!r}")
+            raise ArgumentError(f"on_invalid must be one of ['raise', 'collect'], got {quote(on_invalid)}")
         if self.problems and not self.lenient and on_invalid == "raise":
             raise EntryError(self.problems, self.source)
         self.entries: list[Entry] = list(seen)

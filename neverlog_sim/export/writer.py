@@ -68,8 +68,8 @@ def export_lists(wanted, out_dir, *, sent=None, cap: int = CAP, max_collateral: 
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ArgumentError(f"export_lists(): {name!r} must be an integer ≥ {low}, got {quote(value)}")
     if cap > CAP:
-        raise ValueError(f"'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file over it "
-                         "would not be accepted (SEMANTICS §5)")
+        raise ArgumentError(f"export_lists(): 'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file "
+                            "over it would not be accepted (docs/rules.md#the-500-entry-cap)")
     rules = get_rules(rules)
     if rules.subdomains:
         raise RulesError("export_lists compacts for HubSpot's exact-domain matching (A2); rules with "

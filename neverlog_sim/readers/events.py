@@ -84,7 +84,7 @@ def load_contacts(source, *, columns: dict | None = None, encoding: str | None =
 
 
 def _read_addresses(series: pd.Series) -> pd.Series:
-    """Read addresses written with display names or comments as the rows read them (SEMANTICS §1).
+    """Read addresses written with display names or comments as the rows read them (docs/rules.md#recipients-in-your-data).
 
     Only values with a character a bare ``local@domain`` never has go through the Python parser;
     SQL lower-cases the rest. A value with no address stays as written, so it matches nothing
@@ -92,7 +92,7 @@ def _read_addresses(series: pd.Series) -> pd.Series:
     """
     import pyarrow.compute as pc
     values = pa.array(series, type=pa.string(), from_pandas=True)
-    # Non-ASCII too: an internationalised domain is matched in its IDNA form (SEMANTICS §1).
+    # Non-ASCII too: an internationalised domain is matched in its IDNA form (docs/rules.md#normalisation).
     odd = pc.unique(pc.filter(values, pc.match_substring_regex(values, r'[<>(),;:"\s]|[^\x00-\x7f]'))).to_pylist()
     found = {v: a for v in odd if (a := classify_recipient(v)[0])}
     return series.replace(found) if found else series
