@@ -46,6 +46,8 @@ def write_csv_atomic(path, frame) -> Path:
 def write_bytes_atomic(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` completely or not at all; the file is readable as the umask allows."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder; give the name of the file to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -600,6 +600,13 @@ case(F, "tracking-problems-on-the-result",
      lambda t: (simulate(frame(), Policy(), tracking=pd.DataFrame({"message_id": ["m1"] * 3, "event": ["SENT", "bounce", "OPEN"]}))
                 .tracking_problems, "tracking events that are not opens or clicks (left out of the feed and timelines)"),
      count=2, label="tracking events that are not opens or clicks (left out of the feed and timelines)")
+case(F, "folder-mixing-table-kinds-named",
+     lambda t: (load(t / "f" if (write(t, "f/a_sent.csv", rows(300)), write(t, "f/b_contacts.csv", "email,created_at\nx@y.com,2024-01-01\n"))
+                     else None, max_set_aside=1.0).problems,
+                "files whose columns differ from the first file's (read by column name, the rest empty)"),
+     count=1, label="files whose columns differ from the first file's (read by column name, the rest empty)")
+case("cli", "html-into-a-folder", lambda t: cli("simulate", "--sent", SAMPLE, "--candidate", LISTS, "--html", t, "--quiet"),
+     exit=2, places=["is a folder; give the name of the file to write"])
 F = "policy"
 case(F, "from-dir-personal-is-a-file", lambda t: Policy.from_dir(t if (write(t, "team.txt", "*@a.com\n"), write(t, "personal", "x"))
                                                                  else None), InputError, ["personal", "not a folder"])

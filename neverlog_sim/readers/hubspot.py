@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from ..errors import AmbiguousInputError, InputError, MissingColumnsError, detect_encoding, quote, read_text
 from .dates import iso_dates
-from .tables import find_files, read_lookup_csv
+from .tables import DIFFERENT_COLUMNS, find_files, read_lookup_csv
 
 __all__ = ["HUBSPOT_MAPPING", "detect_format", "load_hubspot", "read_owners", "to_canonical"]
 
@@ -463,6 +463,12 @@ def _read(source, progress, encoding=None, notes: list | None = None) -> tuple[p
     files = find_files(source, _SUFFIXES, "HubSpot export", notes)
     frames = [_read_file(f, encoding) for f in tqdm(files, desc="reading HubSpot export", unit="file", delay=1.0,
                                                     disable=not progress, leave=False)]
+    first = {_squash(c) for c in frames[0].columns}
+    odd = [(f, sorted(first ^ {_squash(c) for c in fr.columns})) for f, fr in zip(files[1:], frames[1:])
+           if {_squash(c) for c in fr.columns} != first]
+    if odd and notes is not None:
+        notes.append({"problem": DIFFERENT_COLUMNS, "count": len(odd),
+                      "examples": [f"{f.name}: {', '.join(cols[:4])}" for f, cols in odd[:3]]})
     return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), str(source)
 
 

@@ -154,7 +154,7 @@ def read_table(source, *, what: str = "input", encoding: str | None = None, repo
         for name in table.column_names:
             _check_type(table.schema.field(name).type, name, f"{what} {str(source)!r}")
         return table, str(source)
-    return _read_csv(files, what, source, encoding), str(source)
+    return _read_csv(files, what, source, encoding, report), str(source)
 
 
 def _read_parquet(files: list[Path], what: str, source) -> pa.Table:
@@ -195,8 +195,19 @@ def _header(path: Path, encoding: str | None, what: str) -> tuple[list[str], str
     return [h.strip() for h in header], delim, need
 
 
-def _read_csv(files: list[Path], what: str, source, encoding: str | None) -> pa.Table:
+DIFFERENT_COLUMNS = "files whose columns differ from the first file's (read by column name, the rest empty)"
+
+
+def _read_csv(files: list[Path], what: str, source, encoding: str | None, report: list | None = None) -> pa.Table:
     headers = [_header(f, encoding, what) for f in files]
+    first = {canon_name(h) for h in headers[0][0]}
+    odd = [(f, sorted(first ^ {canon_name(h) for h in h_})) for f, (h_, _, _) in zip(files[1:], headers[1:])
+           if {canon_name(h) for h in h_} != first]
+    if odd and report is not None:
+        # A folder holding several kinds of table (sent mail beside contacts) is read as one table:
+        # say so, with the columns that differ, so the rows set aside have a visible cause.
+        report.append({"problem": DIFFERENT_COLUMNS, "count": len(odd),
+                       "examples": [f"{f.name}: {', '.join(cols[:4])}" for f, cols in odd[:3]]})
     if any(need for _, _, need in headers):
         table = _read_csv_transcoded(files, headers, what, encoding)
     else:
