@@ -14,6 +14,8 @@ from ._version import __version__
 from .backtest import Backtest, backtest
 from .entries import Entry, parse_entry
 from .errors import (
+    AmbiguousInputError,
+    ArgumentError,
     EntryError,
     EntryProblem,
     ExportError,
@@ -22,6 +24,7 @@ from .errors import (
     NeverLogError,
     RulesError,
     WorkspaceError,
+    SetAsideError,
 )
 from .export import ExportReport, export_lists
 from .history import SentMail, build_sent, load_contacts, load_sent, load_tracking, open_sent
@@ -39,6 +42,8 @@ _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...
 
 __all__ = [
     "Backtest",
+    "AmbiguousInputError",
+    "ArgumentError",
     "CAP",
     "Entry",
     "EntryError",
@@ -55,6 +60,7 @@ __all__ = [
     "RulesError",
     "Scenario",
     "SentMail",
+    "SetAsideError",
     "SimulationResult",
     "WorkspaceError",
     "backtest",

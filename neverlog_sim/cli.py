@@ -2,8 +2,9 @@
 
 Exit codes (``EXIT_CODES``, printed by ``--help``): 0 success; 1 a finding to act on (validate: an
 invalid line or a list over the cap; simulate: a candidate list over the cap, or invalid lines left
-out under --lenient; export: entries cut to fit the cap); 2 bad usage or unreadable input (a missing
-file, a list with an invalid line outside --lenient and validate).
+out under --lenient; export: entries cut to fit the cap; every command that reads mail: more of it
+set aside than --max-set-aside allows); 2 bad usage or unreadable input (a missing file, a list with
+an invalid line outside --lenient and validate). No traceback is shown without ``--debug``.
 """
 
 from __future__ import annotations
@@ -14,16 +15,123 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import InputError, NeverLogError, RulesError
+from .errors import InputError, NeverLogError, RulesError, SetAsideError
 from .lists import CAP, NeverLogList, at_line, repeats
 from .rules import LOGGING_RULES, PROFILES, get_rules
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = ("Exit codes: 0 success; 1 a finding to act on (validate: an invalid line or a list over the cap; "
               "simulate: a candidate list over the cap, or invalid lines left out under --lenient; export: "
-              "entries cut to fit the cap); 2 bad usage or unreadable input (a missing file; a list with an "
+              "entries cut to fit the cap; every command that reads mail: more of it set aside than "
+              "--max-set-aside allows); 2 bad usage or unreadable input (a missing file; a list with an "
               "invalid line, outside validate and --lenient).")
 FORMATS = ("canonical", "hubspot_api", "hubspot_ui", "mail")
+MAX_SET_ASIDE = 0.01  # the library's default (history.MAX_SET_ASIDE), kept here so --help loads no engine
+
+
+# --- option types: every range checked by argparse (exit 2 with the option named) ---------------
+
+def _whole(low: int, high: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{value} is out of range; give {low}..{high}" if high is not None
+                                             else f"{value} is out of range; give {low} or more")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a share between 0 and 1, e.g. 0.05"
+                                         ) from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{value:g} is out of range; give a share between 0 and 1 (0.05 = 5%)")
+    return value
+
+
+_share.__name__ = "share"
+
+
+def _column_pair(text: str) -> tuple[str, str | None]:
+    theirs, eq, ours = text.rpartition("=")
+    if not eq or not theirs.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not THEIRS=OURS, e.g. 'To Addresses=to' "
+                                         "('THEIRS=' leaves a column out)")
+    return theirs, ours.strip() or None
+
+
+_column_pair.__name__ = "column mapping"
+
+
+def _encoding(text: str) -> str:
+    import codecs
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an encoding Python knows; e.g. utf-8, utf-16, cp1252"
+                                         ) from None
+    return text
+
+
+_encoding.__name__ = "encoding"
+
+
+def _add_input_options(p, what: str = "sent mail") -> None:
+    """The options that say how to read the input files (simulate, export)."""
+    p.add_argument("--columns", action="append", type=_column_pair, metavar="THEIRS=OURS", default=[],
+                   help=f"map a column of the {what} to our name, e.g. --columns 'To Addresses=to' "
+                        "(repeatable; 'THEIRS=' leaves a column out)")
+    p.add_argument("--encoding", type=_encoding, metavar="CODEC",
+                   help="encoding of CSV and list files (default UTF-8; a UTF-16 byte-order mark is detected)")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
+                       help="numeric dates are day/month/year (31/12/2024)")
+    order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
+                       help="numeric dates are month/day/year (12/31/2024)")
+    p.add_argument("--max-set-aside", type=_share, default=MAX_SET_ASIDE, metavar="SHARE",
+                   help="exit 1 when more than this share of messages or rows is set aside (default 0.01 = 1%%; "
+                        "1 accepts any)")
+
+
+def _load_sent_arg(args, **extra):
+    """The history named by --sent, read with the input options (--columns, --encoding, --dayfirst,
+    --max-set-aside, --format, --owners) its subcommand has; its load report goes to stderr."""
+    from .history import load_sent
+    options = dict(extra)
+    if getattr(args, "owners", None):
+        options["owners"] = args.owners
+    if hasattr(args, "columns"):
+        options.update(columns=dict(args.columns) or None, encoding=args.encoding, dayfirst=args.dayfirst,
+                       max_set_aside=args.max_set_aside)
+    sent = load_sent(args.sent, format=getattr(args, "format", None), progress=not args.quiet, **options)
+    _print_load_report(sent.summary(), sent.set_aside, quiet=args.quiet)
+    return sent
+
+
+def _print_load_report(summary: dict | None, set_aside: dict | None, problems=None, quiet: bool = False,
+                       stream=None) -> None:
+    """The load report on stderr: counts with one example each; a warning first when anything was set aside."""
+    from .errors import set_aside_line
+    stream = stream or sys.stderr
+    problems = list(summary["problems"] if summary else []) + list(problems or [])
+    warning = set_aside_line(set_aside) if set_aside else None
+    if warning:
+        print(f"neverlog-sim: WARNING {warning}", file=stream)
+    if summary and not quiet:
+        print(f"load report: {summary['rows']:,} recipient rows, {summary['messages']:,} messages from "
+              f"{summary['source']}" + ("" if problems else "; no problems"), file=stream)
+    elif problems:
+        print("load report:", file=stream)
+    for p in problems:
+        example = f" (e.g. {p['examples'][0]})" if p.get("examples") else ""
+        print(f"  {p['problem']}: {p['count']:,}{example}", file=stream)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +149,7 @@ def _cmd_validate(args) -> int:
         path = Path(name)
         try:
             lst = NeverLogList.from_file(path, lenient=args.lenient or bool(args.fix), cap=args.cap,
-                                         on_invalid="collect")
+                                         on_invalid="collect", encoding=args.encoding)
         except NeverLogError as exc:
             print(f"neverlog-sim: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -105,7 +213,7 @@ def _print_validation(s: dict, lenient: bool) -> None:
               "hint fixes fixed (docs/rules.md#lenient-mode)")
 
 
-def _policy_arg(paths: list[str] | None, what: str, lenient: bool = False):
+def _policy_arg(paths: list[str] | None, what: str, lenient: bool = False, encoding: str | None = None):
     """A policy from CLI paths: folders (team.txt + personal/<owner>.txt) and team list files, merged.
 
     With ``lenient`` a line a hint can fix is fixed and a line none can is kept out and reported
@@ -120,9 +228,9 @@ def _policy_arg(paths: list[str] | None, what: str, lenient: bool = False):
             raise InputError(f"{what} list {p!r} does not exist; give a .txt/.csv list file or a folder "
                              "with team.txt and personal/<owner>.txt")
     if not lenient:
-        return read_wanted([Path(p) for p in paths])
-    policies = [Policy.from_dir(p, lenient=True) if Path(p).is_dir() else
-                Policy(team=NeverLogList.from_file(p, lenient=True)) for p in paths]
+        return read_wanted([Path(p) for p in paths], encoding=encoding)
+    policies = [Policy.from_dir(p, lenient=True, encoding=encoding) if Path(p).is_dir() else
+                Policy(team=NeverLogList.from_file(p, lenient=True, encoding=encoding)) for p in paths]
     if len(policies) == 1:
         return policies[0]
     team = [e for pol in policies for e in pol.team.entries]
@@ -184,16 +292,8 @@ def _rules_arg(args):
     return rules
 
 
-def _load_sent_arg(args, **extra):
-    """The history named by --sent, with --format and --owners passed on when given."""
-    from .history import load_sent
-    options = dict(extra)
-    if getattr(args, "owners", None):
-        options["owners"] = args.owners
-    return load_sent(args.sent, format=getattr(args, "format", None), progress=not args.quiet, **options)
-
-
 def _cmd_simulate(args) -> int:
+    from .history import load_contacts, load_tracking
     from .simulate import simulate
     if args.scenario and (args.candidate or args.baseline or args.rules or args.subdomains or args.logging_rule):
         raise InputError("--scenario names the lists and the rules; leave out --candidate, --baseline, --rules, "
@@ -201,21 +301,26 @@ def _cmd_simulate(args) -> int:
     if not args.scenario and not args.candidate:
         raise InputError("give the candidate lists (--candidate LIST ...) or a scenario file (--scenario FILE)")
     sent = _load_sent_arg(args)
+    contacts = (load_contacts(args.contacts, encoding=args.encoding, dayfirst=args.dayfirst)
+                if args.contacts else None)
+    tracking = (load_tracking(args.tracking, encoding=args.encoding, dayfirst=args.dayfirst)
+                if args.tracking else None)
     if args.scenario:
         from .scenario import read_scenario
         scenario = read_scenario(args.scenario)
         candidate = scenario.candidate
-        result = simulate(sent, scenario=scenario, contacts=args.contacts, tracking=args.tracking)
+        result = simulate(sent, scenario=scenario, contacts=contacts, tracking=tracking)
     else:
-        candidate = _policy_arg(args.candidate, "candidate", lenient=args.lenient)
-        baseline = _policy_arg(args.baseline, "baseline", lenient=args.lenient)
+        candidate = _policy_arg(args.candidate, "candidate", lenient=args.lenient, encoding=args.encoding)
+        baseline = _policy_arg(args.baseline, "baseline", lenient=args.lenient, encoding=args.encoding)
         rules = _rules_arg(args)
         if args.subdomains:
             rules = rules.replace(subdomains=True)
         if args.lenient and not args.quiet:
             _print_lenient(candidate, sys.stderr)
-        result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=args.contacts,
-                          tracking=args.tracking)
+        result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=contacts, tracking=tracking)
+    if result.input_problems:
+        _print_load_report(None, None, result.input_problems)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     if args.html:
         result.to_html(args.html, redact=args.redact)
@@ -234,12 +339,10 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_load(args) -> int:
-    sent = _load_sent_arg(args, workspace=args.workspace)
+    sent = _load_sent_arg(args, workspace=args.workspace)  # its load report is on stderr
     first, last = sent.span
     print(f"{args.workspace}: {len(sent):,} recipient rows, {sent.messages:,} messages, {sent.senders:,} senders, "
           f"{sent.recipients:,} recipients; {first} .. {last}")
-    for p in sent._problems:
-        print(f"  {p['problem']}: {p['count']:,}" + (f" (e.g. {p['examples'][0]})" if p["examples"] else ""))
     print(f"use it with --sent {args.workspace} (no file is parsed again)")
     return EXIT_OK
 
@@ -268,12 +371,15 @@ def _cmd_demo(args) -> int:
     samples = sample_path()
     say(f"1/4 loading the sample company's sent mail from {samples / 'sent_canonical.csv'}")
     sent = load_sent(samples / "sent_canonical.csv", progress=not args.quiet)
+    _print_load_report(sent.summary(), sent.set_aside, quiet=args.quiet)
     print(describe_sent(sent))
     candidate = Policy.from_dir(samples / "lists")
     say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {describe_policy(candidate)}")
     rules = _rules_arg(args)
     result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv",
                       rules=rules)
+    if result.input_problems:
+        _print_load_report(None, None, result.input_problems)
     print()
     _print_summary(result)
     out.mkdir(parents=True, exist_ok=True)
@@ -327,10 +433,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lenient", action="store_true",
                    help="accept lines a hint can fix (acme.com → *@acme.com) and report each change")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
-    p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--cap", type=_whole(1), default=CAP, help=f"entries allowed per list (default {CAP})")
     p.add_argument("--fix", metavar="OUT",
                    help="write the list read leniently to OUT (every line a hint fixes fixed, lines none fixes "
                         "left out), atomically; one FILE only")
+    p.add_argument("--encoding", type=_encoding, metavar="CODEC",
+                   help="encoding of the list files (default UTF-8; a UTF-16 byte-order mark is detected)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="what candidate lists would change, from your sent mail",
@@ -364,7 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "sheet per table (needs: pip install 'neverlog-sim[excel]')")
     p.add_argument("--csv-dir", metavar="DIR", help="also write one CSV per table into DIR")
     p.add_argument("--redact", action="store_true", help="hide local parts of addresses in the report")
-    p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr (the load report "
+                                                         "still names any problem)")
+    _add_input_options(p)
     p.set_defaults(func=_cmd_simulate)
 
     _add_export_command(sub)
@@ -375,6 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sent", metavar="SENT", help="sent mail: CSV, Parquet, folder, HubSpot export or mail files")
     p.add_argument("--workspace", required=True, metavar="FILE.duckdb", help="the workspace file to write")
     _add_history_options(p)
+    _add_input_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=_cmd_load)
 
@@ -382,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write the seeded sample company (sent mail in three shapes, contacts, "
                                    "tracking, lists) to FOLDER.")
     p.add_argument("folder", metavar="FOLDER")
-    p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    p.add_argument("--seed", type=_whole(0, 2**32 - 1), default=7, help="generator seed (default 7)")
     p.add_argument("--overwrite", action="store_true", help="write into a folder that is not empty")
     p.set_defaults(func=_cmd_samples)
 
@@ -418,8 +529,8 @@ def _add_export_command(subparsers):
     p.add_argument("wanted", nargs="+", metavar="WANTED_DIR_OR_FILE")
     p.add_argument("--sent", metavar="HISTORY", help="sent mail (CSV, Parquet, folder, or a workspace .duckdb from `load`) that shows what entries block")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
-    p.add_argument("--cap", type=int, default=CAP, help=f"entries allowed per list (default {CAP})")
-    p.add_argument("--max-collateral", type=int, default=0,
+    p.add_argument("--cap", type=_whole(1, CAP), default=CAP, help=f"entries allowed per list (default {CAP})")
+    p.add_argument("--max-collateral", type=_whole(0), default=0,
                    help="other recipients all domain consolidations together may block (default 0)")
     p.add_argument("--allow-personal", action="store_true",
                    help="move entries only one user's sends ever hit to that user's personal list")
@@ -430,6 +541,7 @@ def _add_export_command(subparsers):
                    help="fix list lines a hint can fix (acme.com → *@acme.com), leave out and report the rest")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
+    _add_input_options(p)
     p.set_defaults(func=_cmd_export)
     return p
 
@@ -447,8 +559,7 @@ def _cmd_export(args) -> int:
     if (args.format or args.owners) and not args.sent:
         raise InputError("--format and --owners describe the history: give it with --sent")
     sent = _load_sent_arg(args) if args.sent else None
-    wanted = ([Path(w) for w in args.wanted] if not args.lenient else
-              _policy_arg(args.wanted, "wanted", lenient=True))
+    wanted = _policy_arg(args.wanted, "wanted", lenient=args.lenient, encoding=args.encoding)
     if args.lenient and not args.quiet:
         _print_lenient(wanted, sys.stderr)
     report = export_lists(wanted, args.out, sent=sent, cap=args.cap,
@@ -462,6 +573,8 @@ def _cmd_export(args) -> int:
 def _version() -> str:
     from . import __version__
     return __version__
+
+
 def _add_backtest_command(subparsers):
     """Add ``neverlog-sim backtest``: exit 0 the rules fit, 1 they do not (or nothing to compare), 2 bad input."""
     from .backtest import DEFAULT_TOLERANCE, FIT_THRESHOLD
@@ -536,6 +649,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `neverlog-sim ... | head`: the reader left; not an error of ours
         sys.stderr.close()
         return EXIT_OK
+    except SetAsideError as exc:
+        # The load report first (counts, one example each), then one line: the reason and the fix.
+        if args.debug:
+            traceback.print_exc()
+        _print_load_report(None, None, exc.problems)
+        print(f"neverlog-sim: {exc.cli_message}", file=sys.stderr)
+        return EXIT_FINDING
     except (NeverLogError, OSError, ValueError) as exc:
         if args.debug:
             traceback.print_exc()
@@ -543,6 +663,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: one line, and the traceback only under --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"neverlog-sim: internal error ({type(exc).__name__}: {str(exc)[:200]}); rerun with --debug for the "
+              "traceback and report it", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -12,7 +13,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from .entries import Entry, _split_outside_quotes, classify_recipient, parse_entry, parse_entry_lenient
-from .errors import EntryError, EntryProblem, InputError, read_utf8
+from .errors import AmbiguousInputError, ArgumentError, EntryError, EntryProblem, InputError, quote, read_text
 
 CAP = 500
 SCOPES = ("team", "personal")
@@ -20,6 +21,8 @@ SCOPES = ("team", "personal")
 # compaction): the empty string. ``NeverLogList.owner`` (a Python attribute) stays None for the team list.
 TEAM_OWNER = ""
 # Responsibility order when several entries match one recipient (docs/rules.md#responsible-entry).
+# No Python csv field limit: a list file with a 5 MB field is read (and its entry refused by line), not a _csv.Error.
+csv.field_size_limit(2**31 - 1)
 PRIORITY = {("team", "address"): 1, ("team", "domain"): 2, ("personal", "address"): 3, ("personal", "domain"): 4}
 
 
@@ -54,13 +57,16 @@ class Fix:
 
 def _owner(owner: str | None, scope: str) -> str | None:
     if scope not in SCOPES:
-        raise ValueError(f"scope must be one of {list(SCOPES)}, got {scope!r}")
+        raise ArgumentError(f"scope must be one of {list(SCOPES)}, got {quote(scope)}")
+    if owner is not None and not isinstance(owner, str):
+        raise ArgumentError(f"owner must be the user's sending address as text; got {type(owner).__name__} "
+                            f"{quote(owner)}")
     if scope == "team":
         if owner is not None:
-            raise ValueError(f"a team list has no owner; got owner={owner!r} — use scope='personal'")
+            raise ArgumentError(f"a team list has no owner; got owner={quote(owner)} — use scope='personal'")
         return None
     if owner is None:
-        raise ValueError("a personal list needs owner= (the address of the user whose sends it governs)")
+        raise ArgumentError("a personal list needs owner= (the address of the user whose sends it governs)")
     address, status = classify_recipient(owner)
     if address is None:
         raise InputError(f"owner {owner!r} is not an email address; give the user's sending address")
@@ -90,9 +96,12 @@ class NeverLogList:
     ):
         self.scope = scope
         self.owner = _owner(owner, scope)
-        self.cap = cap
+        self.cap = _check_cap(cap)
         self.source = source
         self.lenient = lenient
+        if not isinstance(entries, str) and (isinstance(entries, (bytes, Mapping)) or not isinstance(entries, Iterable)):
+            raise ArgumentError(f"NeverLogList(): entries must be entries as text (a list of strings such as "
+                                f"['jo@acme.com', '*@acme.com']); got {type(entries).__name__} {quote(entries)}")
         items = [(e, None) for e in entries] if not isinstance(entries, str) else [(entries, None)]
         self._build(items)
 
@@ -119,7 +128,7 @@ class NeverLogList:
             else:
                 seen[entry] = line
         if on_invalid not in ("raise", "collect"):
-            raise ValueError(f"on_invalid must be one of ['raise', 'collect'], got {on_invalid!r}")
+            raise ArgumentError(f"on_invalid must be one of ['raise', 'collect'], got {quote(on_invalid)}")
         if originals and self.problems:
             self.problems = _comma_hints(self.problems, originals, self.source)
             if self.lenient:  # a comma typo is a fix a hint gives, like any other (docs/rules.md#lenient-mode)
@@ -155,24 +164,34 @@ class NeverLogList:
         can fix is fixed (see ``.fixes``), and with ``lenient=True`` or ``on_invalid="collect"`` the
         rest are kept in ``.problems`` instead of raising.
         """
+        if not isinstance(text, str):
+            raise ArgumentError(f"NeverLogList.from_text(): text must be a str; got {type(text).__name__} {quote(text)}")
         obj = cls.__new__(cls)
-        obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = scope, _owner(owner, scope), cap, source, lenient
+        obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = (scope, _owner(owner, scope), _check_cap(cap), source,
+                                                                   lenient)
         originals = {n: line.strip() for n, line in enumerate(text.splitlines(), start=1) if "," in line}
         obj._build(list(_text_items(text)), on_invalid, originals)
         return obj
 
     @classmethod
     def from_file(cls, path: str | Path, scope: str = "team", owner: str | None = None, lenient: bool = False, *,
-                  cap: int = CAP, on_invalid: str = "raise") -> "NeverLogList":
-        """Read a ``.txt`` list (one entry a line) or a ``.csv`` with an ``entry`` column."""
+                  cap: int = CAP, on_invalid: str = "raise", encoding: str | None = None) -> "NeverLogList":
+        """Read a ``.txt`` list (one entry a line) or a ``.csv`` with an ``entry`` column.
+
+        ``encoding`` the file's encoding (UTF-8 by default; a UTF-16 byte-order mark is detected).
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise ArgumentError(f"NeverLogList.from_file(): path must be a path; got {type(path).__name__} "
+                                f"{quote(path)}")
         path = Path(path)
         if not path.is_file():
-            raise InputError(f"list file {str(path)!r} does not exist (or is not a file)")
-        text = read_utf8(path, str(path))
+            raise InputError(f"list file {quote(str(path))} does not exist (or is not a file)")
+        text = read_text(path, str(path), encoding)
         if path.suffix.lower() == ".csv":
             items = _csv_items(text, str(path))
             obj = cls.__new__(cls)
-            obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = scope, _owner(owner, scope), cap, str(path), lenient
+            obj.scope, obj.owner, obj.cap, obj.source, obj.lenient = (scope, _owner(owner, scope), _check_cap(cap),
+                                                                      str(path), lenient)
             obj._build(items, on_invalid)
             return obj
         return cls.from_text(text, scope=scope, owner=owner, lenient=lenient, source=str(path), cap=cap,
@@ -357,12 +376,20 @@ def _text_items(text: str):
                 yield piece.strip(), number
 
 
+def _check_cap(cap) -> int:
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise ArgumentError(f"cap must be a whole number of entries ≥ 1 (HubSpot's is {CAP}); got {quote(cap)}")
+    return cap
+
+
 def _csv_items(text: str, source: str) -> list[tuple[str, int]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return []
+    except csv.Error as exc:
+        raise InputError(f"{source}: line 1 is not valid CSV ({exc})") from None
     names = [h.strip().lower() for h in header]
     if "entry" not in names:
         raise InputError(f"{source}: a CSV list needs an 'entry' column; the header has {header!r}")
@@ -371,10 +398,13 @@ def _csv_items(text: str, source: str) -> list[tuple[str, int]]:
     # reader.line_num is the line a record ends on; a quoted field may span lines, so the
     # record's own line is the one after where the previous record ended.
     line = reader.line_num + 1
-    for row in reader:
-        if col < len(row) and row[col].strip():
-            items.append((row[col], line))
-        line = reader.line_num + 1
+    try:
+        for row in reader:
+            if col < len(row) and row[col].strip():
+                items.append((row[col], line))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(f"{source}: line {line} is not valid CSV ({exc}); check its quotes") from None
     return items
 
 
@@ -396,6 +426,11 @@ def as_list(value, scope: str = "team", owner: str | None = None) -> NeverLogLis
             # suggesting '*@team.txt'.
             return NeverLogList.from_file(value, scope=scope, owner=owner)
         return NeverLogList.from_text(value, scope=scope, owner=owner)
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
+        what = "team" if scope == "team" else f"personal[{owner!r}]"
+        raise ArgumentError(f"Policy(): {what} must be a NeverLogList, entries (a list of strings such as "
+                            f"['*@rival.com']), list text, or a .txt/.csv list file; got {type(value).__name__} "
+                            f"{quote(value)}")
     return NeverLogList(list(value), scope=scope, owner=owner)
 
 
@@ -410,29 +445,69 @@ class Policy:
                  personal: Mapping[str, object] | None = None):
         self.team = as_list(team, "team")
         self.personal: dict[str, NeverLogList] = {}
+        #: Files in a policy folder that were not read, with the reason (``Policy.from_dir``).
+        self.skipped: list[tuple[str, str]] = []
+        if personal is not None and not isinstance(personal, Mapping):
+            raise ArgumentError(f"Policy(): personal must be a dict {{owner address: entries}}; got "
+                                f"{type(personal).__name__} {quote(personal)}")
         for owner, lst in (personal or {}).items():
+            if not isinstance(owner, str):
+                raise ArgumentError(f"Policy(): personal list owners must be addresses as text; got "
+                                    f"{type(owner).__name__} {quote(owner)}")
             lst = as_list(lst, "personal", owner)
             if lst.owner in self.personal:
                 raise InputError(f"two personal lists for owner {lst.owner!r}; merge them into one")
             self.personal[lst.owner] = lst
 
     @classmethod
-    def from_dir(cls, path: str | Path, lenient: bool = False) -> "Policy":
-        """Read ``team.txt`` and ``personal/<owner>.txt`` from a folder (either may be missing)."""
+    def from_dir(cls, path: str | Path, lenient: bool = False, *, encoding: str | None = None) -> "Policy":
+        """Read ``team.txt`` and ``personal/<owner>.txt`` from a folder (either may be missing).
+
+        File names are compared case-insensitively (``personal/ann@x.com.TXT``); other files in
+        ``personal/`` are skipped and named in ``.skipped``; a ``team.txt`` that cannot be read is an
+        error, never an empty team list.
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise ArgumentError(f"Policy.from_dir(): path must be a folder path; got {type(path).__name__} "
+                                f"{quote(path)}")
         path = Path(path)
         if not path.is_dir():
-            raise InputError(f"policy folder {str(path)!r} does not exist; it should hold team.txt "
+            raise InputError(f"policy folder {quote(str(path))} does not exist; it should hold team.txt "
                              "and/or personal/<owner address>.txt")
-        team_file = path / "team.txt"
-        team = NeverLogList.from_file(team_file, lenient=lenient) if team_file.is_file() else None
+        skipped: list[tuple[str, str]] = []
+        teams = [p for p in sorted(path.iterdir()) if p.name.lower() == "team.txt"]
+        if len(teams) > 1:
+            raise AmbiguousInputError(f"policy folder {quote(str(path))} has {' and '.join(p.name for p in teams)}; "
+                                      "keep one team list")
+        team = None
+        if teams:
+            if not teams[0].is_file():  # a broken link or a folder: an error, never an empty team list
+                raise InputError(f"{quote(str(teams[0]))} is not a readable file (a broken link or a folder?); "
+                                 "fix or remove it")
+            team = NeverLogList.from_file(teams[0], lenient=lenient, encoding=encoding)
         personal = {}
         pdir = path / "personal"
+        if pdir.exists() and not pdir.is_dir():
+            raise InputError(f"{quote(str(pdir))} is not a folder; personal lists go in personal/<owner address>.txt")
         if pdir.is_dir():
-            for f in sorted(pdir.glob("*.txt")):
-                personal[f.stem] = NeverLogList.from_file(f, scope="personal", owner=f.stem, lenient=lenient)
+            for f in sorted(pdir.iterdir()):
+                if f.name.startswith("."):
+                    skipped.append((f"personal/{f.name}", "hidden file"))
+                elif f.suffix.lower() != ".txt":
+                    skipped.append((f"personal/{f.name}", "not a .txt list file"))
+                elif not f.is_file():
+                    raise InputError(f"{quote(str(f))} is not a readable file (a broken link or a folder?); "
+                                     "fix or remove it")
+                else:
+                    owner = f.name[: -len(f.suffix)]
+                    personal[owner] = NeverLogList.from_file(f, scope="personal", owner=owner, lenient=lenient,
+                                                             encoding=encoding)
         if team is None and not personal:
-            raise InputError(f"policy folder {str(path)!r} has neither team.txt nor personal/*.txt")
-        return cls(team=team, personal=personal)
+            raise InputError(f"policy folder {quote(str(path))} has neither team.txt nor personal/*.txt"
+                             + (f" (skipped: {', '.join(f'{n}: {w}' for n, w in skipped[:3])})" if skipped else ""))
+        policy = cls(team=team, personal=personal)
+        policy.skipped = skipped
+        return policy
 
     def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the policy as the folder ``Policy.from_dir`` reads: ``team.txt`` and ``personal/<owner>.txt``.
@@ -505,7 +580,8 @@ class Policy:
 
     def __repr__(self) -> str:
         personal = ", ".join(f"{o}: {len(l)}" for o, l in self.personal.items()) or "none"
-        return f"<Policy team: {len(self.team)} entries; personal lists: {personal}>"
+        skipped = f"; skipped: {', '.join(f'{n} ({w})' for n, w in self.skipped)}" if self.skipped else ""
+        return f"<Policy team: {len(self.team)} entries; personal lists: {personal}{skipped}>"
 
     def _repr_html_(self) -> str:
         return "".join(lst._repr_html_() for lst in self.lists)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .engine import one_row, sql
 from .history import SentMail, load_contacts, load_sent, load_tracking
+from .errors import ArgumentError, quote
 from .lists import NeverLogList, Policy
 from .results import SimulationResult
 from .rules import CHANNELS, INBOUND_CHANNELS, Rules, get_rules
@@ -34,9 +35,10 @@ def as_policy(value, what: str) -> Policy:
         return Policy.from_dir(value)
     try:
         return Policy(team=value)
-    except TypeError:
-        raise TypeError(f"{what} must be a Policy, a NeverLogList, entries or a policy folder; "
-                        f"got {type(value).__name__}") from None
+    except ArgumentError:
+        raise ArgumentError(f"{what} must be a Policy, a NeverLogList, entries (a list of strings such as "
+                            f"['*@rival.com']), list text, a list file or a policy folder; got "
+                            f"{type(value).__name__} {quote(value)}") from None
 
 
 def _entries_frame(baseline: Policy, candidate: Policy) -> pd.DataFrame:
@@ -92,6 +94,9 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
+    if not isinstance(sent, (SentMail, str, Path, pd.DataFrame)):
+        raise ArgumentError(f"simulate(): sent must be a SentMail (from load_sent), a path or a DataFrame; got "
+                            f"{type(sent).__name__} {quote(sent)}")
     if scenario is not None:
         from .errors import InputError
         from .scenario import Scenario, read_scenario
@@ -102,11 +107,11 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
             raise InputError(f"simulate(scenario=...) takes the lists and rules from the scenario; "
                              f"leave out {', '.join(given)}")
         candidate, baseline, rules = scenario.candidate, scenario.baseline, scenario.rules
+    rules = get_rules("seed-2023" if rules is None else rules)
+    candidate = as_policy(candidate, "simulate(): candidate")
+    baseline = as_policy(baseline, "simulate(): baseline")
     if not isinstance(sent, SentMail):
         sent = load_sent(sent)
-    rules = get_rules("seed-2023" if rules is None else rules)
-    candidate = as_policy(candidate, "candidate")
-    baseline = as_policy(baseline, "baseline")
     # DataFrames go through the loaders too: they turn text and zoned dates into UTC timestamps
     # and report a bad date with its row, where DuckDB would fail later with a bare type error.
     contacts_df = None if contacts is None else load_contacts(contacts)
@@ -175,12 +180,19 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
             engine.run(sql.normalise_tracking(frame, names["ttab"]))
         run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
     views = ("contacts", "arows", "grows", "orows", "arows0")
-    return SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
-                            run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                            global_totals=global_totals, contacts_view=contacts_view,
-                            shared=("ctab",) if gated else ("ctab", "gstats"),
-                            rows=rows, gated=gated, contact_rows=contact_rows, views=views,
-                            scenario=scenario, binds=binds)
+    result = SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
+                              run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
+                              global_totals=global_totals, contacts_view=contacts_view,
+                              shared=("ctab",) if gated else ("ctab", "gstats"),
+                              rows=rows, gated=gated, contact_rows=contact_rows, views=views,
+                              scenario=scenario, binds=binds)
+    # What reading the contacts and tracking tables set aside or left out (tracking events that are
+    # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
+    result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
+    result.input_problems = [dict(p, problem=f"{label}: {p['problem']}")
+                             for label, df in (("contacts", contacts_df), ("tracking", tracking_df))
+                             if df is not None for p in df.attrs.get("problems", [])]
+    return result
 
 
 # --- per-history caches -------------------------------------------------------------------------

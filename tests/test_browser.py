@@ -81,3 +81,21 @@ def test_console_error_check_catches_a_broken_page(tmp_path):
                     encoding="utf-8")
     out = run_chromium(page, tmp_path / "profile", "--dump-dom")
     assert 1 == len(console_errors(out.stderr))
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_markup_in_the_data_renders_as_text(tmp_path):
+    # A sender, a channel and a display name holding markup: the page shows the text and runs nothing.
+    import pandas as pd
+    messy = pd.DataFrame({"message_id": ["m1", "m2"], "sent_at": ["2024-03-01T10:00:00Z"] * 2,
+                          "sender": [SCRIPT, "ann@us.com"], "channel": ["extension", SCRIPT],
+                          "to": [f'"{SCRIPT}" <jo@acme.com>', "sam@rival.com"]})
+    result = simulate(load_sent(messy, progress=False), Policy(team=["*@acme.com"]))
+    page = tmp_path / "messy.html"
+    result.to_html(page)
+    dom = run_chromium(page, tmp_path / "profile", "--dump-dom")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", dom.stdout))
+    assert (0, [], False, True) == (dom.returncode, console_errors(dom.stderr), "<script" in dom.stdout,
+                                    SCRIPT in text)

@@ -123,7 +123,13 @@ def test_simulate_html_writes_a_self_contained_report(sample_simulation):
 
 
 def test_simulate_html_says_where_the_report_is_on_stderr(sample_simulation):
-    assert f"report written to {sample_simulation[3]}" == sample_simulation[2].split("\r")[-1].strip()
+    # The load report comes first (the samples set nothing aside; incoming mail and threads are counted), then
+    # where the report is.
+    assert [f"load report: 52,202 recipient rows, 38,729 messages from {sample_path('sent_canonical.csv')}",
+            "  incoming emails (kept; governed in profile 2026 only): 5,163",
+            "  reply threads of two or more emails (thread_id, in_reply_to): 9,740",
+            f"report written to {sample_simulation[3]}"] == \
+        sample_simulation[2].split("\r")[-1].strip().splitlines()
 
 
 def test_simulate_prints_the_summary_table(sent, team, capsys):
@@ -272,8 +278,8 @@ def test_simulate_missing_file_exits_2_with_one_line(flag, message, sent, team, 
 
 def test_export_missing_wanted_list_exits_2(tmp_path, capsys):
     code, out, err = run(capsys, "export", tmp_path / "wanted.txt", "--out", tmp_path / "out")
-    assert (2, f"neverlog-sim: list file '{tmp_path / 'wanted.txt'}' does not exist (or is not a file)\n") == (
-        code, err)
+    assert (2, f"neverlog-sim: wanted list '{tmp_path / 'wanted.txt'}' does not exist; give a .txt/.csv list file "
+               "or a folder with team.txt and personal/<owner>.txt\n") == (code, err)
 
 
 def test_validate_missing_file_exits_2(tmp_path, capsys):

@@ -147,7 +147,8 @@ def test_missing_file_among_others_exits_2(tmp_path, capsys):
 
 def test_non_utf8_file_exits_2_naming_the_line(capsys):
     path = DATA / "lists_latin1.txt"
-    assert (2, "", f"neverlog-sim: {path}: line 3 is not UTF-8 (byte 0xf6); save the file as UTF-8\n") == run(
+    assert (2, "", f"neverlog-sim: {path}: line 3 is not UTF-8 (byte 0xf6); save the file as UTF-8, or pass "
+                   "encoding= (command line --encoding) with its encoding, e.g. 'cp1252'\n") == run(
         capsys, "validate", str(path))
 
 

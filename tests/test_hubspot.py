@@ -204,7 +204,8 @@ def test_odd_values_are_counted(name, count, examples):
 
 
 def test_odd_values_reach_the_load_report():
-    sent = load_hubspot(BAD, progress=False)
+    # One email of four has an unknown direction and is set aside: accepted explicitly here.
+    sent = load_hubspot(BAD, progress=False, max_set_aside=1.0)
     assert 1 == sent.problems.set_index("problem").loc["record ids listed twice (loaded once)", "count"]
 
 

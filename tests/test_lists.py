@@ -308,7 +308,8 @@ def test_from_file_non_utf8_names_the_line():
     path = DATA / "lists_latin1.txt"
     with pytest.raises(InputError) as info:
         NeverLogList.from_file(path)
-    assert f"{path}: line 3 is not UTF-8 (byte 0xf6); save the file as UTF-8" == str(info.value)
+    assert (f"{path}: line 3 is not UTF-8 (byte 0xf6); save the file as UTF-8, or pass encoding= (command line "
+            "--encoding) with its encoding, e.g. 'cp1252'") == str(info.value)
 
 
 def test_from_file_utf8_byte_order_mark_is_dropped(tmp_path):

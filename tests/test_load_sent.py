@@ -142,7 +142,7 @@ def test_sender_display_name_is_stripped():
 
 
 def test_unparseable_recipients_are_set_aside_and_counted():
-    sent = load(frame(to=["garbage, jo@acme.com"], cc=["nothing here"]))
+    sent = load(frame(to=["garbage, jo@acme.com"], cc=["nothing here"]), max_set_aside=1.0)
     expected = ({"count": 2, "examples": ["garbage", "nothing here"]}, ["jo@acme.com"])
     assert expected == (problem(sent, "recipients with no usable local@domain (set aside)"),
                         sent.to_pandas()["recipient"].tolist())
@@ -150,7 +150,8 @@ def test_unparseable_recipients_are_set_aside_and_counted():
 
 def test_message_with_no_usable_recipient_is_counted():
     df = pd.concat([frame(), frame(message_id=["m2"], to=["undisclosed"])], ignore_index=True)
-    assert {"count": 1, "examples": ["m2"]} == problem(load(df), "messages with no usable recipient (set aside)")
+    assert {"count": 1, "examples": ["m2"]} == problem(load(df, max_set_aside=1.0),
+                                                       "messages with no usable recipient (set aside)")
 
 
 def test_non_standard_recipients_are_kept_and_counted():
@@ -292,7 +293,8 @@ def test_csv_that_is_not_utf8_is_an_input_error_naming_the_file():
     path = DATA / "sem_not_utf8.csv"
     with pytest.raises(InputError) as exc:
         load_sent(path, progress=False)
-    assert (f"sent mail {str(path)!r}: line 2 is not UTF-8 (byte 0xf6); save the file as UTF-8") == str(exc.value)
+    assert (f"sent mail {str(path)!r}: line 2 is not UTF-8 (byte 0xf6); save the file as UTF-8, "
+            "or pass encoding= (command line --encoding) with its encoding, e.g. 'cp1252'") == str(exc.value)
 
 
 def test_missing_file_is_an_input_error():

@@ -182,7 +182,8 @@ def test_missing_message_id_gets_a_stable_hash(folder):
 
 
 def test_odd_addresses_are_kept_and_counted_as_non_standard():
-    sent = load_mail(FOLDER, progress=False)
+    # The folder holds one message with no recipient of eleven: accepted explicitly (max_set_aside).
+    sent = load_mail(FOLDER, progress=False, max_set_aside=1.0)
     rows = sent.to_pandas()
     report = sent.problems.set_index("problem")
     assert {"k..allen@enron.com", "'hutcheson@enron.com"} <= set(rows["recipient"])
@@ -190,7 +191,7 @@ def test_odd_addresses_are_kept_and_counted_as_non_standard():
 
 
 def test_load_report_carries_the_loader_problems():
-    sent = load_mail(FOLDER, progress=False)
+    sent = load_mail(FOLDER, progress=False, max_set_aside=1.0)
     assert 1 == sent.problems.set_index("problem").loc["duplicate messages folded (same Date, From, recipients "
                                                        "and Subject)", "count"]
 
@@ -286,7 +287,16 @@ def test_enron_odd_addresses_are_counted_and_kept(enron):
 def test_load_sent_recognises_mail_files(source, messages):
     from neverlog_sim.history import load_sent
 
-    assert messages == load_sent(source, progress=False).messages
+    assert messages == load_sent(source, progress=False, max_set_aside=1.0).messages
+
+
+def test_a_folder_with_a_message_set_aside_is_refused_by_default():
+    from neverlog_sim.errors import SetAsideError
+    from neverlog_sim.history import load_sent
+
+    with pytest.raises(SetAsideError) as exc:
+        load_sent(FOLDER, progress=False)
+    assert (1 / 11, 0.01) == (exc.value.share, exc.value.limit)
 
 
 def test_load_sent_passes_the_alias_table_on():

@@ -130,6 +130,8 @@ REQUIRED = [
     "a5-unattributed-tracking", "a6-client-and-inbound-creation", "a7-incoming-on-other-channels",
     "u1-unknown-channel", "u2-stray-quotes", "u3-inbound-mail-outside-2026", "u4-log-toggle",
     "u5-contacts-with-no-date", "u6-contacts-listed-twice", "team-inbox", "logging-rule",
+    "reading-your-data", "the-load-report", "columns", "dates-in-your-data", "files-and-folders",
+    "tracking-event-kinds", "u7-conflicting-rows", "u8-two-digit-years",
 ]
 
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Iterable
 import pandas as pd
 
 from . import compaction as cp
-from ..atomic import neutralise
-from ..errors import EntryError, ExportError, NeverLogError, RulesError
+from ..atomic import neutralise, write_bytes_atomic
+from ..errors import ArgumentError, EntryError, ExportError, NeverLogError, RulesError, quote
 from ..history import SentMail, load_sent
 from ..lists import CAP, TEAM_OWNER, NeverLogList, Policy
 from ..rules import PROFILES, Rules, get_rules
@@ -61,12 +61,21 @@ def export_lists(wanted: "Policy | NeverLogList | Iterable[str] | str | Path | l
 
     >>> report = export_lists(Policy(team=addresses), "out", sent=sent, max_collateral=3)  # doctest: +SKIP
     """
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise ArgumentError(f"export_lists(): out_dir must be a folder path; got {type(out_dir).__name__} "
+                            f"{quote(out_dir)}")
+    if not isinstance(sent, (SentMail, str, os.PathLike, pd.DataFrame, type(None))):
+        raise ArgumentError(f"export_lists(): sent must be a SentMail (from load_sent), a path, a DataFrame or None; "
+                            f"got {type(sent).__name__} {quote(sent)}")
+    for name, value in (("allow_personal", allow_personal), ("overwrite", overwrite)):
+        if not isinstance(value, bool):
+            raise ArgumentError(f"export_lists(): {name} must be True or False; got {quote(value)}")
     for name, value, low in (("cap", cap, 1), ("max_collateral", max_collateral, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name!r} must be an integer ≥ {low}, got {value!r}")
+            raise ArgumentError(f"export_lists(): {name!r} must be an integer ≥ {low}, got {quote(value)}")
     if cap > CAP:
-        raise ValueError(f"'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file over it "
-                         "would not be accepted (docs/rules.md#exporting-lists)")
+        raise ArgumentError(f"export_lists(): 'cap' is at most HubSpot's {CAP} entries a list, got {cap!r}; a file "
+                            "over it would not be accepted (docs/rules.md#the-500-entry-cap)")
     rules = get_rules(rules)
     if rules.subdomains:
         raise RulesError("export_lists compacts for HubSpot's exact-domain matching (A2); rules with "
@@ -91,25 +100,27 @@ def export_lists(wanted: "Policy | NeverLogList | Iterable[str] | str | Path | l
 
 # --- inputs ---------------------------------------------------------------------------------------
 
-def read_wanted(value) -> Policy:
+def read_wanted(value, *, encoding: str | None = None) -> Policy:
     """A ``Policy`` from a Policy, a team list, entries, a policy folder, a list file, or a list of folders/files.
 
     Files hold team-list entries; folders hold ``team.txt`` and ``personal/<owner>.txt``. Several
-    sources are merged (duplicates across them are counted as duplicates).
+    sources are merged (duplicates across them are counted as duplicates). ``encoding`` of list
+    files (UTF-8 by default; a UTF-16 byte-order mark is detected).
     """
     from ..simulate import as_policy
     if isinstance(value, (list, tuple)) and value and all(_is_path(v) for v in value):
         team, personal = [], {}
         for v in value:
             p = Path(v)
-            pol = Policy.from_dir(p) if p.is_dir() else Policy(team=NeverLogList.from_file(p))
+            pol = (Policy.from_dir(p, encoding=encoding) if p.is_dir()
+                   else Policy(team=NeverLogList.from_file(p, encoding=encoding)))
             team += _raw(pol.team)
             for owner, lst in pol.personal.items():
                 personal.setdefault(owner, []).extend(_raw(lst))
         return Policy(team=NeverLogList(team), personal={o: NeverLogList(e, "personal", o) for o, e in personal.items()})
     if _is_path(value) and Path(value).is_file():
-        return Policy(team=NeverLogList.from_file(value))
-    return as_policy(value, "wanted")
+        return Policy(team=NeverLogList.from_file(value, encoding=encoding))
+    return as_policy(value, "export_lists(): wanted")
 
 
 def _is_path(v) -> bool:
@@ -293,11 +304,7 @@ def _render(plan: dict) -> dict[str, bytes]:
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    write_bytes_atomic(path, data)  # the one writer: temp file, fsync, rename
 
 
 def _write_verified(out_dir: Path, files, plan, wanted, policy, sent, rules, overwrite):

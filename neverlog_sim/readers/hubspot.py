@@ -8,7 +8,6 @@ True). How HubSpot's fields become our channel, direction and sender is one tabl
 from __future__ import annotations
 
 import copy
-import glob
 import hashlib
 import os
 import re
@@ -19,8 +18,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..entries import classify_recipient
-from ..errors import InputError, MissingColumnsError
-from .tables import read_lookup_csv
+import io
+
+import pyarrow as pa
+
+from ..errors import AmbiguousInputError, InputError, MissingColumnsError, detect_encoding, quote, read_text
+from .dates import iso_dates
+from .tables import DIFFERENT_COLUMNS, find_files, read_lookup_csv
 
 __all__ = ["HUBSPOT_MAPPING", "detect_format", "load_hubspot", "read_owners", "to_canonical"]
 
@@ -85,6 +89,7 @@ UI_LABELS = {
     "subject": "hs_email_subject",
 }
 REQUIRED = ("hs_object_id", "hs_timestamp", "hs_email_to_email")
+NO_DIRECTION = "emails with an unknown or empty direction (set aside)"
 FORMATS = ("hubspot_api", "hubspot_ui")
 _SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".xlsx", ".xls")
 MAX_EXAMPLES = 3
@@ -132,8 +137,9 @@ class _Problems:
             item = self.items.setdefault(problem, {"problem": problem, "count": 0, "examples": []})
             item["count"] += int(count)
             for ex in examples:
-                if len(item["examples"]) < MAX_EXAMPLES and str(ex) not in item["examples"]:
-                    item["examples"].append(str(ex))
+                ex = str(ex) if len(str(ex)) <= 80 else quote(str(ex))[1:-1]  # a 5 MB cell is not quoted whole
+                if len(item["examples"]) < MAX_EXAMPLES and ex not in item["examples"]:
+                    item["examples"].append(ex)
 
 
 def _merge_mapping(mapping) -> dict:
@@ -204,6 +210,13 @@ def _rename(df: pd.DataFrame, fmt: str, columns: dict | None) -> pd.DataFrame:
             raise InputError(f"columns= maps to {unknown!r}, which a HubSpot export does not use; "
                              f"our names are the API properties {list(API_FIELDS)!r} or their UI labels")
         df = df.rename(columns={k: v for k, v in columns.items() if k in df.columns})
+    squashed: dict[str, list[str]] = {}
+    for col in df.columns:
+        squashed.setdefault(_squash(col), []).append(str(col))
+    clash = next((names for names in squashed.values() if len(names) > 1), None)
+    if clash:
+        raise AmbiguousInputError(f"HubSpot export: the columns {' and '.join(repr(n) for n in clash)} read as the "
+                                  f"same name; we will not pick one — rename or remove one of them")
     renamed, taken = {}, set()
     for col in df.columns:
         field = _api_name(col) if fmt == "hubspot_api" else _UI_SQUASHED.get(_squash(col))
@@ -232,8 +245,11 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text.where(values.notna(), "").str.strip()
 
 
-def _timestamps(values: pd.Series) -> pd.Series:
+def _timestamps(values: pd.Series, dayfirst: bool | None = None) -> pd.Series:
     text = values.astype(str).str.strip()
+    iso = iso_dates(pa.array(text.where(text != "", None), type=pa.string(), from_pandas=True), dayfirst=dayfirst,
+                    what="HubSpot export", column="hs_timestamp")
+    text = pd.Series(iso.to_pandas(), index=values.index).fillna("").astype(str)
     numeric = pd.to_numeric(text.where(text.str.fullmatch(r"\d{9,14}(\.0+)?"), None), errors="coerce")
     # The API gives ISO 8601 text, warehouse syncs often epoch milliseconds; seconds below 1e11.
     from_epoch = pd.to_datetime(numeric.where(numeric >= 1e11) // 1, unit="ms", utc=True, errors="coerce")
@@ -253,7 +269,8 @@ def _counts(values: pd.Series, name: str, ids: pd.Series, problems: _Problems) -
     return number.where(~bad, 0).astype("int64")
 
 
-def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | None = None, columns=None):
+def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | None = None, columns=None,
+                 dayfirst: bool | None = None):
     """Turn a HubSpot email export into canonical message rows, tracking events and problems.
 
     Parameters: ``df`` the export as read (text columns); ``owners`` an ``id, email`` table
@@ -313,8 +330,9 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
     direction_key = data["hs_email_direction"].pipe(_per_value, _value_key)
     direction = direction_key.map(rules["direction"])
     no_dir = direction.isna() & ~unsent
-    problems.add("emails with an unknown or empty direction (set aside)", int(no_dir.sum()),
-                 [f"{w}: {v!r}" for w, v in zip(where[no_dir], data["hs_email_direction"][no_dir])])
+    problems.add(NO_DIRECTION, int(no_dir.sum()),
+                 [f"{w}: {quote(v)}" for w, v in zip(where[no_dir], data["hs_email_direction"][no_dir])])
+
     keep = ~unsent & ~no_dir
 
     # Channel: object source wins, then logged_from, then the direction (forwarded), else unknown.
@@ -341,7 +359,7 @@ def to_canonical(df: pd.DataFrame, *, owners=None, mapping=None, format: str | N
     no_sender = (sender == "") & keep & (data["hubspot_owner_id"] == "")
     problems.add("emails with no sender (no from address, no owner)", int(no_sender.sum()), where[no_sender])
 
-    sent_at = _timestamps(data["hs_timestamp"])
+    sent_at = _timestamps(data["hs_timestamp"], dayfirst)
     bad_time = sent_at.isna() & keep
     problems.add("unreadable timestamps (kept, undated)", int(bad_time.sum()),
                  [f"{w}: {v!r}" for w, v in zip(where[bad_time], data["hs_timestamp"][bad_time])])
@@ -403,65 +421,72 @@ def _tracking(messages: pd.DataFrame, opens: pd.Series, clicks: pd.Series) -> pd
     return out[["message_id", "recipient", "event", "occurred_at"]]
 
 
-def _files(source) -> list[Path]:
-    text = str(source)
-    if any(ch in text for ch in "*?["):
-        files = sorted(Path(p) for p in glob.glob(text, recursive=True))
-    elif Path(text).is_dir():
-        files = sorted(p for p in Path(text).rglob("*") if p.suffix.lower() in _SUFFIXES)
-    elif Path(text).is_file():
-        files = [Path(text)]
-    else:
-        raise InputError(f"HubSpot export {text!r} does not exist; give a CSV, Parquet or .xlsx file, a glob or a folder")
-    if not files:
-        raise InputError(f"{text!r} holds no CSV, Parquet or .xlsx files")
-    return files
-
-
-def _read_file(path: Path) -> pd.DataFrame:
+def _read_file(path: Path, encoding: str | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path).astype("object")
         if suffix in (".xlsx", ".xls"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                           sep="\t" if suffix == ".tsv" else ",")
+            try:
+                return pd.read_excel(path, dtype=str, keep_default_na=False)
+            except ImportError:
+                raise
+            except Exception as exc:  # zipfile, openpyxl and xlrd each have their own errors for a bad workbook
+                raise InputError(f"cannot read the workbook {quote(str(path))} ({type(exc).__name__}: "
+                                 f"{quote(str(exc), 120)[1:-1]}); export the view from HubSpot again, or as CSV"
+                                 ) from None
+        sep = "\t" if suffix == ".tsv" else ","
+        with path.open("rb") as fh:
+            bom = detect_encoding(fh.read(4))
+        if encoding is None and bom in (None, "utf-8-sig"):
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep)
+        text = read_text(path, f"HubSpot export {quote(str(path))}", encoding)
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except ImportError as exc:
         raise InputError(f"{str(path)!r} needs an optional package to be read ({exc.name}); export the view as "
                          "CSV from HubSpot, or install it") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(f"{str(path)!r}, line {line}: byte {exc.object[exc.start]:#04x} is not UTF-8; "
+        raise InputError(f"{quote(str(path))}, line {line}: byte {exc.object[exc.start]:#04x} is not UTF-8; "
                          "export the file as UTF-8 (HubSpot's own exports are)") from None
     except pd.errors.EmptyDataError:
-        raise InputError(f"{str(path)!r} is empty; expected a header row of HubSpot email properties") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise InputError(f"cannot read HubSpot export {str(path)!r}: {str(exc).strip().splitlines()[0]}") from None
+        raise InputError(f"{quote(str(path))} is empty; expected a header row of HubSpot email properties") from None
+    except (pd.errors.ParserError, ValueError, OSError, TypeError) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot read HubSpot export {quote(str(path))}: {quote(text, 160)[1:-1]}") from None
 
 
-def _read(source, progress) -> tuple[pd.DataFrame, str]:
+def _read(source, progress, encoding=None, notes: list | None = None) -> tuple[pd.DataFrame, str]:
     if isinstance(source, pd.DataFrame):
         return source, "DataFrame"
     if not isinstance(source, (str, os.PathLike)):
         raise InputError(f"a HubSpot export must be a DataFrame or a path to CSV/Parquet/.xlsx, "
                          f"got a {type(source).__name__}")
-    files = _files(source)
-    frames = [_read_file(f) for f in tqdm(files, desc="reading HubSpot export", unit="file", delay=1.0,
-                                          disable=not progress, leave=False)]
+    files = find_files(source, _SUFFIXES, "HubSpot export", notes)
+    frames = [_read_file(f, encoding) for f in tqdm(files, desc="reading HubSpot export", unit="file", delay=1.0,
+                                                    disable=not progress, leave=False)]
+    first = {_squash(c) for c in frames[0].columns}
+    odd = [(f, sorted(first ^ {_squash(c) for c in fr.columns})) for f, fr in zip(files[1:], frames[1:])
+           if {_squash(c) for c in fr.columns} != first]
+    if odd and notes is not None:
+        notes.append({"problem": DIFFERENT_COLUMNS, "count": len(odd),
+                      "examples": [f"{f.name}: {', '.join(cols[:4])}" for f, cols in odd[:3]]})
     return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), str(source)
 
 
 def read_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
-                 progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], str]:
+                 progress: bool = True, encoding: str | None = None, dayfirst: bool | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], str]:
     """Read a HubSpot email export into canonical messages, tracking events and load-report rows.
 
     Returns ``(messages, tracking, problems, label)``; ``history.load_hubspot`` turns them into a
     ``SentMail``. Parameters as there.
     """
-    frame, label = _read(source, progress)
+    notes: list[dict] = []
+    frame, label = _read(source, progress, encoding, notes)
     messages, tracking, problems = to_canonical(frame, owners=owners, mapping=mapping, format=format,
-                                                columns=columns)
+                                                columns=columns, dayfirst=dayfirst)
+    problems = notes + problems
     if messages.empty:
         raise InputError(f"HubSpot export {label!r} has no sent or received emails to load "
                          f"({len(frame)} rows; see the problems: "

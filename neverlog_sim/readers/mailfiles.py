@@ -44,6 +44,7 @@ _INBOX_WORDS = {"inbox", "received", "incoming"}
 _SENT_WORDS = {"sent", "sent_mail", "sent_items", "sent mail", "sent items", "outbox", "sent messages"}
 _MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
 ROLES = ("to", "cc", "bcc")
+NO_RECIPIENT = "messages with no recipient (set aside)"
 MAX_EXAMPLES = 3
 
 # compat32 keeps header bytes as they came (non-ASCII as surrogate escapes), which lets us see
@@ -70,6 +71,7 @@ class _Problems:
     def add(self, problem: str, example: str, count: int = 1) -> None:
         item = self._items.setdefault(problem, {"problem": problem, "count": 0, "examples": []})
         item["count"] += count
+        example = example if len(example) <= 120 else example[:119] + "…"
         if len(item["examples"]) < MAX_EXAMPLES and example not in item["examples"]:
             item["examples"].append(example)
 
@@ -188,6 +190,8 @@ def _iter_raw(sources: list[tuple[str, Path]], root: Path, problems: _Problems):
                 continue
             if path.suffix.lower() == ".emlx":
                 raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark would hide the first header
             yield shown, raw
             continue
         try:
@@ -377,7 +381,7 @@ def _read_message(msg: Message, where: str, aliases: dict[str, str], problems: _
     if not to and (cc or bcc):
         problems.add("messages with no To (recipients from Cc/Bcc)", where)
     if not _has_recipient(to + cc + bcc):
-        problems.add("messages with no recipient (set aside)", where)
+        problems.add(NO_RECIPIENT, where)
         return None
     date_text = _first(msg, "Date", where, problems)
     sent_at = _parse_date(date_text, where, problems)

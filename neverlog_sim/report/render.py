@@ -146,7 +146,9 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
         scenario_line = (f"<p class='nls-muted'>Scenario <b>{html.escape(scenario['name'] or '(unnamed)')}</b>"
                          + (f" from {html.escape(str(scenario['source']))}" if scenario.get("source") else "")
                          + f" · assumptions changed: {html.escape(changed)}</p>")
-    parts = [f"<h1>{html.escape(report['title'])}</h1>",
+    warning = ([f"<p class='nls-note bad'><b>Warning</b>: {html.escape(report['set_aside'])}.</p>"]
+               if report.get("set_aside") else [])
+    parts = warning + [f"<h1>{html.escape(report['title'])}</h1>",
              f"<p class='nls-muted'>Source: {html.escape(report['source'])} · {html.escape(span)} · rules "
              f"<b>{html.escape(report['rules'])}</b> · {h['recipient_rows']:,} recipient rows"
              f"{' · addresses redacted' if report.get('redacted') else ''} · the rules: docs/rules.md</p>"
@@ -244,7 +246,8 @@ def render_markdown(report: dict) -> str:
     span = " to ".join(s for s in report["span"] if s) or "no dates"
     cap, valid = cap_and_validity(h)
     scenario = report.get("scenario")
-    out = [f"# {report['title']}\n",
+    out = ([f"> **Warning**: {report['set_aside']}.\n"] if report.get("set_aside") else []) + [
+           f"# {report['title']}\n",
            f"Source: {report['source']} · {span} · rules **{report['rules']}** · {h['recipient_rows']:,} recipient rows"
            + (" · addresses redacted" if report.get("redacted") else "")
            + f" · profile: {_profile_line(report)} · the rules: docs/rules.md\n"]

@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from ..errors import set_aside_line
 from ..lists import TEAM_OWNER
 from ..rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE, profile_note
 
@@ -81,7 +82,10 @@ def entry_impact(result) -> list[dict]:
     """Candidate entries ranked by the recipient rows they are responsible for (the Pareto order)."""
     e = result.entries
     e = e[e["policy"] == "candidate"].copy()
-    e = e.sort_values(["responsible_rows", "rows", "entry"], ascending=[False, False, True], kind="stable")
+    # Entry text alone ties when one entry is on several lists: list and owner make the order total, so
+    # identical inputs give byte-identical reports.
+    e = e.sort_values(["responsible_rows", "rows", "entry", "list", "owner"], ascending=[False, False, True, True, True],
+                      kind="stable", na_position="first")
     cols = ["entry", "list", "owner", "kind", "rows", "messages", "recipients", "senders", "exclusive_rows",
             "exclusive_recipients", "responsible_rows", "dead"]
     if "incoming_rows" in e.columns:  # profile 2026: the incoming mail among the rows it matches
@@ -223,6 +227,7 @@ def build_report(result, redact: bool = False) -> dict:
         "source": getattr(result, "source_label", None) or str(result.sent.source),
         "scenario": None if getattr(result, "scenario", None) is None else result.scenario.summary(),
         "span": [None if first is None else str(first), None if last is None else str(last)],
+        "set_aside": set_aside_line(result.sent.set_aside),
         "rules": result.rules.name,
         "logging_rule": result.rules.logging_rule,
         "profile_note": profile_note(result.rules),
@@ -239,7 +244,8 @@ def build_report(result, redact: bool = False) -> dict:
             "by_channel": by_channel(result),
             "weekly_timeline": weekly_timeline(result),
             "baseline_lists": _lists(result.baseline),
-            "load_report": _records(result.sent.problems),
+            "load_report": _records(result.sent.problems) + [
+                {k: p[k] for k in ("problem", "count", "examples")} for p in getattr(result, "input_problems", [])],
             "metrics": {k: v for k, v in m.items() if k != "changes"},
         },
     }
@@ -248,6 +254,6 @@ def build_report(result, redact: bool = False) -> dict:
         notes = report.pop("notes")
         report = _redact(report)
         report["assumptions"], report["notes"] = assumptions, notes
-        report = {k: report[k] for k in ("title", "source", "scenario", "span", "rules", "logging_rule", "profile_note",
-                                         "redacted", "headline", "assumptions", "notes", "details")}
+        report = {k: report[k] for k in ("title", "source", "scenario", "span", "set_aside", "rules", "logging_rule",
+                                         "profile_note", "redacted", "headline", "assumptions", "notes", "details")}
     return report

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_bytes_atomic, write_csv_atomic
 from .company import CHANNELS, DEFAULT_SEED, DOMAIN, END, N_CONVERSATIONS, START, SampleCompany, generate
 from .logged import LOGGED_RULES, LOGGED_SINCE, logged_frame
 
@@ -223,13 +224,11 @@ def write_samples(folder: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Pat
 
     def put(name: str, data: bytes | str | pd.DataFrame) -> None:
         path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Each file whole or not at all (temp file, fsync, rename); CSV cells never start a formula.
         if isinstance(data, pd.DataFrame):
-            data = data.to_csv(index=False, lineterminator="\n")
-        # Each file whole or not at all: a temp file beside it, then rename.
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
+            write_csv_atomic(path, data)
+        else:
+            write_bytes_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
         files[name] = path
 
     m = c.messages.copy()

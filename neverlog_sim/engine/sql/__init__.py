@@ -9,7 +9,7 @@ from .common import *  # noqa: F401,F403
 from .common import CHANNELS, STANDARD_ADDRESS  # noqa: F401
 from .compaction import *  # noqa: F401,F403
 from .ingest import *  # noqa: F401,F403
-from .ingest import DUPLICATES, LOAD_PROBLEMS, NO_RECIPIENT  # noqa: F401
+from .ingest import CONFLICTS, DUPLICATES, EMPTY_RECIPIENT, LOAD_PROBLEMS, NO_RECIPIENT, SHARED_IDS  # noqa: F401
 from .simulation import *  # noqa: F401,F403
 from .simulation import APPLIES  # noqa: F401
 from .workspace import *  # noqa: F401,F403

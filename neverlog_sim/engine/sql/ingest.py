@@ -170,13 +170,13 @@ def build_rows(joined: str, repeated: str, out: str) -> str:
     CREATE TABLE {out} AS
     WITH j AS NOT MATERIALIZED (
         SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient, sent_at, sender, channel, role,
-               log_enabled, direction, thread_id, in_reply_to, {_KEY} AS k
+               log_enabled, direction, thread_id, in_reply_to, {_KEY} AS k, msg_row
         FROM {joined} WHERE recipient IS NOT NULL
     ), merged AS (
-        SELECT message_id, recipient, any_value(sent_at) AS sent_at, any_value(sender) AS sender,
-               any_value(channel) AS channel, arg_min(role, {_ROLE_RANK}) AS role,
-               bool_and(log_enabled) AS log_enabled, any_value(direction) AS direction,
-               any_value(thread_id) AS thread_id, any_value(in_reply_to) AS in_reply_to
+        SELECT message_id, recipient, arg_min(sent_at, msg_row) AS sent_at, arg_min(sender, msg_row) AS sender,
+               arg_min(channel, msg_row) AS channel, arg_min(role, {_ROLE_RANK}) AS role,
+               bool_and(log_enabled) AS log_enabled, arg_min(direction, msg_row) AS direction,
+               arg_min(thread_id, msg_row) AS thread_id, arg_min(in_reply_to, msg_row) AS in_reply_to
         FROM j WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient
     )
     SELECT nextval('{out}_row_id') AS row_id, message_id, sent_at, sender, channel, role, recipient,
@@ -224,6 +224,59 @@ def messages_without_recipient(msg: str, joined: str) -> str:
     SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
         SELECT msg_row, message_id FROM {msg}
         WHERE msg_row NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
+
+
+CONFLICTS = "rows for one message and recipient that disagree on sender, channel or date (the first row kept)"
+SHARED_IDS = "message ids shared by different messages (different sender or date)"
+EMPTY_RECIPIENT = "rows with an empty recipient (set aside)"
+
+
+def conflicting_pairs(joined: str, repeated: str) -> str:
+    """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
+    return f"""
+    SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
+        SELECT coalesce(message_id, 'row-' || min(msg_row)) || ' to ' || recipient || ': ' || concat_ws('; ',
+                   CASE WHEN count(DISTINCT sender) > 1 THEN 'senders ' || string_agg(DISTINCT sender, ' / ') END,
+                   CASE WHEN count(DISTINCT channel) > 1 THEN 'channels ' || string_agg(DISTINCT channel, ' / ') END,
+                   CASE WHEN count(DISTINCT sent_at) > 1
+                        THEN 'dates ' || string_agg(DISTINCT CAST(sent_at AS VARCHAR), ' / ') END) AS ex
+        FROM {joined}
+        WHERE recipient IS NOT NULL AND {_KEY} IN (SELECT k FROM {repeated})
+        GROUP BY message_id, CASE WHEN message_id IS NULL THEN msg_row END, recipient
+        HAVING count(DISTINCT sender) > 1 OR count(DISTINCT channel) > 1 OR count(DISTINCT sent_at) > 1)"""
+
+
+def shared_message_ids(staged: str) -> str:
+    """Message ids whose rows name different senders or dates: two messages under one id."""
+    return f"""
+    SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
+        SELECT message_id || ': ' || concat_ws('; ',
+                   CASE WHEN min(sender_raw) <> max(sender_raw) THEN 'senders ' || min(sender_raw) || ' / ' || max(sender_raw) END,
+                   CASE WHEN min(sent_at) <> max(sent_at)
+                        THEN 'dates ' || CAST(min(sent_at) AS VARCHAR) || ' / ' || CAST(max(sent_at) AS VARCHAR) END) AS ex
+        FROM {staged} WHERE message_id IS NOT NULL GROUP BY message_id
+        HAVING min(sender_raw) <> max(sender_raw) OR min(sent_at) <> max(sent_at))"""
+
+
+def set_aside_counts(raw_rows: str, rows: str, msg: str | None) -> str:
+    """What was given: ``rows`` (addresses read, message level; input rows, recipient level), ``empty_rows``
+    (recipient level: rows with an empty recipient), ``messages`` and ``messages_kept``.
+
+    Reads the staged rows and the built rows table, never the address join again.
+    """
+    if msg:
+        return f"""
+        SELECT (SELECT count(*) FROM {raw_rows} WHERE raw IS NOT NULL), 0,
+               (SELECT count(*) FROM {msg}), (SELECT count(DISTINCT message_id) FROM {rows})"""
+    mid = "coalesce(message_id, 'row-' || msg_row)"
+    return f"""
+    SELECT count(*), count(*) FILTER (WHERE raw IS NULL), count(DISTINCT {mid}),
+           (SELECT count(DISTINCT message_id) FROM {rows})
+    FROM {raw_rows}"""
+
+
+def empty_recipient_examples(joined: str) -> str:
+    return f"SELECT DISTINCT coalesce(message_id, 'row ' || msg_row) FROM {joined} WHERE raw IS NULL ORDER BY 1 LIMIT 3"
 
 
 def row_count(table: str) -> str:

@@ -328,7 +328,7 @@ def entry_stats(entries: str, matches_t: str, rows: str, incoming: bool = False)
       ON m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
      AND coalesce(m.owner, '') = coalesce(e.owner, '')
     GROUP BY ALL
-    ORDER BY policy DESC, rows DESC, entry"""
+    ORDER BY policy DESC, rows DESC, entry, list, owner NULLS FIRST"""
 
 
 def entry_counts(entries: str, matches_t: str) -> str:
