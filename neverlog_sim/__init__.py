@@ -1,6 +1,7 @@
 """neverlog_sim — preview what a HubSpot Never Log list would do, and export lists HubSpot accepts."""
 
 from . import _moved
+from .advice import DoctorSettings, Findings, Suggestions, doctor, suggest
 from .entries import Entry, parse_entry
 from .errors import (
     EntryError,
@@ -27,11 +28,13 @@ _moved.install()  # old module paths (neverlog_sim.ingest, .hubspot, .charts ...
 
 __all__ = [
     "CAP",
+    "DoctorSettings",
     "Entry",
     "EntryError",
     "EntryProblem",
     "ExportError",
     "ExportReport",
+    "Findings",
     "InputError",
     "MissingColumnsError",
     "NeverLogError",
@@ -42,7 +45,9 @@ __all__ = [
     "RulesError",
     "SentMail",
     "SimulationResult",
+    "Suggestions",
     "build_sent",
+    "doctor",
     "export_lists",
     "get_rules",
     "load_contacts",
@@ -50,4 +55,5 @@ __all__ = [
     "load_tracking",
     "parse_entry",
     "simulate",
+    "suggest",
 ]
