@@ -103,7 +103,8 @@ class Findings:
                                  _l=table["list"].map({"team": 0, "personal": 1}), _o=table["owner"].fillna(""))
             table = table.sort_values(["_s", "_k", "_l", "_o", "entry"], kind="stable").drop(
                 columns=["_s", "_k", "_l", "_o"])
-        self.table = table.reset_index(drop=True).astype({c: "object" for c in COLUMNS})
+        table = table.reset_index(drop=True).astype({c: "object" for c in COLUMNS})
+        self.table = table.where(table.notna(), None)
         self.own_domains = list(own_domains)
         self.own_domains_source = own_domains_source
         self.settings = settings
@@ -345,11 +346,12 @@ def _list_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence | None, 
     for lst in policy.lists:
         for d in lst.duplicates:
             add("duplicate", "info", lst.scope, lst.owner, str(d.entry),
-                f"line {d.line} repeats line {d.first_line}" + (f" ({d.text!r})" if d.text != str(d.entry) else ""),
+                (f"line {d.line} repeats line {d.first_line}" if d.line is not None else "listed twice")
+                + (f" ({d.text!r})" if d.text != str(d.entry) else ""),
                 "delete the repeated line; HubSpot keeps one")
         for r in lst.redundant:
             add("redundant", "info", lst.scope, lst.owner, str(r.entry),
-                f"line {r.line}: {r.covered_by} on the same list already blocks it",
+                (f"line {r.line}: " if r.line is not None else "") + f"{r.covered_by} on the same list already blocks it",
                 f"delete {r.entry}: it spends one of the {lst.cap} places and changes nothing")
     team = set(policy.team.entries)
     team_domains = {e.domain for e in team if e.kind == "domain"}
