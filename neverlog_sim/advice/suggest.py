@@ -117,7 +117,7 @@ def _candidates(cp: pd.DataFrame, own: list[str]) -> pd.DataFrame:
         out.append(pd.DataFrame({"entry": [f"*@{d}" for d in subs], "list": "team", "owner": None,
                                  "reason": "internal", "why": _WHY["internal"], "present": True}))
     # Automated counterparts: a mailer domain as one entry, else each address.
-    auto = cp[cp["automated"] & ~is_own & ~under_own]
+    auto = cp[(cp["automated"] | cp["domain"].isin(MAILER_DOMAINS)) & ~is_own & ~under_own]
     mailer = auto["domain"].isin(MAILER_DOMAINS) | (
         (auto["domain_automated"] == auto["domain_addresses"]) & (auto["domain_addresses"] >= 2) & ~auto["free_mail"])
     doms = sorted(set(auto.loc[mailer, "domain"]))
