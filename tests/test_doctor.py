@@ -237,9 +237,11 @@ def test_findings_to_json_html_and_repr():
              "evidence": "no history given", "suggestion": f.table["suggestion"][0]}] == data["findings"]
     assert ({"cap_margin": 0.1, "many_personal_lists": 3, "typo_min_rows": 5}, ["us.com"]) == (
         data["settings"], data["own_domains"])
-    assert "<b>List health</b>: 1 finding: 1 errors, 0 warnings, 0 notes" in f._repr_html_()
+    assert "<b>List health</b>: 1 finding: 1 error, 0 warnings, 0 notes" in f._repr_html_()
     assert "*@gmail.com" in f._repr_html_()
-    assert repr(f).splitlines()[0] == "<Findings 1 finding: 1 errors, 0 warnings, 0 notes>"
+    assert ["<Findings 1 finding: 1 error, 0 warnings, 0 notes (own domains: us.com, given; rules seed-2023)>",
+            "error    free_mail           team  *@gmail.com",
+            "         no history given"] == repr(f).splitlines()[:3]
 
 
 def test_doctor_reads_a_policy_folder_and_says_when_it_is_missing(tmp_path):

@@ -138,16 +138,22 @@ class Findings:
         c = self.counts()["severity"]
         if not len(self):
             return "no findings"
-        return f"{_n(len(self), 'finding')}: {c['error']:,} errors, {c['warning']:,} warnings, {c['info']:,} notes"
+        return f"{_n(len(self), 'finding')}: {_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, {_n(c['info'], 'note')}"
+
+    def to_text(self) -> str:
+        """The findings as plain text: a headline, then one line per finding and its fix, worst first."""
+        own = ", ".join(self.own_domains) or "none"
+        lines = [f"{self._headline()} (own domains: {own}, {self.own_domains_source}; rules {self.rules})"]
+        for r in records(self.table):
+            where = "team" if r["list"] == "team" else f"personal {r['owner']}" if r["owner"] else "personal lists"
+            lines.append(f"{r['severity']:<7}  {r['kind']:<18}  {where}  {r['entry'] or ''}".rstrip())
+            lines.append(f"         {r['evidence']}")
+            if r["suggestion"]:
+                lines.append(f"         → {r['suggestion']}")
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
-        lines = [f"<Findings {self._headline()}>"]
-        for r in records(self.table):
-            where = "team" if r["list"] == "team" else f"personal {r['owner']}"
-            lines.append(f"  {r['severity']:<7} {r['kind']:<18} {where:<24} {r['entry'] or '':<28} {r['evidence']}")
-            if r["suggestion"]:
-                lines.append(f"  {'':<7} {'':<18} {'':<24} {'':<28} → {r['suggestion']}")
-        return "\n".join(lines)
+        return f"<Findings {self.to_text()}>" if not len(self) else "<Findings " + self.to_text().replace("\n", ">\n", 1)
 
     def _repr_html_(self) -> str:
         own = ", ".join(self.own_domains) or "none"
