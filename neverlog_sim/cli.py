@@ -168,7 +168,7 @@ def _cmd_demo(args) -> int:
 def _cmd_doctor(args) -> int:
     from .advice import doctor
     from .history import load_sent
-    policy = _policy_arg(args.lists, "the")
+    policy = [Path(p) for p in args.lists]  # doctor() says which path does not exist
     sent = load_sent(args.sent, progress=not args.quiet) if args.sent else None
     findings = doctor(policy, sent, own_domains=args.own_domain, rules=args.rules)
     print(findings.to_json() if args.json else findings.to_text())

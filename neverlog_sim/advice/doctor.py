@@ -42,7 +42,7 @@ from ..errors import EntryError, InputError
 from ..export import read_wanted
 from ..export.compaction import History
 from ..history import SentMail, load_sent
-from ..lists import CAP, Policy
+from ..lists import NeverLogList, Policy
 from ..rules import Rules, get_rules
 from ..simulate import params
 from .domains import free_mail_domains, known_suffix, provider, registrable_domain
@@ -140,16 +140,27 @@ class Findings:
             return "no findings"
         return f"{_n(len(self), 'finding')}: {_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, {_n(c['info'], 'note')}"
 
-    def to_text(self) -> str:
-        """The findings as plain text: a headline, then one line per finding and its fix, worst first."""
+    def to_text(self, per_group: int = 5) -> str:
+        """The findings as plain text: a headline, then each finding and its fix, worst first.
+
+        ``per_group``: findings of one kind on one list shown in full; past that, the first three and a count
+        (``table`` always has them all).
+        """
         own = ", ".join(self.own_domains) or "none"
         lines = [f"{self._headline()} (own domains: {own}, {self.own_domains_source}; rules {self.rules})"]
-        for r in records(self.table):
-            where = "team" if r["list"] == "team" else f"personal {r['owner']}" if r["owner"] else "personal lists"
-            lines.append(f"{r['severity']:<7}  {r['kind']:<18}  {where}  {r['entry'] or ''}".rstrip())
-            lines.append(f"         {r['evidence']}")
-            if r["suggestion"]:
-                lines.append(f"         → {r['suggestion']}")
+        recs = records(self.table)
+        for _, group in itertools.groupby(recs, key=lambda r: (r["kind"], r["list"], r["owner"])):
+            group = list(group)
+            shown = group if len(group) <= per_group else group[:3]
+            for r in shown:
+                where = "team" if r["list"] == "team" else f"personal {r['owner']}" if r["owner"] else "personal lists"
+                lines.append(f"{r['severity']:<7}  {r['kind']:<18}  {where}  {r['entry'] or ''}".rstrip())
+                lines.append(f"         {r['evidence']}")
+                if r["suggestion"]:
+                    lines.append(f"         → {r['suggestion']}")
+            if len(shown) < len(group):
+                lines.append(f"         … and {len(group) - len(shown):,} more {group[0]['kind']} findings on "
+                             f"{_where(group[0]['list'], group[0]['owner'])} (all of them in .table and --json)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -165,15 +176,26 @@ class Findings:
 # --- the doctor ------------------------------------------------------------------------------------
 
 def _policy(policy) -> Policy:
+    """A Policy from a Policy, entries, a list file, a folder, or several files and folders (merged).
+
+    One file or folder is read as written, so that findings can quote its line numbers.
+    """
     if isinstance(policy, Policy):
         return policy
-    if isinstance(policy, (list, tuple)) and policy and all(isinstance(p, (str, Path)) for p in policy) \
-            and all(Path(p).exists() for p in policy):
-        return read_wanted([Path(p) for p in policy])
-    if isinstance(policy, (str, Path)) and not Path(policy).exists() and (
-            Path(str(policy)).suffix.lower() in (".txt", ".csv") or "@" not in str(policy)):
-        raise InputError(f"list {str(policy)!r} does not exist; give a Policy, a .txt/.csv list file or a folder "
-                         "with team.txt and personal/<owner>.txt")
+    paths = list(policy) if isinstance(policy, (list, tuple)) and policy and all(
+        isinstance(p, Path) or (isinstance(p, str) and Path(p).exists()) for p in policy) else None
+    if paths is None and isinstance(policy, (str, Path)) and (isinstance(policy, Path) or Path(policy).exists()
+                                                              or "@" not in str(policy)):
+        paths = [policy]
+    if paths is not None:
+        for p in paths:
+            if not Path(p).exists():
+                raise InputError(f"the list {str(p)!r} does not exist; give a .txt/.csv list file or a folder with "
+                                 "team.txt and personal/<owner>.txt")
+        if len(paths) == 1:
+            p = Path(paths[0])
+            return Policy.from_dir(p) if p.is_dir() else Policy(team=NeverLogList.from_file(p))
+        return read_wanted([Path(p) for p in paths])
     return read_wanted(policy)
 
 
