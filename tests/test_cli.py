@@ -47,6 +47,7 @@ OPTIONS = {
                  "--json", "--html", "--redact", "--quiet"],
     "export": ["WANTED_DIR_OR_FILE", "--sent", "--out", "--cap", "--max-collateral", "--allow-personal",
                "--overwrite", "--rules", "--json"],
+    "doctor": ["LISTS", "--sent", "--own-domain", "--rules", "--json", "--quiet"],
     "samples": ["FOLDER", "--seed", "--overwrite"],
     "demo": ["--out", "--quiet"],
 }
@@ -229,7 +230,7 @@ def test_missing_required_option_exits_2(team, capsys):
 def test_unknown_subcommand_exits_2(capsys):
     code, out, err = run(capsys, "simulte")
     assert (2, "neverlog-sim: error: argument COMMAND: invalid choice: 'simulte' (choose from 'validate', "
-               "'simulate', 'export', 'samples', 'demo')") == (code, err.splitlines()[-1])
+               "'simulate', 'export', 'doctor', 'samples', 'demo')") == (code, err.splitlines()[-1])
 
 
 def test_unknown_rule_profile_exits_2(sent, team, capsys):

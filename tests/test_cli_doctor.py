@@ -63,3 +63,23 @@ def test_doctor_bad_input_exits_2(tmp_path, capsys):
     team = write(tmp_path / "team.txt", "*@x.com\n")
     code, _, err = run(capsys, "doctor", str(team), "--own-domain", "not a domain")
     assert (2, "neverlog-sim: own_domains: 'not a domain' is not a domain; give e.g. 'acme.com'\n") == (code, err)
+
+
+# --- the bundled sample company ------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_sample_lists_carry_every_finding_kind_and_the_readme_shows_the_doctors_output(capsys):
+    from neverlog_sim.advice.doctor import KINDS
+    samples = ROOT / "data" / "samples"
+    code, out, _ = run(capsys, "doctor", str(samples / "lists"), "--sent", str(samples / "sent_canonical.csv"),
+                       "--quiet")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ neverlog-sim doctor data/samples/lists --sent data/samples/sent_canonical.csv\n", 1)[1]
+    shown = block.split("\n…\n", 1)[0].splitlines()
+    assert (1, shown) == (code, out.splitlines()[:len(shown)])
+    code, out, _ = run(capsys, "doctor", str(samples / "lists"), "--sent", str(samples / "sent_canonical.csv"),
+                       "--quiet", "--json")
+    counts = json.loads(out)["counts"]
+    assert ({"error": 12, "warning": 6, "info": 504}, list(KINDS)) == (counts["severity"], list(counts["kind"]))
