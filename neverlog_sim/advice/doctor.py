@@ -315,49 +315,51 @@ def _list_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence | None, 
     """The findings an entry shows by itself or beside the other entries (history only adds evidence)."""
     stats = None
     if ev is not None:
-        stats = {(r.entry, r.list, r.owner): r for r in ev.by_entry.itertuples(index=False)}
+        stats = ev.by_entry.set_index(["entry", "list", "owner"])
 
     def blocks(entry, list_, owner, what="blocks"):
         if stats is None:
             return "no history given"
-        s = stats[(entry, list_, owner)]
+        s = stats.loc[(entry, list_, owner)]
         if not s.rows:
             return "matches no governed row in the history"
         return f"{what} {_evidence_text(s.rows, s.recipients, s.examples, s.senders)}"
 
-    # Providers and own domains: domain entries, one lookup per distinct domain.
+    # Providers, own domains, suffixes: masks over the entries (set look-ups per distinct domain); the loops
+    # below run over the findings only.
     domains = entries[entries["kind"] == "domain"]
-    kinds = {d: provider(d) for d in set(domains["key"])}
-    for e in domains.itertuples(index=False):
-        kind = kinds[e.key]
-        if kind == "free_mail":
-            add("free_mail", "error", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "silences"),
-                f"{e.key} is a free-mail provider: every prospect and customer on it stops being logged. List the "
-                f"private addresses you mean (name@{e.key}) instead, e.g. with neverlog_sim.suggest()")
-        elif kind == "disposable":
-            add("disposable", "warning", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "silences"),
-                f"{e.key} is a disposable-mail provider: its addresses are throw-away sign-ups. Keep the entry only "
-                "if you never want such sign-ups in the CRM")
-    own_set = set(own)
-    for e in entries.itertuples(index=False):
-        dom = e.domain
-        if dom in own_set or any(dom.endswith("." + o) for o in own_set):
-            if e.kind == "domain":
-                add("own_domain", "warning", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "hides"),
-                    f"{dom} is your own domain: the entry hides every internal thread with it (colleagues get no "
-                    "contact record or timeline from these sends). Remove it unless internal mail must stay out")
-            else:
-                add("own_domain", "warning", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "hides"),
-                    f"{e.key} is a colleague at your own domain {dom}; remove it unless mail to them must stay out")
+    keys = pd.Series(domains["key"].unique(), dtype="object")
+    kind_of = dict(zip(keys, keys.map(provider)))
+    suffix_of = dict(zip(keys, keys.map(known_suffix)))
+    kinds = domains["key"].map(kind_of)
+    for e in domains[kinds == "free_mail"].itertuples(index=False):
+        add("free_mail", "error", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "silences"),
+            f"{e.key} is a free-mail provider: every prospect and customer on it stops being logged. List the "
+            f"private addresses you mean (name@{e.key}) instead, e.g. with neverlog_sim.suggest()")
+    for e in domains[kinds == "disposable"].itertuples(index=False):
+        add("disposable", "warning", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "silences"),
+            f"{e.key} is a disposable-mail provider: its addresses are throw-away sign-ups. Keep the entry only "
+            "if you never want such sign-ups in the CRM")
+    mine = entries["domain"].isin(own)
+    for o in own:
+        mine |= entries["domain"].str.endswith("." + o)
+    for e in entries[mine].itertuples(index=False):
+        if e.kind == "domain":
+            add("own_domain", "warning", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "hides"),
+                f"{e.domain} is your own domain: the entry hides every internal thread with it (colleagues get no "
+                "contact record or timeline from these sends). Remove it unless internal mail must stay out")
+        else:
+            add("own_domain", "warning", e.list, e.owner, e.entry, blocks(e.entry, e.list, e.owner, "hides"),
+                f"{e.key} is a colleague at your own domain {e.domain}; remove it unless mail to them must stay out")
     # A domain whose suffix is not a public suffix cannot receive mail (acme.con).
-    for e in domains.itertuples(index=False):
-        if known_suffix(e.key) is None:
-            tld = e.key.rsplit(".", 1)[-1]
-            add("typo", "error", e.list, e.owner, e.entry, f".{tld} is not a public suffix: no address can be on "
-                f"{e.key}" + ("" if stats is None else f"; {blocks(e.entry, e.list, e.owner)}"),
-                f"check the spelling of {e.key}; this entry blocks nobody")
+    for e in domains[domains["key"].map(suffix_of).isna()].itertuples(index=False):
+        tld = e.key.rsplit(".", 1)[-1]
+        add("typo", "error", e.list, e.owner, e.entry, f".{tld} is not a public suffix: no address can be on "
+            f"{e.key}" + ("" if stats is None else f"; {blocks(e.entry, e.list, e.owner)}"),
+            f"check the spelling of {e.key}; this entry blocks nobody")
     # Sub-domain entries grouped by registrable domain (*@mail.acme.co.uk beside *@acme.co.uk).
-    regs = domains.assign(reg=[registrable_domain(k) for k in domains["key"]])
+    reg_of = dict(zip(keys, keys.map(registrable_domain)))
+    regs = domains.assign(reg=domains["key"].map(reg_of))
     regs = regs[regs["reg"].notna()]
     for (list_, owner, reg), g in regs.groupby(["list", "owner", "reg"], sort=True):
         subs = g[g["key"] != reg]
@@ -381,22 +383,19 @@ def _list_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence | None, 
             add("redundant", "info", lst.scope, lst.owner, str(r.entry),
                 (f"line {r.line}: " if r.line is not None else "") + f"{r.covered_by} on the same list already blocks it",
                 f"delete {r.entry}: it spends one of the {lst.cap} places and changes nothing")
-    team = set(policy.team.entries)
-    team_domains = {e.domain for e in team if e.kind == "domain"}
-    for owner, lst in policy.personal.items():
-        for e in lst.entries:
-            if e in team:
-                add("duplicate", "info", "personal", owner, str(e), "also on the team list, which governs this "
-                    "user's sends too", f"delete {e} from the personal list of {owner}")
-            elif e.kind == "address" and e.domain in team_domains:
-                add("redundant", "info", "personal", owner, str(e), f"*@{e.domain} on the team list already "
-                    "blocks it", f"delete {e} from the personal list of {owner}")
-    # The same entry on many personal lists belongs on the team list.
+    team = entries[entries["list"] == "team"]
     personal = entries[entries["list"] == "personal"]
-    shared = personal.groupby("entry")["owner"].agg(list)
+    on_team = personal["entry"].isin(team["entry"])
+    covered = (personal["kind"] == "address") & personal["domain"].isin(team.loc[team["kind"] == "domain", "domain"])
+    for e in personal[on_team].itertuples(index=False):
+        add("duplicate", "info", "personal", e.owner, e.entry, "also on the team list, which governs this "
+            "user's sends too", f"delete {e.entry} from the personal list of {e.owner}")
+    for e in personal[covered & ~on_team].itertuples(index=False):
+        add("redundant", "info", "personal", e.owner, e.entry, f"*@{e.domain} on the team list already "
+            "blocks it", f"delete {e.entry} from the personal list of {e.owner}")
+    # The same entry on many personal lists belongs on the team list.
+    shared = personal[~on_team].groupby("entry")["owner"].agg(list)  # those on the team list are duplicates
     for entry, owners in shared[shared.map(len) >= settings.many_personal_lists].items():
-        if entry in {str(e) for e in team}:
-            continue  # reported as duplicates of the team entry
         add("placement", "info", "personal", None, entry,
             f"on {len(owners)} personal lists: {', '.join(sorted(owners)[:3])}{' …' if len(owners) > 3 else ''}",
             f"put {entry} on the team list once and delete it from the {len(owners)} personal lists")
@@ -406,7 +405,7 @@ def _list_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence | None, 
             over = lst.over_cap
             freed = [f"{len(lst.redundant)} redundant"] if lst.redundant else []
             if ev is not None:
-                freed += _compaction_frees(ev, lst, stats)
+                freed += _compaction_frees(ev, lst)
             add("cap_pressure", "error" if over else "warning", lst.scope, lst.owner, None,
                 f"{len(lst)} of {lst.cap} entries" + (f", {over} over the cap" if over else
                                                       f", {lst.cap - len(lst)} places left"),
@@ -414,13 +413,13 @@ def _list_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence | None, 
                 + "; run export_lists() or `neverlog-sim export` to make it fit")
 
 
-def _compaction_frees(ev: _Evidence, lst, stats) -> list[str]:
+def _compaction_frees(ev: _Evidence, lst) -> list[str]:
     """What export compaction would free on ``lst``: zero-collateral domain consolidations, and the dead entries
     it would cut first (docs/rules.md#compaction)."""
     owner = lst.owner or ""
     out = []
-    addr = [e for e in lst.entries if e.kind == "address"]
-    by_domain = pd.Series([e.domain for e in addr], dtype="object").value_counts()
+    mine = ev.by_entry[(ev.by_entry["list"] == lst.scope) & (ev.by_entry["owner"] == owner)]
+    by_domain = mine.loc[mine["kind"] == "address", "key"].str.split("@").str[1].value_counts()
     cand = by_domain[by_domain >= 2]
     if len(cand):
         history = History(ev.sent, ev.rules, {owner: list(lst.entries)})
@@ -433,7 +432,7 @@ def _compaction_frees(ev: _Evidence, lst, stats) -> list[str]:
             saved = int(sum(cand[d] - 1 for d in clean))
             out.append(f"{saved} entries by {_n(len(clean), 'domain')} consolidated with no collateral "
                        f"(e.g. *@{sorted(clean)[0]})")
-    dead = sum(1 for e in lst.entries if stats[(str(e), lst.scope, owner)].rows == 0)
+    dead = int((mine["rows"] == 0).sum())
     if dead:
         out.append(f"{dead} dead entries (cut first if it must)")
     return out
@@ -462,7 +461,8 @@ def _history_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence, sett
                 f"misses {_evidence_text(r.rows, r.recipients, r.examples)} on {subs}",
                 f"entries match a domain exactly: add *@{r.domains[0]}" + (" and the others" if len(r.domains) > 1
                                                                           else "") + " to block them too")
-        groups = domains.assign(reg=[registrable_domain(k) for k in domains["key"]])
+        keys = pd.Series(domains["key"].unique(), dtype="object")
+        groups = domains.assign(reg=domains["key"].map(dict(zip(keys, keys.map(registrable_domain)))))
         groups = groups[groups["reg"].notna() & (groups["reg"] != groups["key"])][["entry", "list", "owner", "key", "reg"]]
         if len(groups):
             reg = ev.frame("reg", groups, lambda v: sql.registrable_misses(ev.rows, ev.matches, ev.parents, v))
@@ -476,7 +476,7 @@ def _history_findings(policy: Policy, entries: pd.DataFrame, ev: _Evidence, sett
                     "organisation is meant")
         # A dead or nearly dead domain one edit away from a frequent one.
         cand = stats[(stats["kind"] == "domain")][["entry", "list", "owner", "key", "rows"]]
-        cand = cand[[provider(k) is None for k in cand["key"]]]
+        cand = cand[cand["key"].map(dict(zip(keys, keys.map(provider)))).isna()]
         typos = {(f["entry"], f["list"], f["owner"] or ""): f for f in found if f["kind"] == "typo"}
         if len(cand):
             near = ev.frame("typo", cand, lambda v: sql.typo_neighbours(ev.rows, v),
