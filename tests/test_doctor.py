@@ -253,3 +253,9 @@ def test_doctor_reads_a_policy_folder_and_says_when_it_is_missing(tmp_path):
         zip(f.table["kind"], f.table["list"], f.table["owner"]))
     with pytest.raises(InputError, match="does not exist"):
         doctor(tmp_path / "nope")
+
+
+def test_empty_lists_have_no_findings():
+    f = doctor(Policy(), sent_of([(ANN, "x@acme.com")]))
+    assert (0, "<Findings no findings (own domains: us.com, inferred from the senders of the history; rules "
+               "seed-2023)>") == (len(f), repr(f))

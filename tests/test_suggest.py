@@ -126,3 +126,10 @@ def test_doctor_and_suggest_make_no_network_access(history, monkeypatch):
     f = doctor(Policy(team=["*@gmail.com", "*@mail.acme.co.uk", "*@acme.con", "*@mailinator.com"]), history)
     s = suggest(history)
     assert (["free_mail", "typo", "disposable", "dead", "dead", "dead"], 6) == (list(f.table["kind"]), len(s))
+
+
+def test_a_history_with_nothing_to_suggest_gives_an_empty_table_and_an_empty_policy():
+    s = suggest(sent_of([(ANN, "x@acme.com")]), own_domains=[])
+    assert (0, 0, 0, "<Suggestions 0 suggested entries (0 fit the caps); together they block 0 rows and keep 0 "
+            "contact records from being created>") == (len(s), s.policy().size, json.loads(s.to_json())["in_policy"],
+                                                       repr(s))

@@ -61,7 +61,7 @@ class Suggestions:
     def policy(self) -> Policy:
         """The suggested entries that fit the caps (the most rows first on each list), as a ``Policy`` for
         ``simulate()`` and ``export_lists()``."""
-        kept = self.table[self.table["in_policy"]]
+        kept = self.table[self.table["in_policy"].astype(bool)]
         team = list(kept.loc[kept["list"] == "team", "entry"])
         personal = {o: NeverLogList(list(g["entry"]), "personal", o)
                     for o, g in kept[kept["list"] == "personal"].groupby("owner", sort=True)}
@@ -80,9 +80,10 @@ class Suggestions:
 
     def _headline(self) -> str:
         t = self.table
-        return (f"{len(t):,} suggested entries ({int(t['in_policy'].sum()):,} fit the caps); together they block "
-                f"{int(t.loc[t['in_policy'], 'rows'].sum()):,} rows and keep "
-                f"{int(t.loc[t['in_policy'], 'contacts_not_created'].sum()):,} contact records from being created")
+        kept = t[t["in_policy"].astype(bool)]
+        return (f"{len(t):,} suggested entries ({len(kept):,} fit the caps); together they block "
+                f"{int(kept['rows'].sum()):,} rows and keep "
+                f"{int(kept['contacts_not_created'].sum()):,} contact records from being created")
 
     def __repr__(self) -> str:
         lines = [f"<Suggestions {self._headline()}>"]
@@ -171,7 +172,8 @@ def suggest(sent, *, own_domains=None, rules: "str | Rules" = "seed-2023", conta
 def _impact(sent, cand: pd.DataFrame, rules: Rules, contacts, cap: int) -> pd.DataFrame:
     """Rows, recipients and contacts not created per candidate, from one simulation of all of them."""
     if cand.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+        types = {"rows": "int64", "recipients": "int64", "contacts_not_created": "int64", "in_policy": "bool"}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, "object")) for c in COLUMNS})
     personal = {o: list(g["entry"]) for o, g in cand[cand["list"] == "personal"].groupby("owner", sort=True)}
     policy = Policy(team=list(cand.loc[cand["list"] == "team", "entry"]), personal=personal)
     result = simulate(sent, policy, rules=rules, contacts=contacts)
