@@ -230,9 +230,11 @@ def own_domains_of(sent: SentMail | None, given) -> tuple[list[str], str]:
         return sorted(dict.fromkeys(out)), "given"
     if sent is None:
         return [], "none (no history to infer them from)"
-    doms = sent.engine.df(sql.sender_domains(sent.table))
-    doms = doms[~doms["domain"].isin(free_mail_domains()) & (doms["domain"] != "")]
-    return sorted(doms["domain"]), "inferred from the senders of the history"
+    if "advice_own_domains" not in sent.cache:  # a list, not a table name: clear_cache() leaves it be
+        doms = sent.engine.df(sql.sender_domains(sent.table))
+        doms = doms[~doms["domain"].isin(free_mail_domains()) & (doms["domain"] != "")]
+        sent.cache["advice_own_domains"] = sorted(doms["domain"])
+    return list(sent.cache["advice_own_domains"]), "inferred from the senders of the history"
 
 
 def doctor(policy, sent=None, *, own_domains=None, rules: "str | Rules" = "seed-2023",
@@ -271,13 +273,27 @@ def doctor(policy, sent=None, *, own_domains=None, rules: "str | Rules" = "seed-
                     history=None if sent is None else sent.source)
 
 
+def pairs_table(sent: SentMail, rules: Rules) -> str:
+    """The history's governed rows counted per (sender, recipient) under ``rules``; built once per history and
+    rule profile and kept in ``sent.cache`` (``sent.clear_cache()`` drops it)."""
+    binds = params(rules)
+    key = ("advice_pairs", repr(sorted(binds.items())))
+    if key not in sent.cache:
+        name = f"{sent.table}_advice_pairs_{next(_counter)}"
+        statement = sql.advice_pairs(sent.table, name)
+        sent.engine.execute(statement, {k: v for k, v in binds.items() if f"${k}" in statement})
+        sent.cache[key] = name
+    return sent.cache[key]
+
+
 class _Evidence:
     """The history's answers for one policy, computed in DuckDB; ``close()`` drops the working tables."""
 
     def __init__(self, sent: SentMail, rules: Rules, entries: pd.DataFrame):
-        self.sent, self.engine, self.rows = sent, sent.engine, sent.table
+        self.sent, self.engine = sent, sent.engine
         self.binds = params(rules)
         self.rules = rules
+        self.rows = pairs_table(sent, rules)
         prefix = f"doctor{next(_counter)}"
         self.matches, self.parents = f"{prefix}_matches", f"{prefix}_parents"
         self.entries_view = f"{prefix}_entries"

@@ -18,21 +18,30 @@ _BASE = "regexp_replace(split_part({x}, '@', 1), '\\+.*$', '') || '@' || split_p
 _SCOPE = "(e.owner = '' OR e.owner = r.sender)"
 
 
-def advice_matches(rows: str, entries: str, out: str) -> str:
-    """Every governed row an entry matches in its own scope (A2: exact domain), with sender and recipient."""
-    cols = "r.row_id, r.sender, r.recipient, r.rdomain, e.entry, e.list, e.owner"
+def advice_pairs(rows: str, out: str) -> str:
+    """Governed rows counted per (sender, recipient): whether an entry matches a row depends on nothing else,
+    so every question the doctor asks is answered on this (much smaller) table. Depends on the history and the
+    rules only, not on the lists."""
     return f"""
     CREATE TEMP TABLE {out} AS
-    WITH r AS NOT MATERIALIZED (SELECT row_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
-    SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'address' AND e.key = r.recipient WHERE {_SCOPE}
+    SELECT sender, recipient, any_value(rdomain) AS rdomain, count(*) AS n
+    FROM {rows} WHERE {APPLIES} GROUP BY sender, recipient"""
+
+
+def advice_matches(pairs: str, entries: str, out: str) -> str:
+    """Every (sender, recipient) pair an entry matches in its own scope (A2: exact domain), with its rows."""
+    cols = "r.sender, r.recipient, r.rdomain, r.n, e.entry, e.list, e.owner"
+    return f"""
+    CREATE TEMP TABLE {out} AS
+    SELECT {cols} FROM {pairs} r JOIN {entries} e ON e.kind = 'address' AND e.key = r.recipient WHERE {_SCOPE}
     UNION ALL
-    SELECT {cols} FROM r JOIN {entries} e ON e.kind = 'domain' AND e.key = r.rdomain WHERE {_SCOPE}"""
+    SELECT {cols} FROM {pairs} r JOIN {entries} e ON e.kind = 'domain' AND e.key = r.rdomain WHERE {_SCOPE}"""
 
 
 def entry_evidence(matches: str, entries: str) -> str:
     """Per entry: governed rows and recipients it matches, its senders, and its three most frequent recipients."""
     return f"""
-    WITH per AS (SELECT entry, list, owner, recipient, count(*) AS n FROM {matches} GROUP BY ALL),
+    WITH per AS (SELECT entry, list, owner, recipient, sum(n) AS n FROM {matches} GROUP BY ALL),
     snd AS (SELECT entry, list, owner, count(DISTINCT sender) AS senders, min(sender) AS sender
             FROM {matches} GROUP BY ALL),
     agg AS (SELECT entry, list, owner, sum(n) AS rows, count(*) AS recipients,
@@ -47,72 +56,71 @@ def entry_evidence(matches: str, entries: str) -> str:
     ORDER BY e.list DESC, e.owner, e.entry"""
 
 
-def parent_domains(rows: str, out: str) -> str:
+def parent_domains(pairs: str, out: str) -> str:
     """Every recipient domain with itself and each parent domain of two labels or more."""
     return f"""
     CREATE TEMP TABLE {out} AS
-    WITH d AS (SELECT DISTINCT rdomain, string_split(rdomain, '.') AS parts FROM {rows} WHERE rdomain IS NOT NULL)
+    WITH d AS (SELECT DISTINCT rdomain, string_split(rdomain, '.') AS parts FROM {pairs} WHERE rdomain IS NOT NULL)
     SELECT rdomain, array_to_string(parts[i:], '.') AS suffix
     FROM (SELECT rdomain, parts, unnest(generate_series(1, greatest(len(parts) - 1, 1))) AS i FROM d)"""
 
 
-def _missed(rows: str, matches: str) -> str:
-    """Governed rows no entry in scope matches (the anti-join against ``matches``)."""
-    return f"""(SELECT g.row_id, g.sender, g.recipient, g.rdomain FROM {rows} g
-               WHERE {APPLIES}
-                 AND NOT EXISTS (SELECT 1 FROM {matches} m WHERE m.row_id = g.row_id))"""
+def _missed(pairs: str, matches: str) -> str:
+    """The (sender, recipient) pairs no entry in scope matches (the anti-join against ``matches``)."""
+    return f"""(SELECT g.* FROM {pairs} g WHERE NOT EXISTS (
+                 SELECT 1 FROM {matches} m WHERE m.sender = g.sender AND m.recipient = g.recipient))"""
 
 
 def _grouped(missed_join: str) -> str:
     """Per entry: rows, recipients, three example recipients and three example domains of ``missed_join``."""
     return f"""
     per AS ({missed_join}),
-    rec AS (SELECT entry, list, owner, recipient, any_value(rdomain) AS rdomain, count(*) AS n FROM per GROUP BY ALL)
+    rec AS (SELECT entry, list, owner, recipient, any_value(rdomain) AS rdomain, sum(n) AS n FROM per GROUP BY ALL)
     SELECT entry, list, owner, sum(n) AS rows, count(*) AS recipients,
            list(recipient ORDER BY n DESC, recipient)[1:3] AS examples,
            list(DISTINCT rdomain ORDER BY rdomain)[1:3] AS domains
     FROM rec GROUP BY ALL ORDER BY list DESC, owner, entry"""
 
 
-def subdomain_misses(rows: str, matches: str, parents: str, entries: str) -> str:
+def subdomain_misses(pairs: str, matches: str, parents: str, entries: str) -> str:
     """Per domain entry: governed rows of recipients on its sub-domains that nothing in scope blocks (A2)."""
     return f"""
-    WITH r AS NOT MATERIALIZED {_missed(rows, matches)},
-    {_grouped(f'''SELECT e.entry, e.list, e.owner, r.recipient, r.rdomain
+    WITH r AS NOT MATERIALIZED {_missed(pairs, matches)},
+    {_grouped(f'''SELECT e.entry, e.list, e.owner, r.recipient, r.rdomain, r.n
         FROM r JOIN {parents} s ON s.rdomain = r.rdomain AND s.suffix <> r.rdomain
         JOIN {entries} e ON e.kind = 'domain' AND e.key = s.suffix WHERE {_SCOPE}''')}"""
 
 
-def registrable_misses(rows: str, matches: str, parents: str, groups: str) -> str:
+def registrable_misses(pairs: str, matches: str, parents: str, groups: str) -> str:
     """Per sub-domain entry (``groups``: ``entry, list, owner, key, reg``): governed rows nothing in scope blocks
     of recipients on the same registrable domain, neither on the entry's domain nor below it."""
     return f"""
-    WITH r AS NOT MATERIALIZED {_missed(rows, matches)},
-    {_grouped(f'''SELECT e.entry, e.list, e.owner, r.recipient, r.rdomain
+    WITH r AS NOT MATERIALIZED {_missed(pairs, matches)},
+    {_grouped(f'''SELECT e.entry, e.list, e.owner, r.recipient, r.rdomain, r.n
         FROM r JOIN {parents} s ON s.rdomain = r.rdomain JOIN {groups} e ON e.reg = s.suffix
         WHERE {_SCOPE} AND r.rdomain <> e.key AND NOT ends_with(r.rdomain, '.' || e.key)''')}"""
 
 
-def plus_variants(rows: str, matches: str, entries: str) -> str:
+def plus_variants(pairs: str, matches: str, entries: str) -> str:
     """Per address entry: governed rows nothing in scope blocks of the same address with another ``+tag``."""
     base = _BASE.format(x="recipient")
     return f"""
     WITH r AS NOT MATERIALIZED (SELECT *, CASE WHEN contains(split_part(recipient, '@', 1), '+') THEN {base}
-                                          ELSE recipient END AS base FROM {_missed(rows, matches)}),
-    {_grouped(f'''SELECT e.entry, e.list, e.owner, r.recipient, r.rdomain
+                                          ELSE recipient END AS base FROM {_missed(pairs, matches)}),
+    {_grouped(f'''SELECT e.entry, e.list, e.owner, r.recipient, r.rdomain, r.n
         FROM r JOIN {entries} e ON e.kind = 'address' AND e.base = r.base AND r.recipient <> e.key
         WHERE {_SCOPE}''')}"""
 
 
-def typo_neighbours(rows: str, entries: str) -> str:
+def typo_neighbours(pairs: str, entries: str) -> str:
     """Domain entries one edit (insert, delete, substitute, swap) from a frequent governed recipient domain.
 
     ``entries`` holds ``entry, list, owner, key, rows`` (the entry's own governed rows); a neighbour
     counts when it has at least ``$min_rows`` rows, ten times the entry's, and is not itself on the list.
     """
     return f"""
-    WITH d AS (SELECT rdomain, count(*) AS rows, count(DISTINCT recipient) AS recipients
-               FROM {rows} WHERE {APPLIES} GROUP BY rdomain HAVING count(*) >= $min_rows),
+    WITH d AS (SELECT rdomain, sum(n) AS rows, count(DISTINCT recipient) AS recipients
+               FROM {pairs} GROUP BY rdomain HAVING sum(n) >= $min_rows),
     hit AS (SELECT e.entry, e.list, e.owner, d.rdomain, d.rows, d.recipients
             FROM {entries} e JOIN d ON abs(length(d.rdomain) - length(e.key)) <= 1
              AND damerau_levenshtein(e.key, d.rdomain) = 1 AND d.rows >= 10 * e.rows
