@@ -4,22 +4,19 @@
 ``Findings``: one row per finding with its kind, severity, list, owner, entry, evidence (counts and
 up to three examples from the history) and the suggested fix. The kinds, in the order reported:
 
-================== ======== ================================================================
-kind               severity what it says
-================== ======== ================================================================
-``free_mail``      error    a domain entry on a free-mail provider silences everyone on it
-``typo``           error    a domain one edit from a frequent recipient domain, or with no real public suffix
-``own_domain``     warning  the company's own domain (given, or the senders') is on a list
-``disposable``     warning  a domain entry on a disposable-mail provider
-``subdomain_miss`` warning  recipients the domain entry misses only because they are on a sub-domain
-``registrable_domain`` warning a sub-domain entry misses recipients of the same registrable domain
-``plus_variant``   warning  ``jo+x@`` variants of a listed address that the entry does not block
-``cap_pressure``   warning  a list within 10% of the cap (error when over it), and what compaction frees
-``placement``      info     a team entry only one user needs, or one entry on many personal lists
-``dead``           info     an entry that matches nothing in the history
-``redundant``      info     an address entry a domain entry (same list, or the team list) already covers
-``duplicate``      info     an entry listed twice, or on a personal list and on the team list
-================== ======== ================================================================
+- ``free_mail`` (error): a domain entry on a free-mail provider silences everyone on it;
+- ``typo`` (error): a domain one edit from a frequent recipient domain, or with no real public suffix;
+- ``own_domain`` (warning): the company's own domain (given, or the senders') is on a list;
+- ``disposable`` (warning): a domain entry on a disposable-mail provider;
+- ``subdomain_miss`` (warning): recipients a domain entry misses only because they are on a sub-domain;
+- ``registrable_domain`` (warning): a sub-domain entry misses recipients of the same registrable domain
+  (info when the lists name both, e.g. ``*@mail.acme.co.uk`` beside ``*@acme.co.uk``);
+- ``plus_variant`` (warning): ``jo+x@`` variants of a listed address that the entry does not block;
+- ``cap_pressure`` (warning; error over the cap): a list within 10% of the cap, and what compaction frees;
+- ``placement`` (info): a team entry only one user needs, or one entry on many personal lists;
+- ``dead`` (info): an entry that matches nothing in the history;
+- ``redundant`` (info): an address entry a domain entry (same list, or the team list) already covers;
+- ``duplicate`` (info): an entry listed twice, or on a personal list and on the team list.
 
 Matching follows the rules in force (docs/rules.md#a2-domain-entry-scope: a domain entry matches its
 domain exactly); everything that reads the history runs in DuckDB.
