@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import ipywidgets as w
@@ -24,6 +25,10 @@ from .rules import PROFILES, ROLES, Rules, get_rules
 from .simulate import simulate
 
 __all__ = ["preview", "PreviewApp"]
+
+# One lock per history: apps on the same SentMail share its DuckDB connection, which refuses two calls at
+# once; a debounced refresh of one app (numbers, chart, list health) finishes before another app's starts.
+_HISTORY_LOCKS: "weakref.WeakKeyDictionary[SentMail, threading.RLock]" = weakref.WeakKeyDictionary()
 
 
 def _senders(sent: SentMail) -> list[str]:
@@ -68,7 +73,7 @@ class PreviewApp:
         senders = _senders(sent)
         owners = sorted(set(senders) | set(personal))
         self._personal_texts: dict[str, str] = dict(personal)
-        self._lock = threading.RLock()
+        self._lock = _HISTORY_LOCKS.setdefault(sent, threading.RLock())
         self._timer: threading.Timer | None = None
         self._old_tables: list[str] = []
         self.result = None
