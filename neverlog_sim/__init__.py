@@ -11,6 +11,7 @@ The rules the simulator follows, in the project's own words: docs/rules.md.
 
 from . import _moved
 from ._version import __version__
+from .advice import DoctorSettings, Findings, Suggestions, doctor, suggest
 from .backtest import Backtest, backtest
 from .entries import Entry, parse_entry
 from .errors import (
@@ -45,11 +46,13 @@ __all__ = [
     "AmbiguousInputError",
     "ArgumentError",
     "CAP",
+    "DoctorSettings",
     "Entry",
     "EntryError",
     "EntryProblem",
     "ExportError",
     "ExportReport",
+    "Findings",
     "InputError",
     "MissingColumnsError",
     "NeverLogError",
@@ -62,9 +65,11 @@ __all__ = [
     "SentMail",
     "SetAsideError",
     "SimulationResult",
+    "Suggestions",
     "WorkspaceError",
     "backtest",
     "build_sent",
+    "doctor",
     "export_lists",
     "get_rules",
     "load_contacts",
@@ -74,4 +79,5 @@ __all__ = [
     "parse_entry",
     "read_scenario",
     "simulate",
+    "suggest",
 ]

@@ -416,6 +416,15 @@ def describe_policy(policy) -> str:
     return f"team list {len(policy.team)} entries; personal lists: {personal}"
 
 
+def _cmd_doctor(args) -> int:
+    from .advice import doctor
+    policy = [Path(p) for p in args.lists]  # doctor() says which path does not exist
+    sent = _load_sent_arg(args) if args.sent else None
+    findings = doctor(policy, sent, own_domains=args.own_domain, rules=args.rules)
+    print(findings.to_json() if args.json else findings.to_text())
+    return EXIT_FINDING if findings.errors else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="neverlog-sim", description=(
         "Preview what a HubSpot Never Log list would do to your CRM, from your own sent mail, "
@@ -488,6 +497,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("doctor", help="find the costly mistakes in lists: free mail, typos, own domain, misses, cap",
+                       description="Check Never Log lists for mistakes no CRM warns about, with evidence from the "
+                                   "history when --sent is given (free-mail and disposable domains, typos, your own "
+                                   "domain, sub-domain and +tag misses, dead, redundant and duplicate entries, "
+                                   "placement, cap pressure). Exit 0; 1 when a finding is an error; 2 on bad input.")
+    p.add_argument("lists", nargs="+", metavar="LISTS",
+                   help="a folder with team.txt and personal/<owner>.txt, or team list files")
+    p.add_argument("--sent", metavar="HISTORY", help="sent mail that shows what the entries block and miss")
+    p.add_argument("--own-domain", action="append", metavar="DOMAIN",
+                   help="your company's domain (repeat for several; default: the domains users send from)")
+    p.add_argument("--rules", default="seed-2023", choices=sorted(PROFILES), help="rule profile (default seed-2023)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
+    p.set_defaults(func=_cmd_doctor)
 
     p = sub.add_parser("samples", help="write the sample company's files to a folder",
                        description="Write the seeded sample company (sent mail in three shapes, contacts, "

@@ -323,14 +323,15 @@ class SimulationResult:
         return rows
 
     # --- rendering (report.py owns the layout) -------------------------------------------
-    def report(self, redact: bool = False) -> dict:
+    def report(self, redact: bool = False, findings=None) -> dict:
+        """The report dict; ``findings`` (a list doctor's ``Findings``) adds a "List health" section."""
         from .report import build_report
-        return build_report(self, redact=redact)
+        return build_report(self, redact=redact, findings=findings)
 
-    def to_html(self, path=None, redact: bool = False) -> str:
+    def to_html(self, path=None, redact: bool = False, findings=None) -> str:
         from .report import render_html
         from .atomic import write_text_atomic
-        text = render_html(self.report(redact=redact))
+        text = render_html(self.report(redact=redact, findings=findings))
         if path is not None:
             write_text_atomic(path, text)
         return text

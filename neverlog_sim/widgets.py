@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import ipywidgets as w
@@ -25,6 +26,10 @@ from .rules import LOGGING_RULES, PROFILES, ROLES, Rules, get_rules
 from .simulate import simulate
 
 __all__ = ["preview", "PreviewApp"]
+
+# One lock per history: apps on the same SentMail share its DuckDB connection, which refuses two calls at
+# once; a debounced refresh of one app (numbers, chart, list health) finishes before another app's starts.
+_HISTORY_LOCKS: "weakref.WeakKeyDictionary[SentMail, threading.RLock]" = weakref.WeakKeyDictionary()
 
 
 def _senders(sent: SentMail) -> list[str]:
@@ -48,7 +53,8 @@ class PreviewApp:
     Widgets (attributes): ``team_text``, ``owner``, ``personal_text``, ``profile``, ``logging_rule``
     (profile 2026's contact email logging rule), ``subdomains``
     (A2), ``roles`` (A3, a dict role → Checkbox), ``messages``, ``numbers``, ``chart`` (SVG),
-    ``export_folder``, ``export_button``, ``status``; state: ``result``, ``policy``, ``rules``,
+    ``export_folder``, ``export_button``, ``status``, ``health`` (the list doctor's findings beside the lists);
+    state: ``result``, ``findings``, ``policy``, ``rules``,
     ``problems`` (validation rows ``list, line, text, problem, hint``), ``last_timing``.
     """
 
@@ -69,7 +75,7 @@ class PreviewApp:
         senders = _senders(sent)
         owners = sorted(set(senders) | set(personal))
         self._personal_texts: dict[str, str] = dict(personal)
-        self._lock = threading.RLock()
+        self._lock = _HISTORY_LOCKS.setdefault(sent, threading.RLock())
         self._timer: threading.Timer | None = None
         self._old_tables: list[str] = []
         self.result = None
@@ -98,6 +104,8 @@ class PreviewApp:
         self.messages = w.HTML()
         self.numbers = w.HTML()
         self.chart = w.HTML()
+        self.health = w.HTML()  # the list doctor's findings, beside the lists (docs: README "List health")
+        self.findings = None
         self.export_folder = w.Text(value=str(export_folder), description="folder")
         self.export_button = w.Button(description="Export lists", icon="download", button_style="primary")
         self.status = w.HTML()
@@ -110,8 +118,9 @@ class PreviewApp:
         self.export_button.on_click(lambda _b: self.export())
 
         editors = w.HBox([
-            w.VBox([w.HTML("<b>Team list</b> (every user's sends)"), self.team_text], layout=w.Layout(width="50%")),
-            w.VBox([w.HTML("<b>Personal list</b>"), self.owner, self.personal_text], layout=w.Layout(width="50%")),
+            w.VBox([w.HTML("<b>Team list</b> (every user's sends)"), self.team_text], layout=w.Layout(width="36%")),
+            w.VBox([w.HTML("<b>Personal list</b>"), self.owner, self.personal_text], layout=w.Layout(width="36%")),
+            w.VBox([w.HTML("<b>List health</b>"), self.health], layout=w.Layout(width="28%")),
         ])
         toggles = w.HBox([self.profile, self.logging_rule, self.subdomains, w.HTML("A3: roles a list can block:"),
                           *self.roles.values()])
@@ -132,6 +141,8 @@ class PreviewApp:
                 self.personal_text.value = self._personal_texts.get(change["new"], "")
             finally:
                 self._loading_owner = False
+            if self.findings is not None:
+                self.health.value = self._health_html()
 
     def _changed(self, change) -> None:
         if change["owner"] is self.personal_text:
@@ -215,7 +226,11 @@ class PreviewApp:
             if chart:
                 self._draw_chart()
             t2 = time.perf_counter()
-            self.last_timing = {"numbers_ms": 1000 * (t1 - t0), "chart_ms": 1000 * (t2 - t1)}
+            if chart:  # after the numbers, like the chart: the doctor reads the history again
+                self._check_health()
+            t3 = time.perf_counter()
+            self.last_timing = {"numbers_ms": 1000 * (t1 - t0), "chart_ms": 1000 * (t2 - t1),
+                                "health_ms": 1000 * (t3 - t2)}
             return metrics
 
     def _retire(self, result) -> None:
@@ -231,8 +246,30 @@ class PreviewApp:
         self.figure = pareto_chart(self.result)
         self.chart.value = to_svg(self.figure)
 
+    def _check_health(self) -> None:
+        from .advice import doctor
+        self.findings = doctor(self.policy, self.sent, rules=self.rules)
+        self.health.value = self._health_html()
+
     # --- rendering -----------------------------------------------------------------------
     MESSAGES_SHOWN = 50
+    def _health_html(self, limit: int = 8) -> str:
+        """The doctor's errors and warnings on the team list and on the personal list shown, then a count of notes."""
+        t = self.findings.table
+        shown = t[(t["list"] == "team") | (t["owner"] == self.owner.value) | t["owner"].isna()]
+        worst = shown[shown["severity"] != "info"]
+        colour = {"error": "#d9534f", "warning": "#b58105"}
+        items = "".join(f"<li><span style='color:{colour[r.severity]}'>{html.escape(r.kind)}</span> "
+                        f"<code>{html.escape(str(r.entry or r.list))}</code>: {html.escape(r.evidence)}</li>"
+                        for r in worst.head(limit).itertuples(index=False))
+        more = len(worst) - min(len(worst), limit)
+        notes = int((shown["severity"] == "info").sum())
+        return ("<div class='nls-health'>" + (f"<ul>{items}</ul>" if items else
+                                              "<span style='color:#2e9e4f'>no errors or warnings</span>")
+                + (f"<small>… {more} more; </small>" if more else "")
+                + f"<small>{notes} notes (dead, redundant, placement …); all in <code>app.findings.table</code></small>"
+                + "</div>")
+
 
     def _messages_html(self, extra: str = "") -> str:
         rows = []

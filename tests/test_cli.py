@@ -48,6 +48,7 @@ OPTIONS = {
     "export": ["WANTED_DIR_OR_FILE", "--sent", "--out", "--cap", "--max-collateral", "--allow-personal",
                "--overwrite", "--rules", "--json"],
     "load": ["SENT", "--workspace", "--format", "--owners", "--quiet"],
+    "doctor": ["LISTS", "--sent", "--own-domain", "--rules", "--json", "--quiet"],
     "samples": ["FOLDER", "--seed", "--overwrite"],
     "demo": ["--out", "--quiet"],
     "backtest": ["--sent", "--logged", "--lists", "--since", "--until", "--rules", "--subdomains", "--roles",
@@ -240,7 +241,7 @@ def test_missing_required_option_exits_2(team, capsys):
 def test_unknown_subcommand_exits_2(capsys):
     code, out, err = run(capsys, "simulte")
     assert (2, "neverlog-sim: error: argument COMMAND: invalid choice: 'simulte' (choose from 'validate', "
-               "'simulate', 'export', 'load', 'samples', 'demo', 'backtest')") == (code, err.splitlines()[-1])
+               "'simulate', 'export', 'load', 'doctor', 'samples', 'demo', 'backtest')") == (code, err.splitlines()[-1])
 
 
 def test_unknown_rule_profile_exits_2(sent, team, capsys):

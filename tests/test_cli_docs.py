@@ -40,7 +40,7 @@ def _strip_blank_tail(lines: list[str]) -> list[str]:
 
 def test_the_transcript_shows_four_commands_with_their_output():
     shown = [(argv[1], len(lines)) for argv, lines in transcript() if lines]
-    assert [("validate", 1), ("simulate", 14), ("export", 8), ("backtest", 15)] == shown
+    assert [("validate", 3), ("simulate", 14), ("export", 9), ("backtest", 15)] == shown
 
 
 def test_the_transcript_prints_every_line_the_tool_prints(tmp_path):
@@ -153,4 +153,4 @@ def test_demo_and_export_print_no_python_advice_or_reprs(tmp_path, capsys, monke
 def test_moved_shows_only_when_something_moved(tmp_path, capsys):
     main(["export", str(ROOT / "data" / "samples" / "lists"), "--out", str(tmp_path / "x"), "--quiet"])
     out = capsys.readouterr().out
-    assert (False, True) == ("moved 39" in out, "team: wanted 39 → normalised 39 → consolidated 39 → exported 39" in out)
+    assert (False, True) == ("→ moved" in out, "team: wanted 45 → normalised 43 → consolidated 43 → exported 43" in out)

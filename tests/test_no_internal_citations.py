@@ -51,7 +51,7 @@ def _help_texts() -> dict[str, str]:
 
 def test_cli_help_of_every_subcommand_never_names_the_internal_spec():
     found = {name: forbidden_in(text) for name, text in _help_texts().items()}
-    assert (["neverlog-sim", "neverlog-sim backtest", "neverlog-sim demo", "neverlog-sim export", "neverlog-sim load", "neverlog-sim samples",
+    assert (["neverlog-sim", "neverlog-sim backtest", "neverlog-sim demo", "neverlog-sim doctor", "neverlog-sim export", "neverlog-sim load", "neverlog-sim samples",
              "neverlog-sim simulate", "neverlog-sim validate"], {}) == (
         sorted(found), {name: words for name, words in found.items() if words})
 

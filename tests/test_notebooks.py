@@ -32,9 +32,9 @@ def monkeypatch_session():
     mp.undo()
 
 
-def test_there_are_five_notebooks():
+def test_the_notebooks_are_these():
     assert ["01_quickstart.ipynb", "02_preview_impact.ipynb", "03_cap_compliant_export.ipynb",
-            "04_your_own_mail.ipynb", "05_backtest.ipynb"] == [p.name for p in NOTEBOOKS]
+            "04_your_own_mail.ipynb", "05_backtest.ipynb", "06_list_doctor.ipynb"] == [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -172,12 +172,15 @@ def test_contacts_cover_most_customers_not_everyone(company):
 
 # --- lists -----------------------------------------------------------------------------------------------------
 
-def test_candidate_team_list_reads_clean_and_within_cap():
+def test_candidate_team_list_is_valid_within_cap_with_one_duplicate_and_one_redundant_on_purpose():
+    # The list doctor's sample cases (issue 14): a line pasted twice, a relative on an already blocked domain.
     team = NeverLogList.from_file(BUNDLE / "lists" / "team.txt")
-    assert ([], [], [], True) == (team.problems, team.duplicates, team.redundant, 30 <= len(team) <= min(60, CAP))
+    assert ([], [("*@yahoo.com", 45, 36)], [("aaronhayes7@gmail.com", "*@gmail.com")], True) == (
+        team.problems, [(str(d.entry), d.line, d.first_line) for d in team.duplicates],
+        [(str(r.entry), str(r.covered_by)) for r in team.redundant], 30 <= len(team) <= min(60, CAP))
 
 
-def test_personal_lists_are_two_users_and_read_clean(company):
+def test_personal_lists_are_the_companys_and_read_clean(company):
     policy = Policy.from_dir(BUNDLE / "lists")
     assert (sorted(company.personal), True) == (sorted(policy.personal), policy.is_compliant)
 

@@ -119,6 +119,20 @@ def _drilldowns(details: list[dict]) -> str:
                      total=e["sender_count"], rest=f"result.entry({e['entry']!r}).senders")
             + "</details>")
     return "".join(out)
+def _list_health(health: dict | None) -> list[str]:
+    """The "List health" section: the list doctor's findings, worst first (none when no findings were given)."""
+    if health is None:
+        return []
+    c = health["counts"]["severity"]
+    head = (f"<h2>List health</h2><p>{len(health['findings']):,} findings: "
+            f"<span class='{'bad' if c['error'] else 'ok'}'>{c['error']:,} errors</span>, {c['warning']:,} warnings, "
+            f"{c['info']:,} notes · own domains: {_n(', '.join(health['own_domains']) or 'none')} "
+            f"({_n(health['own_domains_source'])})</p>")
+    kinds = [{"kind": k, "findings": v} for k, v in health["counts"]["kind"].items()]
+    return [head, _table(kinds, [("kind", "kind"), ("findings", "findings")]),
+            _table(health["findings"], [("severity", "severity"), ("kind", "kind"), ("list", "list"),
+                                        ("owner", "owner"), ("entry", "entry"), ("evidence", "evidence"),
+                                        ("suggestion", "suggestion")], limit=100)]
 
 
 def render_html(report: dict, fragment: bool = False, charts: bool = True) -> str:
@@ -175,6 +189,7 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
               _table(h["lists"], [("name", "list"), ("entries", "entries"), ("cap", "cap"), ("over_cap", "over the cap"),
                                   ("duplicates", "duplicates"), ("redundant", "redundant"), ("invalid", "invalid"),
                                   ("status", "status")]),
+              *_list_health(report.get("list_health")),
               "<h2>Assumptions in force</h2>",
               _table(report["assumptions"], [("name", "assumption"), ("value", "value"), ("default", "default"),
                                              ("note", "what it means")])]

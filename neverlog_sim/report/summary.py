@@ -183,11 +183,12 @@ def _lists(policy) -> list[dict]:
 
 # --- the report dict ------------------------------------------------------------------------
 
-def build_report(result, redact: bool = False) -> dict:
+def build_report(result, redact: bool = False, findings=None) -> dict:
     """Summarise a ``SimulationResult`` as a plain, JSON-ready dict: headline, assumptions, details.
 
     Parameters: ``result`` a SimulationResult; ``redact`` replace the local part of every address
-    with a stable placeholder (domains kept) so the report can be shared.
+    with a stable placeholder (domains kept) so the report can be shared; ``findings`` the list
+    doctor's ``Findings`` (default: ``result.findings`` when attached) for a "List health" section.
 
     >>> rep = build_report(result)            # doctest: +SKIP
     >>> rep["headline"]["contacts_not_created"]  # doctest: +SKIP
@@ -249,11 +250,15 @@ def build_report(result, redact: bool = False) -> dict:
             "metrics": {k: v for k, v in m.items() if k != "changes"},
         },
     }
+    findings = findings if findings is not None else getattr(result, "findings", None)
+    if findings is not None:
+        report["list_health"] = findings.to_dict()
     if redact:
         assumptions = report.pop("assumptions")
         notes = report.pop("notes")
         report = _redact(report)
         report["assumptions"], report["notes"] = assumptions, notes
         report = {k: report[k] for k in ("title", "source", "scenario", "span", "set_aside", "rules", "logging_rule",
-                                         "profile_note", "redacted", "headline", "assumptions", "notes", "details")}
+                                         "profile_note", "redacted", "headline", "assumptions", "notes", "details",
+                                         "list_health") if k in report}
     return report

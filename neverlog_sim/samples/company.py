@@ -50,6 +50,7 @@ _TLDS = (("com", .72), ("io", .08), ("co.uk", .07), ("de", .05), ("nl", .03), ("
 _FREEMAIL = (("gmail.com", .45), ("yahoo.com", .12), ("outlook.com", .10), ("hotmail.com", .10), ("icloud.com", .08),
              ("aol.com", .04), ("comcast.net", .03), ("proton.me", .03), ("gmx.de", .03), ("me.com", .02))
 _COMPETITORS = ("southwind-data.com", "eastgate-insights.com", "datalumen.io", "quantiva-analytics.com", "metricsmith.co")
+_EU_OFFICE = "eu"  # sub-domain of the first competitor's European office
 _DEAD_COMPETITOR = "brightline-metrics.com"  # on the candidate list, never emailed: dead weight against the cap
 # (domain, sensitive?, weight): travel and IT get most vendor mail; the sensitive ones (payroll, law, bank,
 # recruiting, insurance) get less, and go on the candidate team list.
@@ -222,7 +223,11 @@ def _world(rng, draw: _Draws):
     prospects = [org(1 + int(draw() < 0.2), 0.25) for _ in range(3000)]
     vendors = [{"domain": d, "name": d.split("-")[0].title(), "people": [pool.person(d, 0) for _ in range(1 + i % 3)],
                 "weights": np.ones(1 + i % 3), "weight": w} for i, (d, _, w) in enumerate(_VENDORS)]
-    competitors = [{"domain": d, "name": d.split(".")[0], "people": [pool.person(d, 0) for _ in range(2)],
+    # The first competitor's second person writes from its European office, a sub-domain: a domain entry
+    # for the parent misses them (the list doctor's subdomain_miss). Same draws either way.
+    competitors = [{"domain": d, "name": d.split(".")[0],
+                    "people": [pool.person(f"{_EU_OFFICE}.{d}" if (d, k) == (_COMPETITORS[0], 1) else d, 0)
+                               for k in range(2)],
                     "weights": np.array([2.0, 1.0])} for d in _COMPETITORS]
     users = []
     for role, (n, activity, kinds, channels) in _ROLES.items():
@@ -468,7 +473,12 @@ def _contacts(draw: _Draws, recips: pd.DataFrame, users, orgs) -> pd.DataFrame:
 
 
 def _lists(users, recips: pd.DataFrame, mbox_user: dict) -> tuple[list[str], dict[str, list[str]]]:
-    """The candidate team list and two personal lists an admin might propose."""
+    """The candidate team list and three personal lists an admin might propose.
+
+    They carry, on purpose, one case of every mistake the list doctor finds (``neverlog_sim.doctor``):
+    free-mail and own domains, a disposable domain, typos, a sub-domain entry, a +tag address, dead,
+    redundant and duplicate entries, entries in the wrong place, and a personal list near the cap.
+    """
     team = [f"*@{DOMAIN}", *(f"*@{d}" for d in _COMPETITORS), f"*@{_DEAD_COMPETITOR}",
             *(f"*@{d}" for d, sensitive, _ in _VENDORS if sensitive),
             *(f"*@{d}" for d in ("gmail.com", "yahoo.com", "hotmail.com", "aol.com", "icloud.com", "comcast.net",
@@ -477,16 +487,49 @@ def _lists(users, recips: pd.DataFrame, mbox_user: dict) -> tuple[list[str], dic
     blocked = {e[2:] for e in team}
     # A few people admins named one by one: family on outlook.com (not a blocked domain) and a board member.
     singles = [a for u in users for a in u["family"] if a.split("@")[1] not in blocked][:6]
-    team += singles + ["board.chair@harborpoint-capital.com"]
-    team = sorted(dict.fromkeys(team))
     sent = recips[(recips["direction"] == "outbound") & (recips["channel"] != "client")].groupby("sender").size()
     execs = sorted((u for u in users if u["role"] == "exec"), key=lambda u: -sent.get(u["address"], 0))
+    owners = (mbox_user, execs[0], execs[1])  # the users with personal lists
+    # One was copied from a newsletter sign-up with its +tag; the history has the plain address (a relative
+    # of a user with no personal list, so that nothing else blocks it).
+    tagged = next(i for i, a in enumerate(singles) if not any(a in u["family"] for u in owners))
+    local, domain = singles[tagged].split("@")
+    singles[tagged] = f"{local}+family@{domain}"
+    team += singles + ["board.chair@harborpoint-capital.com"]
+    # More mistakes: a disposable domain, two typos of vendors (.con has no such suffix; a missing letter),
+    # a law firm's mail host instead of its domain, and a relative on gmail.com, which is already blocked.
+    vendors = {d.split("-")[0]: d for d, _, _ in _VENDORS}
+    out = recips[recips["direction"] == "outbound"]
+    rdomain = out["recipient"].str.split("@").str[1]
+    uk = rdomain[rdomain.str.endswith(".co.uk")].value_counts()
+    legal = [d for d in uk.index if "legal" in d] or list(uk.index)
+    team += ["*@mailinator.com", f"*@{vendors['ledgerline'].removesuffix('.com')}.con",
+             f"*@{vendors['venuecraft'].replace('events', 'event')}", f"*@mail.{legal[0]}",
+             next(a for u in users for a in u["family"] if a.endswith("@gmail.com"))]
+    # Pasted twice, once capitalised: a duplicate line.
+    team = sorted(dict.fromkeys(team)) + ["*@Yahoo.com"]
     personal = {}
-    for u in (mbox_user, execs[0]):  # family addresses; a family domain becomes one domain entry
+    for u in owners:  # family addresses; a family domain becomes one domain entry
         fam = u["family_domain"]
         entries = [a for a in u["family"] if not fam or not a.endswith("@" + fam)] + ([f"*@{fam}"] if fam else [])
+        # The travel agency books their private trips: the same entry on three personal lists.
+        entries.append(f"*@{vendors['jetwise']}")
+        if u is execs[0]:
+            entries += _old_address_book()
         personal[u["address"]] = sorted(dict.fromkeys(entries))
     return team, personal
+
+
+def _old_address_book(companies: int = 12, people: int = 38) -> list[str]:
+    """An exec's address book from an earlier job, pasted into a personal list: people the history never shows,
+    38 at each of 12 companies (``-holdings.com``, a name no generated organisation has)."""
+    out = []
+    for k in range(companies):
+        domain = f"{_PREFIX[k]}{_NOUN[k]}-holdings.com"
+        for j in range(people):
+            first, last = _FIRST[(7 * k + j) % len(_FIRST)], _LAST[(11 * k + 3 * j) % len(_LAST)]
+            out.append(f"{_ascii(first)}.{_ascii(last)}@{domain}")
+    return out
 
 
 def generate(seed: int = DEFAULT_SEED) -> SampleCompany:

@@ -197,11 +197,17 @@ def _readme(c: SampleCompany, files: dict[str, Path]) -> str:
         "on logged outbound sends (BCC-logged sends are not tracked). "
         f"{int((c.tracking['recipient'] == '').sum())} opens have an empty recipient: opens of a multi-recipient "
         "email, which HubSpot shows as \"Someone\".",
-        f"`lists/team.txt` - a candidate team list of {len(c.candidate_team)} entries an admin might propose: "
+        f"`lists/team.txt` - a candidate team list of {len(c.candidate_team)} lines an admin might propose: "
         "competitors, sensitive vendors (payroll, law firm, bank, recruiting, insurance), free-mail and family "
         "domains, the company's own domain, a few single addresses, and a competitor domain nobody emailed (dead "
-        "weight). Blocking free mail also blocks the customers on it.",
-        *(f"`lists/personal/{o}.txt` - {len(e)} entries: family and friends of {o}." for o, e in c.personal.items())]
+        "weight). Blocking free mail also blocks the customers on it. It also carries, on purpose, the mistakes "
+        "`neverlog-sim doctor` finds: a disposable-mail domain, two vendor typos (`.con`, a missing letter), a law "
+        "firm's mail host instead of its domain, an address with a `+tag` the history never uses, a relative on "
+        "gmail.com (already blocked) and a line pasted twice.",
+        *(f"`lists/personal/{o}.txt` - {len(e)} entries: family and friends of {o}, and the travel agency"
+          + (f"; {sum(a.endswith('-holdings.com') for a in e)} addresses from an old address book (people at "
+             "companies of an earlier job, never in the history) bring it near the 500-entry cap"
+             if any(a.endswith("-holdings.com") for a in e) else "") + "." for o, e in c.personal.items())]
     wrap = textwrap.TextWrapper(width=100, break_long_words=False, break_on_hyphens=False)
     body = [wrap.fill(p) for p in paragraphs] + ["\n".join(table), "## Files"]
     body += ["\n".join(textwrap.wrap(b, 100, initial_indent="- ", subsequent_indent="  ", break_long_words=False,

@@ -5,6 +5,7 @@ user) are formatted into the text; user values — entries, addresses, paths, fl
 registered tables or bound parameters.
 """
 
+from .advice import *  # noqa: F401,F403
 from .common import *  # noqa: F401,F403
 from .common import CHANNELS, STANDARD_ADDRESS  # noqa: F401
 from .compaction import *  # noqa: F401,F403
