@@ -4,7 +4,7 @@ For each size (recipient rows) a fresh process generates a history as Parquet (r
 and as CSV (message level, sizes up to 10M), then measures:
 
 * load (Parquet) ÷ ``CREATE TABLE t AS SELECT * FROM read_parquet(path)``;
-* load (CSV, message level) ÷ ``CREATE TABLE t AS SELECT * FROM read_csv(path)``;
+* load (CSV, message level) ÷ ``CREATE TABLE t AS SELECT * FROM read_csv(path)`` (sizes up to ``--csv-max``);
 * workspace save, and reopen with ``open_sent`` (seconds; the target is under 1 s at 10M rows);
 * ``simulate()`` + ``metrics()`` cold and warm ÷ ``CREATE TABLE … GROUP BY recipient``;
 * one-entry what-if (``simulate(sent, edited).metrics()`` after a first simulation): p95 over
@@ -28,25 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-GEN = """
-WITH g AS (
-    SELECT i,
-           CASE WHEN i % 2 = 0
-                THEN CAST(floor($recipients * pow(hash(i * 7 + 1) % 1000003 / 1000003.0, 3)) AS BIGINT)
-                ELSE CAST(hash(i * 7 + 1) % $recipients AS BIGINT) END AS r,
-           hash(i // 3) AS mh
-    FROM range($rows) t(i)
-)
-SELECT 'm' || (i // 3) AS message_id,
-       TIMESTAMP '2024-01-01' + to_seconds(CAST(mh % 63072000 AS BIGINT)) AS sent_at,
-       'user' || (mh % $senders) || '@corp.example' AS sender,
-       ['extension', 'extension', 'crm', 'bcc_forward', 'team_inbox', 'integration'][1 + CAST(mh % 6 AS INTEGER)]
-           AS channel,
-       'r' || r || '@d' || CAST(floor($domains * pow(hash(r) % 1000003 / 1000003.0, 2)) AS BIGINT) || '.example'
-           AS recipient,
-       ['to', 'to', 'cc', 'bcc'][1 + CAST(hash(i) % 4 AS INTEGER)] AS role
-FROM g
-"""
+from .bench_simulate import GEN, peak_rss_gib  # one generator and one RSS reading for every benchmark
+
 MESSAGE_LEVEL = """
 SELECT message_id, any_value(sent_at) AS sent_at, any_value(sender) AS sender, any_value(channel) AS channel,
        string_agg(recipient, ', ') FILTER (WHERE role = 'to') AS "to",
@@ -54,17 +37,6 @@ SELECT message_id, any_value(sent_at) AS sent_at, any_value(sender) AS sender, a
        string_agg(recipient, ', ') FILTER (WHERE role = 'bcc') AS bcc
 FROM read_parquet($1) GROUP BY message_id
 """
-
-
-def _peak_rss_gib() -> float:
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / (1024 * 1024)
-    except OSError:
-        pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024)
 
 
 def _timed(fn):
@@ -121,7 +93,7 @@ def _edits(policy, busiest: str, address: str):
     yield "move team → personal", Policy(team=team[:-1], personal=moved)
 
 
-def measure(rows: int, repeat: int) -> dict:
+def measure(rows: int, repeat: int, csv_max: int = 10_000_000) -> dict:
     """Run every measurement at one size in this process; return the figures."""
     import duckdb
 
@@ -129,7 +101,7 @@ def measure(rows: int, repeat: int) -> dict:
     out = {"rows": rows}
     with tempfile.TemporaryDirectory(prefix="nls-bench-") as tmp:
         folder = Path(tmp)
-        parquet, csv_path = _generate(folder, rows, csv=rows <= 10_000_000)
+        parquet, csv_path = _generate(folder, rows, csv=rows <= csv_max)
         out["floor_load_parquet"] = min(_floor_load(parquet, "read_parquet") for _ in range(repeat))
         out["load_parquet"], sent = _timed(lambda: load_sent(parquet, progress=False))
         if csv_path:
@@ -165,7 +137,7 @@ def measure(rows: int, repeat: int) -> dict:
         out["whatif_worst_edit"] = edits[-1][1]
         out["threads"] = sent.engine.rows("SELECT current_setting('threads')")[0][0]
         out["duckdb"] = duckdb.__version__
-    out["peak_rss_gib"] = _peak_rss_gib()
+    out["peak_rss_gib"] = peak_rss_gib()
     return out
 
 
@@ -202,11 +174,13 @@ def main(argv=None) -> int:
     group.add_argument("--full", action="store_true", help="also 100M rows")
     ap.add_argument("--sizes", help="comma-separated row counts (overrides the defaults)")
     ap.add_argument("--repeat", type=int, help="runs of each timed step; the best is kept (default 3, 1 with --quick)")
+    ap.add_argument("--csv-max", type=int, default=10_000_000,
+                    help="largest size at which the message-level CSV load is measured (default 10M)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size in this process
     args = ap.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     if args.one:
-        print(json.dumps(measure(args.one, repeat)))
+        print(json.dumps(measure(args.one, repeat, args.csv_max)))
         return 0
     if args.sizes:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
@@ -216,7 +190,8 @@ def main(argv=None) -> int:
     results = []
     for rows in sizes:
         # One process per size: its peak RSS is that size's alone.
-        proc = subprocess.run([sys.executable, "-m", "benchmarks", "--one", str(rows), "--repeat", str(repeat)],
+        proc = subprocess.run([sys.executable, "-m", "benchmarks", "--one", str(rows), "--repeat", str(repeat),
+                               "--csv-max", str(args.csv_max)],
                               capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         if proc.returncode:
             print(f"{rows:,} rows failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
