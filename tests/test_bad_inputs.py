@@ -306,6 +306,206 @@ case(F, "missing-to-column", lambda t: load_hubspot(write(t, "h.csv", "hs_object
 case(F, "columns-fold-together", lambda t: load_hubspot(write(t, "h.csv", api_rows(1).replace("hs_timestamp,", "hs_timestamp,HS Timestamp,")
                                                              .replace("Z,", "Z,2024-03-02,", 1)), progress=False),
      AmbiguousInputError, ["'hs_timestamp'", "'HS Timestamp'"])
+UI_TWO_TOS = ("Record ID,Activity date,Email direction,Email send status,From,To,To email\n"
+              "100,2024-03-01T10:00:00Z,Email,Sent,ann@us.com,jo@acme.com,other@acme.com\n")
+case(F, "two-labels-for-one-property", lambda t: load_hubspot(write(t, "h.csv", UI_TWO_TOS), progress=False),
+     AmbiguousInputError, ["'To'", "'To email'", "columns={'To email': None}"])
+case(F, "second-label-left-out-accepted", lambda t: ([{"problem": "rows", "count": len(load_hubspot(
+    write(t, "h.csv", UI_TWO_TOS), columns={"To email": None}, progress=False))}], None), count=1, label="rows")
+case(F, "not-utf8", lambda t: load(write(t, "latin.csv", rows(2) + "m9,2024-03-01T10:00:00Z,ann@us.com,crm,jö@acme.com,,\n",
+                                         "latin-1")), InputError, ["latin.csv", "line 4", "encoding="])
+case(F, "utf16-bom-accepted", lambda t: (load(write(t, "u16.csv", rows(3), "utf-16")).problems, None),
+     count=0, label="recipients with no usable local@domain (set aside)")
+case(F, "utf16-bom-rows", lambda t: ([{"problem": "rows", "count": len(load(write(t, "u16.csv", rows(4), "utf-16")))}],
+                                     "rows"), count=4, label="rows")
+case(F, "encoding-cp1252-accepted",
+     lambda t: ([{"problem": "rows", "count": len(load(write(t, "w.csv", rows(2) + "m9,2024-03-01T10:00:00Z,ann@us.com,crm,"
+                                                            "jö@acme.com,,\n", "cp1252"), encoding="cp1252"))}], "rows"),
+     count=3, label="rows")
+case(F, "encoding-unknown", lambda t: load(write(t, "a.csv", rows(1)), encoding="klingon"), InputError,
+     ["'klingon'", "encoding"])
+case(F, "encoding-not-text", lambda t: load(write(t, "a.csv", rows(1)), encoding=8), ArgumentError, ["encoding"])
+case(F, "five-mb-subject-accepted",
+     lambda t: ([{"problem": "rows", "count": len(load(write(t, "big.csv", HEADER + ",subject\n" +
+                                                          "m1,2024-03-01T10:00:00Z,ann@us.com,crm,jo@acme.com,,," + BIG + "\n")))}],
+                "rows"), count=1, label="rows")
+case(F, "five-mb-address-set-aside", lambda t: load(write(t, "bigaddr.csv", HEADER + "\nm1,2024-03-01T10:00:00Z,ann@us.com,crm,"
+                                                       + BIG + ",,\n")), SetAsideError, ["1 of 1 messages", "characters)"])
+case(F, "bracket-name-is-literal",
+     lambda t: ([{"problem": "messages", "count": load(write(t, "[ab].csv", rows(2)) if (write(t, "a.csv", rows(3)),
+                                                                                         write(t, "b.csv", rows(4))) else None).messages}],
+                "messages"), count=2, label="messages")
+case(F, "star-name-is-literal",
+     lambda t: ([{"problem": "messages", "count": load(write(t, "x*.csv", rows(2)) if write(t, "xa.csv", rows(5)) else None).messages}],
+                "messages"), count=2, label="messages")
+case(F, "glob-when-no-such-file",
+     lambda t: ([{"problem": "messages", "count": load(str(t / "g" / "*.csv") if (write(t, "g/a.csv", rows(2)),
+                                                                                  write(t, "g/b.csv", rows(3))) else None).messages}],
+                "messages"), count=3, label="messages")
+case(F, "folder-upper-case-extension",
+     lambda t: ([{"problem": "rows", "count": len(load(t / "f" if (write(t, "f/A.CSV", rows(2, prefix="a")), write(t, "f/b.csv", rows(3, prefix="b")))
+                                                       else None))}], "rows"), count=5, label="rows")
+case(F, "folder-skips-readme", lambda t: (load(t / "f" if (write(t, "f/a.csv", rows(2)), write(t, "f/README.md", "# hi"))
+                                               else None).problems, "files not read (skipped)"),
+     count=1, label="files not read (skipped)")
+case(F, "folder-skips-hidden", lambda t: (load(t / "f" if (write(t, "f/a.csv", rows(2)), write(t, "f/.~lock.a.csv", "x"))
+                                               else None).problems, "files not read (skipped)"),
+     count=1, label="files not read (skipped)")
+
+
+def _linked(t: Path):
+    write(t, "f/a.csv", rows(2))
+    os.symlink(t / "f" / "a.csv", t / "f" / "link.csv")
+    sent = load(t / "f")
+    return [{"problem": "rows", "count": len(sent)}] + sent.problems.to_dict("records"), "rows"
+
+
+case(F, "folder-reads-a-linked-file-once", _linked, count=2, label="rows")
+case(F, "glob-matches-nothing", lambda t: load(str(t / "*.parquet")), InputError, ["*.parquet", "matches no"])
+case(F, "folder-without-tables", lambda t: load(t / "f" if write(t, "f/notes.txt", "hi") else None), InputError,
+     ["/f'", "no mail messages found"])
+case(F, "csv-folder-without-tables", lambda t: load(t / "f" if write(t, "f/notes.txt", "hi") else None, format="canonical"),
+     InputError, ["holds no CSV", "notes.txt: not a CSV or Parquet file"])
+case(F, "folder-mixes-csv-and-parquet",
+     lambda t: load(t / "f" if (write(t, "f/a.csv", rows(1)), pq.write_table(pa.table({"a": [1]}), t / "f" / "b.parquet"))
+                    else None), InputError, ["mixes CSV and Parquet"])
+case(F, "two-columns-fold-to-to", lambda t: load(write(t, "clash.csv", "message_id,sent_at,sender,channel,To,to\n"
+                                                      "m1,2024-03-01,ann@us.com,crm,a@x.com,b@x.com\n")),
+     AmbiguousInputError, ["'To'", "'to'", "columns="])
+case(F, "two-columns-fold-to-sent-at", lambda t: load(write(t, "clash2.csv", "message_id,sent_at,Sent At,sender,channel,to\n"
+                                                           "m1,2024-03-01,2024-03-02,ann@us.com,crm,a@x.com\n")),
+     AmbiguousInputError, ["'sent_at'", "'Sent At'"])
+case(F, "recipient-and-to-columns", lambda t: load(write(t, "shapes.csv", "message_id,sent_at,sender,channel,recipient,to\n"
+                                                        "m1,2024-03-01,ann@us.com,crm,a@x.com,b@x.com\n")),
+     AmbiguousInputError, ["'recipient'", "'to'", "columns="])
+case(F, "recipient-and-cc-columns", lambda t: load(write(t, "shapes2.csv", "message_id,sent_at,sender,channel,recipient,cc\n"
+                                                        "m1,2024-03-01,ann@us.com,crm,a@x.com,b@x.com\n")),
+     AmbiguousInputError, ["'recipient'", "'cc'"])
+case(F, "missing-sender-column", lambda t: load(write(t, "nosender.csv", "message_id,sent_at,channel,to\nm1,2024-03-01,crm,a@x.com\n")),
+     MissingColumnsError, ["'sender'"])
+case(F, "missing-every-address-column", lambda t: load(write(t, "noaddr.csv", "message_id,sent_at,sender,channel\n"
+                                                            "m1,2024-03-01,a@x.com,crm\n")), MissingColumnsError, ["'to'"])
+case(F, "to-addresses-set-aside", lambda t: load(write(t, "ta.csv", rows(5).replace(",to,", ",To Addresses,"))),
+     SetAsideError, ["5 of 5 messages", "columns={'To Addresses': 'to'}"])
+case(F, "to-addresses-mapped", lambda t: (load(write(t, "ta.csv", rows(5).replace(",to,", ",To Addresses,")),
+                                               columns={"To Addresses": "to"}).problems, "messages with no usable recipient (set aside)"),
+     count=0, label="messages with no usable recipient (set aside)")
+case(F, "unused-column-named", lambda t: (load(write(t, "extra.csv", rows(2).replace(",bcc", ",bcc,Recipients List")
+                                                     .replace("com,,\n", "com,,,x\n"))).problems,
+                                          "columns not used (the nearest name we read is in brackets)"),
+     count=1, label="columns not used (the nearest name we read is in brackets)")
+case(F, "columns-leave-one-out", lambda t: (load(write(t, "clash.csv", "message_id,sent_at,sender,channel,To,to\n"
+                                                      "m1,2024-03-01,ann@us.com,crm,a@x.com,b@x.com\n"),
+                                                columns={"To": None}).problems, "recipients with no usable local@domain (set aside)"),
+     count=0, label="recipients with no usable local@domain (set aside)")
+case(F, "columns-name-absent", lambda t: load(write(t, "a.csv", rows(1)), columns={"To Adresses": "to"}), InputError,
+     ["'To Adresses'", "does not have"])
+case(F, "columns-unknown-target", lambda t: load(write(t, "a.csv", rows(1)), columns={"to": "too"}), InputError,
+     ["'too'"])
+case(F, "columns-not-a-dict", lambda t: load(write(t, "a.csv", rows(1)), columns=["to"]), ArgumentError, ["columns"])
+case(F, "ambiguous-day-month", lambda t: load(write(t, "dm.csv", HEADER + "\nm1,01/02/2024,ann@us.com,crm,a@x.com,,\n")),
+     AmbiguousInputError, ["column 'sent_at'", "row 1", "'01/02/2024'", "dayfirst="])
+case(F, "day-month-mixed-orders", lambda t: load(write(t, "mix.csv", HEADER + "\nm1,31/01/2024,ann@us.com,crm,a@x.com,,\n"
+                                                       "m2,01/31/2024,ann@us.com,crm,b@x.com,,\n")),
+     AmbiguousInputError, ["row 1", "row 2", "dayfirst="])
+case(F, "dayfirst-reads-day-month", lambda t: ([{"problem": "date", "count": int(
+    load(write(t, "dm.csv", HEADER + "\nm1,01/02/2024,ann@us.com,crm,a@x.com,,\n"), dayfirst=True).to_pandas()["sent_at"]
+    .iloc[0].month)}], "date"), count=2, label="date")
+case(F, "monthfirst-reads-month-day", lambda t: ([{"problem": "date", "count": int(
+    load(write(t, "dm.csv", HEADER + "\nm1,01/02/2024,ann@us.com,crm,a@x.com,,\n"), dayfirst=False).to_pandas()["sent_at"]
+    .iloc[0].month)}], "date"), count=1, label="date")
+case(F, "dayfirst-not-a-bool", lambda t: load(write(t, "a.csv", rows(1)), dayfirst="yes"), ArgumentError, ["dayfirst"])
+case(F, "rfc2822-dates-need-nothing", lambda t: (load(write(t, "rfc.csv", HEADER + '\nm1,"Tue, 31 Dec 2024 09:30:00 +0100",'
+                                                         'ann@us.com,crm,a@x.com,,\n')).problems, "unreadable sent_at (kept, undated)"),
+     count=0, label="unreadable sent_at (kept, undated)")
+case(F, "unreadable-date-counted", lambda t: (load(write(t, "bad.csv", HEADER + "\nm1,last tuesday,ann@us.com,crm,a@x.com,,\n")).problems,
+                                              "unreadable sent_at (kept, undated)"), count=1, label="unreadable sent_at (kept, undated)")
+case(F, "conflicting-rows-counted",
+     lambda t: (load(write(t, "conf.csv", "message_id,sent_at,sender,channel,recipient\nm1,2024-03-01,ann@us.com,crm,jo@x.com\n"
+                                          "m1,2024-03-02,bob@us.com,extension,jo@x.com\nm2,2024-03-01,ann@us.com,crm,jo@x.com\n")).problems,
+                "rows for one message and recipient that disagree on sender, channel or date (the first row kept)"),
+     count=1, label="rows for one message and recipient that disagree on sender, channel or date (the first row kept)")
+case(F, "shared-message-id-counted",
+     lambda t: (load(write(t, "shared.csv", HEADER + "\nm1,2024-03-01T10:00:00Z,ann@us.com,crm,a@x.com,,\n"
+                                           "m1,2024-05-01T10:00:00Z,bob@us.com,crm,b@x.com,,\n")).problems,
+                "message ids shared by different messages (different sender or date)"),
+     count=1, label="message ids shared by different messages (different sender or date)")
+case(F, "empty-recipient-cell-counted",
+     lambda t: (load(write(t, "er.csv", "message_id,sent_at,sender,channel,recipient\n" +
+                           "".join(f"m{i},2024-03-01,ann@us.com,crm,r{i}@x.com\n" for i in range(200)) +
+                           "m999,2024-03-01,ann@us.com,crm,\n")).problems, "rows with an empty recipient (set aside)"),
+     count=1, label="rows with an empty recipient (set aside)")
+case(F, "max-set-aside-out-of-range", lambda t: load(write(t, "a.csv", rows(1)), max_set_aside=2), InputError,
+     ["max_set_aside", "between 0 and 1"])
+case(F, "max-set-aside-not-a-number", lambda t: load(write(t, "a.csv", rows(1)), max_set_aside="1%"), ArgumentError,
+     ["max_set_aside"])
+case(F, "max-set-aside-accepts", lambda t: (load(write(t, "ta.csv", rows(5).replace(",to,", ",To Addresses,")),
+                                                 max_set_aside=1.0).problems, "messages with no usable recipient (set aside)"),
+     count=5, label="messages with no usable recipient (set aside)")
+case(F, "stray-quote-read-leniently",
+     lambda t: ([{"problem": "rows", "count": len(load(write(t, "q.csv", HEADER + '\nm1,2024-03-01,ann@us.com,crm,"a@x.com,,\n'
+                                                         'm2,2024-03-01,ann@us.com,crm,b@x.com,,\n')))}], "rows"),
+     count=2, label="rows")
+case(F, "a-folder-named-like-a-file", lambda t: load(t / "d.csv" if (t / "d.csv").mkdir() is None else None), InputError,
+     ["d.csv"])
+
+# --- DataFrames, Arrow and Parquet ------------------------------------------------------------------
+
+F = "dataframe/parquet"
+case(F, "list-typed-to-accepted", lambda t: ([{"problem": "rows", "count": len(load(frame(to=[["a@x.com", "b@x.com"]])))}],
+                                             "rows"), count=2, label="rows")
+case(F, "list-with-null-inside-accepted",
+     lambda t: ([{"problem": "rows", "count": len(load(frame(to=[["a@x.com", None, "b@x.com"]])))}], "rows"), count=2, label="rows")
+case(F, "list-typed-cc-accepted",
+     lambda t: ([{"problem": "rows", "count": len(load(frame(cc=[["c@x.com"]], bcc=[[]])))}], "rows"), count=2, label="rows")
+case(F, "list-of-ints", lambda t: load(frame(to=[[1, 2]])), InputError, ["column 'to'", "list"])
+case(F, "dict-values", lambda t: load(frame(to=[{"a": "b@x.com"}])), InputError, ["column 'to'"])
+case(F, "mixed-text-and-list", lambda t: load(frame(message_id=["m1", "m2"], to=["a@x.com", ["b@x.com"]])), InputError,
+     ["column 'to'", "row 2"])
+case(F, "duplicate-column-names", lambda t: load(pd.concat([frame(), frame()[["to"]]], axis=1)), AmbiguousInputError,
+     ["'to'"])
+case(F, "folded-column-names", lambda t: load(frame(To=["b@x.com"])), AmbiguousInputError, ["'To'", "'to'"])
+case(F, "int-ids-accepted", lambda t: ([{"problem": "rows", "count": len(load(frame(message_id=[1, 2], to=["a@x.com", "b@x.com"])))}],
+                                       "rows"), count=2, label="rows")
+case(F, "tz-aware-timestamps-accepted",
+     lambda t: (load(frame(sent_at=[pd.Timestamp("2024-03-01 10:00", tz="Europe/Paris")])).problems,
+                "unreadable sent_at (kept, undated)"), count=0, label="unreadable sent_at (kept, undated)")
+case(F, "parquet-list-column-accepted",
+     lambda t: ([{"problem": "rows", "count": len(load(t / "l.parquet" if pq.write_table(
+         pa.table({"message_id": ["m1"], "sent_at": ["2024-03-01"], "sender": ["a@us.com"], "channel": ["crm"],
+                   "to": [["x@y.com", "z@y.com"]]}), t / "l.parquet") is None else None))}], "rows"), count=2, label="rows")
+case(F, "parquet-struct-column", lambda t: load(t / "s.parquet" if pq.write_table(
+    pa.table({"message_id": ["m1"], "sent_at": ["2024-03-01"], "sender": ["a@us.com"], "channel": ["crm"],
+              "to": [{"email": "x@y.com"}]}), t / "s.parquet") is None else None), InputError, ["s.parquet", "column 'to'"])
+case(F, "parquet-corrupt", lambda t: load(write(t, "bad.parquet", b"PAR1 not really")), InputError, ["bad.parquet"])
+case(F, "source-an-int", lambda t: load(5), ArgumentError, ["source", "int"])
+case(F, "source-none", lambda t: load(None), ArgumentError, ["source"])
+case(F, "format-unknown", lambda t: load(frame(), format="excel"), InputError, ["'excel'"])
+case(F, "arrow-list-column-accepted",
+     lambda t: ([{"problem": "rows", "count": len(load(pa.table({"message_id": ["m1"], "sent_at": ["2024-03-01"],
+                                                                  "sender": ["a@us.com"], "channel": ["crm"],
+                                                                  "to": [["x@y.com"]]})))}], "rows"), count=1, label="rows")
+case(F, "binary-column-not-utf8", lambda t: load(pa.table({"message_id": ["m1"], "sent_at": ["2024-03-01"], "sender": ["a@us.com"],
+                                                          "channel": ["crm"], "to": pa.array([b"\xff\xfe"], pa.binary())})),
+     InputError, ["column 'to'"])
+case(F, "progress-not-a-bool", lambda t: load_sent(frame(), progress="yes"), ArgumentError, ["progress"])
+
+# --- HubSpot exports --------------------------------------------------------------------------------
+
+F = "hubspot reader"
+API = "hs_object_id,hs_timestamp,hs_email_direction,hs_email_status,hs_email_from_email,hs_email_to_email,hs_email_logged_from\n"
+
+
+def api_rows(n=3, ts="2024-03-01T10:00:00Z", direction="EMAIL"):
+    return API + "".join(f"{100 + i},{ts},{direction},SENT,ann@us.com,jo{i}@acme.com,EXTENSION\n" for i in range(n))
+
+
+case(F, "missing-file", lambda t: load_hubspot(t / "nope.csv", progress=False), InputError, ["nope.csv"])
+case(F, "missing-to-column", lambda t: load_hubspot(write(t, "h.csv", "hs_object_id,hs_timestamp,hs_email_direction\n1,2024-03-01,EMAIL\n"),
+                                                   progress=False), MissingColumnsError, ["hs_email_to_email"])
+case(F, "columns-fold-together", lambda t: load_hubspot(write(t, "h.csv", api_rows(1).replace("hs_timestamp,", "hs_timestamp,HS Timestamp,")
+                                                             .replace("Z,", "Z,2024-03-02,", 1)), progress=False),
+     AmbiguousInputError, ["'hs_timestamp'", "'HS Timestamp'"])
 case(F, "not-utf8", lambda t: load_hubspot(write(t, "h.csv", api_rows(1) + "200,2024-03-01,EMAIL,SENT,ann@us.com,jö@x.com,CRM\n",
                                                  "latin-1"), progress=False), InputError, ["h.csv", "line 3"])
 case(F, "utf16-accepted", lambda t: ([{"problem": "rows", "count": len(load_hubspot(write(t, "h16.csv", api_rows(3), "utf-16"),

@@ -205,11 +205,13 @@ def read_owners(owners) -> pd.DataFrame:
 
 def _rename(df: pd.DataFrame, fmt: str, columns: dict | None) -> pd.DataFrame:
     if columns:
+        left_out = [k for k, v in columns.items() if v is None and k in df.columns]  # {"theirs": None} drops it
+        columns = {k: v for k, v in columns.items() if v is not None}
         unknown = sorted(set(map(str, columns.values())) - set(API_FIELDS) - set(UI_LABELS))
         if unknown:
             raise InputError(f"columns= maps to {unknown!r}, which a HubSpot export does not use; "
                              f"our names are the API properties {list(API_FIELDS)!r} or their UI labels")
-        df = df.rename(columns={k: v for k, v in columns.items() if k in df.columns})
+        df = df.drop(columns=left_out).rename(columns={k: v for k, v in columns.items() if k in df.columns})
     squashed: dict[str, list[str]] = {}
     for col in df.columns:
         squashed.setdefault(_squash(col), []).append(str(col))
@@ -217,14 +219,21 @@ def _rename(df: pd.DataFrame, fmt: str, columns: dict | None) -> pd.DataFrame:
     if clash:
         raise AmbiguousInputError(f"HubSpot export: the columns {' and '.join(repr(n) for n in clash)} read as the "
                                   f"same name; we will not pick one — rename or remove one of them")
-    renamed, taken = {}, set()
+    renamed, taken = {}, {}
     for col in df.columns:
         field = _api_name(col) if fmt == "hubspot_api" else _UI_SQUASHED.get(_squash(col))
         if field is None and fmt == "hubspot_ui":
             field = _api_name(col)  # a mapped column given its API name
-        if field and field not in taken:
+        if field and field in taken:
+            # Two columns for one property ("To" and "To email", or a label beside its API name):
+            # keeping either would silently drop the other's values.
+            raise AmbiguousInputError(
+                f"HubSpot export: the columns {taken[field]!r} and {str(col)!r} both read as {field!r}; we will not "
+                f"pick one — remove one, or leave it out with columns={{{str(col)!r}: None}} "
+                f"(command line: --columns '{col}=')")
+        if field:
             renamed[col] = field
-            taken.add(field)
+            taken[field] = str(col)
     return df[list(renamed)].rename(columns=renamed)
 
 
