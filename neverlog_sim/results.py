@@ -323,15 +323,16 @@ class SimulationResult:
         return rows
 
     # --- rendering (report.py owns the layout) -------------------------------------------
-    def report(self, redact: bool = False, findings=None) -> dict:
-        """The report dict; ``findings`` (a list doctor's ``Findings``) adds a "List health" section."""
+    def report(self, redact: bool = False, findings=None, suggestions=None) -> dict:
+        """The report dict; ``findings`` (a list doctor's ``Findings``) adds a "List health" section and
+        ``suggestions`` (``suggest()``'s ``Suggestions``) the entries the history supports beside it."""
         from .report import build_report
-        return build_report(self, redact=redact, findings=findings)
+        return build_report(self, redact=redact, findings=findings, suggestions=suggestions)
 
-    def to_html(self, path=None, redact: bool = False, findings=None) -> str:
+    def to_html(self, path=None, redact: bool = False, findings=None, suggestions=None) -> str:
         from .report import render_html
         from .atomic import write_text_atomic
-        text = render_html(self.report(redact=redact, findings=findings))
+        text = render_html(self.report(redact=redact, findings=findings, suggestions=suggestions))
         if path is not None:
             write_text_atomic(path, text)
         return text

@@ -256,7 +256,7 @@ class PreviewApp:
     def _health_html(self, limit: int = 8) -> str:
         """The doctor's errors and warnings on the team list and on the personal list shown, then a count of notes."""
         t = self.findings.table
-        shown = t[(t["list"] == "team") | (t["owner"] == self.owner.value) | t["owner"].isna()]
+        shown = t[(t["list"] == "team") | (t["owner"] == self.owner.value) | (t["owner"] == "")]
         worst = shown[shown["severity"] != "info"]
         colour = {"error": "#d9534f", "warning": "#b58105"}
         items = "".join(f"<li><span style='color:{colour[r.severity]}'>{html.escape(r.kind)}</span> "

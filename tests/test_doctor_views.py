@@ -50,3 +50,20 @@ def test_the_live_preview_shows_the_findings_beside_the_lists():
     assert ("free_mail" in app.health.value, "typo" in app.health.value) == (True, False)
     app.team_text.value = "*@acme.com"
     assert ("free_mail" in app.health.value, "subdomain_miss" in app.health.value) == (False, True)
+
+
+def test_the_report_shows_suggested_entries_beside_list_health():
+    from neverlog_sim import Policy, build_sent, doctor, simulate, suggest
+    import pandas as pd
+
+    sent = build_sent(pd.DataFrame({
+        "message_id": ["m1", "m2", "m3"], "sent_at": ["2024-01-02 10:00", "2024-01-03 10:00", "2024-01-04 10:00"],
+        "sender": ["ann@us.com"] * 3, "channel": ["extension"] * 3,
+        "to": ["bob@us.com", "mum@gmail.com", "jo@acme.com"], "cc": [""] * 3, "bcc": [""] * 3}), progress=False)
+    suggestions = suggest(sent, own_domains=["us.com"])
+    result = simulate(sent, Policy(team=["*@gmail.com"]))
+    report = result.report(findings=doctor(Policy(team=["*@gmail.com"]), sent), suggestions=suggestions)
+    html = result.to_html(suggestions=suggestions)
+    assert (suggestions.to_dict(), True, True) == (
+        report["suggestions"], "<h3>Suggested entries</h3>" in html,
+        f"{len(suggestions):,} entries the history supports" in html)

@@ -49,18 +49,18 @@ def test_the_table_columns(history):
 
 def test_own_domain_inferred_from_the_senders(history):
     s = suggest(history)
-    assert [("*@us.com", "team", None, 3, 2, 2)] == brief(s, "own_domain")
+    assert [("*@us.com", "team", "", 3, 2, 2)] == brief(s, "own_domain")
     assert (["us.com"], "inferred from the senders of the history") == (s.own_domains, s.own_domains_source)
 
 
 def test_internal_sub_domains_of_the_own_domain(history):
-    assert [("*@eu.us.com", "team", None, 1, 1, 1)] == brief(suggest(history), "internal")
+    assert [("*@eu.us.com", "team", "", 1, 1, 1)] == brief(suggest(history), "internal")
 
 
 def test_automated_counterparts_addresses_and_mailer_domains(history):
     s = suggest(history)
-    assert [("*@monitor.io", "team", None, 2, 2, 2), ("*@sendgrid.net", "team", None, 1, 1, 1),
-            ("noreply@vendor.com", "team", None, 2, 1, 1)] == sorted(brief(s, "automated"))
+    assert [("*@monitor.io", "team", "", 2, 2, 2), ("*@sendgrid.net", "team", "", 1, 1, 1),
+            ("noreply@vendor.com", "team", "", 2, 1, 1)] == sorted(brief(s, "automated"))
     t = s.table.set_index("entry")
     assert "an automated mailbox: 2 rows to 1 recipient" == t.loc["noreply@vendor.com", "evidence"]
     assert ("a mailer domain: every address there is a machine: 2 rows to 2 recipients (e.g. alerts@monitor.io, "
@@ -76,7 +76,7 @@ def test_personal_correspondents_one_user_free_mail_never_in_a_crm_send(history)
 
 def test_given_own_domains_replace_the_inferred_ones(history):
     s = suggest(history, own_domains=["acme.com"])
-    assert [("*@acme.com", "team", None, 1, 1, 1)] == brief(s, "own_domain")
+    assert [("*@acme.com", "team", "", 1, 1, 1)] == brief(s, "own_domain")
     assert [] == brief(s, "internal")
 
 

@@ -39,7 +39,7 @@ from ..errors import EntryError, InputError
 from ..export import read_wanted
 from ..export.compaction import History
 from ..history import SentMail, load_sent
-from ..lists import NeverLogList, Policy
+from ..lists import TEAM_OWNER, NeverLogList, Policy
 from ..rules import Rules, get_rules
 from ..simulate import params
 from .domains import free_mail_domains, known_suffix, provider, registrable_domain
@@ -264,7 +264,7 @@ def doctor(policy: "Policy | str | Path | list", sent: "SentMail | str | Path | 
     rows: list[dict] = []
 
     def add(kind, severity, list_, owner, entry, evidence, suggestion):
-        rows.append({"kind": kind, "severity": severity, "list": list_, "owner": owner or None, "entry": entry,
+        rows.append({"kind": kind, "severity": severity, "list": list_, "owner": owner or TEAM_OWNER, "entry": entry,
                      "evidence": evidence, "suggestion": suggestion})
 
     ev = _Evidence(sent, rules, entries) if sent is not None else None

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..engine import sql
 from ..errors import InputError
-from ..lists import CAP, NeverLogList, Policy
+from ..lists import CAP, TEAM_OWNER, NeverLogList, Policy
 from ..rules import Rules, get_rules
 from ..simulate import params, simulate
 from .doctor import _sent, own_domains_of
@@ -117,11 +117,11 @@ def _candidates(cp: pd.DataFrame, own: list[str]) -> pd.DataFrame:
     # Own domains and their sub-domains (written to, or writing in).
     for o in own:
         mask = dom == o
-        out.append(pd.DataFrame({"entry": [f"*@{o}"], "list": "team", "owner": None, "reason": "own_domain",
+        out.append(pd.DataFrame({"entry": [f"*@{o}"], "list": "team", "owner": TEAM_OWNER, "reason": "own_domain",
                                  "why": _WHY["own_domain"], "present": bool(mask.any())}))
     subs = sorted(set(dom[under_own]))
     if subs:
-        out.append(pd.DataFrame({"entry": [f"*@{d}" for d in subs], "list": "team", "owner": None,
+        out.append(pd.DataFrame({"entry": [f"*@{d}" for d in subs], "list": "team", "owner": TEAM_OWNER,
                                  "reason": "internal", "why": _WHY["internal"], "present": True}))
     # Automated counterparts: a mailer domain as one entry, else each address.
     auto = cp[(cp["automated"] | cp["domain"].isin(MAILER_DOMAINS)) & ~is_own & ~under_own]
@@ -129,11 +129,11 @@ def _candidates(cp: pd.DataFrame, own: list[str]) -> pd.DataFrame:
         (auto["domain_automated"] == auto["domain_addresses"]) & (auto["domain_addresses"] >= 2) & ~auto["free_mail"])
     doms = sorted(set(auto.loc[mailer, "domain"]))
     if doms:
-        out.append(pd.DataFrame({"entry": [f"*@{d}" for d in doms], "list": "team", "owner": None,
+        out.append(pd.DataFrame({"entry": [f"*@{d}" for d in doms], "list": "team", "owner": TEAM_OWNER,
                                  "reason": "automated", "why": _WHY["automated_domain"], "present": True}))
     singles = sorted(auto.loc[~mailer, "address"])
     if singles:
-        out.append(pd.DataFrame({"entry": singles, "list": "team", "owner": None, "reason": "automated",
+        out.append(pd.DataFrame({"entry": singles, "list": "team", "owner": TEAM_OWNER, "reason": "automated",
                                  "why": _WHY["automated"], "present": True}))
     # Personal correspondents: free mail, one user, never in a CRM send.
     pc = cp[cp["free_mail"] & cp["written_to"] & (cp["users"] == 1) & ~cp["crm"] & ~cp["automated"]
@@ -201,7 +201,7 @@ def _impact(sent, cand: pd.DataFrame, rules: Rules, contacts, cap: int) -> pd.Da
                     .groupby("blocked_by")["recipient"].agg(lambda s: list(s)[:3]))
     finally:
         result.close()
-    table = cand.merge(ent.assign(owner=ent["owner"].replace("", None)), on=["entry", "list", "owner"], how="left")
+    table = cand.merge(ent, on=["entry", "list", "owner"], how="left")
     table["rows"] = table["responsible_rows"].fillna(0).astype("int64")
     table["recipients"] = table["recipients"].fillna(0).astype("int64")
     table["contacts_not_created"] = [int(lost.get((e, l), 0)) for e, l in zip(table["entry"], table["list"])]

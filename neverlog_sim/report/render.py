@@ -119,6 +119,21 @@ def _drilldowns(details: list[dict]) -> str:
                      total=e["sender_count"], rest=f"result.entry({e['entry']!r}).senders")
             + "</details>")
     return "".join(out)
+def _suggestions(suggested: dict | None) -> list[str]:
+    """The advisor's suggested entries with their reasons and impact (none when no suggestions were given)."""
+    if suggested is None:
+        return []
+    reasons = ", ".join(f"{k} {v:,}" for k, v in suggested["by_reason"].items()) or "none"
+    head = (f"<h3>Suggested entries</h3><p>{suggested['suggestions']:,} entries the history supports "
+            f"({suggested['in_policy']:,} fit the caps: <code>suggestions.policy()</code>) · by reason: "
+            f"{html.escape(reasons)}</p>")
+    return [head, _table(suggested["entries"], [("reason", "reason"), ("list", "list"), ("owner", "owner"),
+                                                ("entry", "entry"), ("rows", "rows"), ("recipients", "recipients"),
+                                                ("contacts_not_created", "contacts not created"),
+                                                ("evidence", "evidence")], limit=50,
+                         rest="suggestions.table")]
+
+
 def _list_health(health: dict | None) -> list[str]:
     """The "List health" section: the list doctor's findings, worst first (none when no findings were given)."""
     if health is None:
@@ -190,6 +205,7 @@ def render_html(report: dict, fragment: bool = False, charts: bool = True) -> st
                                   ("duplicates", "duplicates"), ("redundant", "redundant"), ("invalid", "invalid"),
                                   ("status", "status")]),
               *_list_health(report.get("list_health")),
+              *_suggestions(report.get("suggestions")),
               "<h2>Assumptions in force</h2>",
               _table(report["assumptions"], [("name", "assumption"), ("value", "value"), ("default", "default"),
                                              ("note", "what it means")])]

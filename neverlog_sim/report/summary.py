@@ -183,12 +183,13 @@ def _lists(policy) -> list[dict]:
 
 # --- the report dict ------------------------------------------------------------------------
 
-def build_report(result, redact: bool = False, findings=None) -> dict:
+def build_report(result, redact: bool = False, findings=None, suggestions=None) -> dict:
     """Summarise a ``SimulationResult`` as a plain, JSON-ready dict: headline, assumptions, details.
 
     Parameters: ``result`` a SimulationResult; ``redact`` replace the local part of every address
     with a stable placeholder (domains kept) so the report can be shared; ``findings`` the list
-    doctor's ``Findings`` (default: ``result.findings`` when attached) for a "List health" section.
+    doctor's ``Findings`` (default: ``result.findings`` when attached) for a "List health" section;
+    ``suggestions`` the advisor's ``Suggestions`` (default: ``result.suggestions`` when attached) beside it.
 
     >>> rep = build_report(result)            # doctest: +SKIP
     >>> rep["headline"]["contacts_not_created"]  # doctest: +SKIP
@@ -253,6 +254,9 @@ def build_report(result, redact: bool = False, findings=None) -> dict:
     findings = findings if findings is not None else getattr(result, "findings", None)
     if findings is not None:
         report["list_health"] = findings.to_dict()
+    suggestions = suggestions if suggestions is not None else getattr(result, "suggestions", None)
+    if suggestions is not None:
+        report["suggestions"] = suggestions.to_dict()
     if redact:
         assumptions = report.pop("assumptions")
         notes = report.pop("notes")
@@ -260,5 +264,5 @@ def build_report(result, redact: bool = False, findings=None) -> dict:
         report["assumptions"], report["notes"] = assumptions, notes
         report = {k: report[k] for k in ("title", "source", "scenario", "span", "set_aside", "rules", "logging_rule",
                                          "profile_note", "redacted", "headline", "assumptions", "notes", "details",
-                                         "list_health") if k in report}
+                                         "list_health", "suggestions") if k in report}
     return report
