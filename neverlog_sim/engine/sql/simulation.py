@@ -22,15 +22,18 @@ from .ingest import _ROLE_RANK
 # user, whose personal list applies (docs/rules.md#incoming-email-in-2026). Outside 2026 ``$inbound``
 # is false and incoming rows pass through (U3).
 
+# A send with no channel is an unknown channel (U1). Read through CHANNEL it compares as '' — never
+# NULL, which would make `applies` and a contact's existence three-valued.
+CHANNEL = "coalesce(channel, '')"
 INCOMING = "($inbound AND direction = 'inbound' AND list_contains($in_channels, channel))"
 # Rows that can be on a contact's timeline: sent mail, and governed incoming mail in profile 2026.
 COUNTED = f"(direction = 'outbound' OR {INCOMING})"
 # Rows logged when nothing blocks them and their record exists (U4: the toggle; $silent: client sends).
 LOGGABLE = "(log_enabled AND NOT coalesce(direction = 'outbound' AND list_contains($silent, channel), false))"
-CREATES = "(direction = 'outbound' AND list_contains($creating, channel))"
-IMPLIES = "(direction = 'outbound' AND channel = 'crm' AND $crm)"
+CREATES = f"(direction = 'outbound' AND list_contains($creating, {CHANNEL}))"
+IMPLIES = f"(direction = 'outbound' AND {CHANNEL} = 'crm' AND $crm)"
 APPLIES = ("((direction = 'outbound' AND log_enabled AND list_contains($roles, role) AND "
-           "(list_contains($applies, channel) OR ($unknown AND NOT list_contains($known, channel)))) "
+           f"(list_contains($applies, {CHANNEL}) OR ($unknown AND NOT list_contains($known, {CHANNEL})))) "
            f"OR ({INCOMING} AND log_enabled))")
 
 
@@ -449,7 +452,7 @@ def unblocked_totals(profile: str, row_profile: str, contacts: str) -> str:
                coalesce(sum(n) FILTER (WHERE direction = 'outbound' AND NOT log_enabled), 0) AS log_disabled,
                coalesce(sum(n) FILTER (WHERE {APPLIES}), 0) AS governed,
                coalesce(sum(n) FILTER (WHERE direction = 'outbound' AND log_enabled AND
-                        (list_contains($creating, channel) OR (channel = 'crm' AND $crm))), 0) AS timeline
+                        ({CREATES} OR {IMPLIES})), 0) AS timeline
         FROM {row_profile}
     )
     SELECT (SELECT count(*) FROM p) AS recipients,
