@@ -152,8 +152,11 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
         created = f"least(known_at, first_crm, first_create_{s})"
         cmp = f"least(CASE WHEN known AND known_at IS NULL THEN TIMESTAMP '-infinity' END, {created})"
 
+        # U10: an undated row is on the timeline whenever the record exists; a dated one from the
+        # record's earliest dated creation on (U11: that moment included) — never when only undated
+        # sends created it, which would let a block (of the dated creation) add timeline entries.
         def late_part(col: str) -> str:
-            return (f" + len(list_filter(coalesce({col}_{s}, []), lambda t: t IS NULL OR {cmp} IS NULL OR t >= {cmp}))"
+            return (f" + len(list_filter(coalesce({col}_{s}, []), lambda t: t IS NULL OR coalesce(t >= {cmp}, false)))"
                     if late else "")
         return f"""
         (known OR has_crm OR has_create_{s}) AS exists_{name},
@@ -227,7 +230,7 @@ def _on_timeline(s: str, contact: str, gated: bool = False) -> str:
     blocked = {"before": " AND NOT blocked_before", "after": " AND NOT blocked_after", "unlisted": ""}[s]
     ok = f" AND ok_{s[0] if s != 'unlisted' else 'u'}" if gated else ""
     return (f"({COUNTED} AND {LOGGABLE}{blocked}{ok} AND coalesce({contact}.exists_{s}, false) AND "
-            f"({CREATES} OR {IMPLIES} OR sent_at IS NULL OR {cmp} IS NULL OR sent_at >= {cmp}))")
+            f"({CREATES} OR {IMPLIES} OR sent_at IS NULL OR coalesce(sent_at >= {cmp}, false)))")
 
 
 def recipients_view(rows: str, blocks_t: str, contacts: str, gated: bool = False, contact_rows: bool = False) -> str:
