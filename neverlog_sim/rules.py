@@ -44,6 +44,14 @@ class Rules:
     - A8 (fixed, profile ``2026``): an incoming email received by several users is one row per
       receiving user, each governed by that user's personal list and each a timeline entry of the
       sender when logged (each connected inbox logs its own copy).
+    - Three decisions the HubSpot articles leave open have one value each, for the same reason
+      (docs/rules.md#u9-conflicting-log-toggle and the next two sections):
+      ``log_toggle_conflict`` (U9) ``"off"``: a recipient listed twice in one message, "Log in CRM"
+      on in one listing and off in the other, is one row with the toggle off;
+      ``undated_sends`` (U10) ``"no_place_in_time"``: a send with no ``sent_at`` is on the timeline
+      whenever the record exists and can create a record, but never dates it — a dated send that
+      needs an existing record is on the timeline only from the record's earliest dated creation;
+      ``same_moment`` (U11) ``"exists"``: a record created at time *t* exists for every send at *t*.
 
     >>> rules = PROFILES["seed-2023"].replace(roles={"to", "cc"})
     >>> rules.name, sorted(rules.roles)
@@ -61,6 +69,9 @@ class Rules:
     unattributed_tracking: str = "feed_only"
     logging_rule: str | None = None
     client_creates: bool = False
+    log_toggle_conflict: str = "off"
+    undated_sends: str = "no_place_in_time"
+    same_moment: str = "exists"
 
     def __post_init__(self):
         for fname in ("applies", "creating_channels"):
@@ -95,6 +106,10 @@ class Rules:
                              "docs/rules.md#a6-client-and-inbound-creation")
         if not isinstance(self.client_creates, bool):
             raise RulesError(f"client_creates must be True or False, got {self.client_creates!r}")
+        for fname, (name, only) in _ONE_VALUE.items():
+            if getattr(self, fname) != only:
+                raise RulesError(f"{name}: {fname} must be {only!r}, the only value supported, got "
+                                 f"{getattr(self, fname)!r} (see docs/rules.md#assumptions)")
 
     def replace(self, **changes) -> "Rules":
         """A copy with some assumptions changed, e.g. ``rules.replace(subdomains=True)``."""
@@ -134,6 +149,12 @@ class Rules:
             ("channels governed", fmt(self.applies), fmt(base.applies), "team_inbox: exempt in seed-2023, blocked in 2025"),
             ("U1 unknown channel", "governed" if self.unknown_channel_applies else "not governed", "not governed",
              "a send whose channel is unknown is kept and counted, never blocked"),
+            ("U9 conflicting log toggle", "off", "off",
+             "a recipient listed twice in one message with 'Log in CRM' on and off is read as off"),
+            ("U10 undated sends", "no place in time", "no place in time",
+             "a send with no date is logged whenever the record exists, and never dates the record"),
+            ("U11 same moment", "record exists", "record exists",
+             "a send at the very moment its recipient's record is created is on the timeline"),
         ]
         if self.logging_rule is not None:
             rows += [
@@ -149,6 +170,10 @@ class Rules:
             ]
         return [{"name": n, "value": v, "default": d, "note": note} for n, v, d, note in rows]
 
+
+# Open decisions with one supported value (see Rules): field → (assumption, value).
+_ONE_VALUE = {"log_toggle_conflict": ("U9", "off"), "undated_sends": ("U10", "no_place_in_time"),
+              "same_moment": ("U11", "exists")}
 
 PROFILES: dict[str, Rules] = {
     # HubSpot article of 2023-08-24: team inbox threads and integrations are exempt.
