@@ -38,7 +38,8 @@ RECIPIENT_COLUMNS = ("message_id", "sent_at", "sender", "channel", "role", "reci
                      "on_timeline_before", "on_timeline_after", "log_enabled", "direction")
 CONTACT_COLUMNS = ("contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
                    "exists_before", "exists_after", "known_before_history", "sends")
-TIMELINE_COLUMNS = ("message_id", "sent_at", "sender", "channel", "role", "recipient", "logged_before", "logged_after",
+TIMELINE_COLUMNS = ("message_id", "sent_at", "sender", "channel", "role", "recipient", "contact", "direction",
+                    "logged_before", "logged_after",
                     "on_timeline_before", "on_timeline_after", "blocked_by", "blocked_by_list", "change",
                     "tracking_events_removed")
 FEED_COLUMNS = ("message_id", "recipient", "event", "occurred_at", "in_feed_before", "in_feed_after",
@@ -123,7 +124,8 @@ def read_channel(value) -> str | None:
 
 def read_sent(scenario: dict) -> list[dict]:
     """The canonical rows. A recipient listed twice in one message is one row: role To > Cc > Bcc,
-    and "Log in CRM" on only when every listing has it on (U9)."""
+    "Log in CRM" on only when every listing has it on (U9), and for the date, channel and sender
+    the first row's value (U7) — an empty value is filled from a later row."""
     staged = []
     for number, src in enumerate(scenario["sent"], start=1):
         common = {"message_id": text(src.get("message_id")) or f"row-{number}",
@@ -146,6 +148,9 @@ def read_sent(scenario: dict) -> list[dict]:
         if ROLE_RANK[s["role"]] < ROLE_RANK[kept["role"]]:
             kept["role"] = s["role"]
         kept["log_enabled"] = kept["log_enabled"] and s["log_enabled"]
+        for column in ("sent_at", "channel", "sender"):
+            if kept[column] is None:
+                kept[column] = s[column]
     return list(rows.values())
 
 
@@ -361,6 +366,7 @@ def simulate_reference(scenario: dict) -> dict:
         timeline.append({
             "message_id": row["message_id"], "sent_at": row["sent_at"], "sender": row["sender"],
             "channel": row["channel"], "role": row["role"], "recipient": row["recipient"],
+            "contact": row["recipient"], "direction": "outgoing" if row["direction"] == "outbound" else "incoming",
             "logged_before": row["logged_before"], "logged_after": row["logged_after"],
             "on_timeline_before": row["on_timeline_before"], "on_timeline_after": row["on_timeline_after"],
             "blocked_by": entry["entry"] if entry else "", "blocked_by_list": entry["list"] if entry else "",
@@ -408,6 +414,11 @@ def simulate_reference(scenario: dict) -> dict:
         "contacts_created_after": sum(c["exists_after"] and not c["known_before_history"] for c in contacts),
         "timeline_entries_before": sum(c["timeline_before"] for c in contacts),
         "timeline_entries_after": sum(c["timeline_after"] for c in contacts),
+        # Outside profile 2026 every timeline entry is an email sent (incoming mail passes through, U3).
+        "timeline_entries_outgoing_before": sum(c["timeline_before"] for c in contacts),
+        "timeline_entries_outgoing_after": sum(c["timeline_after"] for c in contacts),
+        "timeline_entries_incoming_before": 0, "timeline_entries_incoming_after": 0,
+        "profile": rules.name, "logging_rule": None, "tracking_events_of_incoming_email_ignored": 0,
         "changes": changes, "contacts_not_created": changes["not_created"],
         "timeline_entries_removed": sum(r["on_timeline_before"] and not r["on_timeline_after"] for r in rows),
         "feed_events_before": len(feed), "feed_events_after": len(feed),

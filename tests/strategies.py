@@ -75,7 +75,10 @@ def history(draw) -> dict:
                 # Now and then a repeated recipient's row says the opposite about "Log in CRM".
                 flip = draw(st.integers(0, 5)) == 0
                 log = draw(st.sampled_from(LOG_OFF if m["log_on"] else LOG_ON)) if flip else m["log_enabled"]
-                rows.append({**common, "log_enabled": log, "recipient": draw(written(address)),
+                # And now and then it disagrees on the channel or the date (U7: the first row is kept).
+                odd = ({"channel": draw(st.sampled_from(WRITTEN_CHANNELS)), "sent_at": draw(st.sampled_from(TIMES))}
+                       if draw(st.integers(0, 7)) == 0 else {})
+                rows.append({**common, **odd, "log_enabled": log, "recipient": draw(written(address)),
                              "role": draw(st.sampled_from([role, role.upper(), f" {role}", None, "x"]))
                              if draw(st.integers(0, 4)) == 0 else role})
             continue
@@ -88,6 +91,10 @@ def history(draw) -> dict:
             row = dict(common)
             if i and draw(st.booleans()):
                 row["log_enabled"] = draw(st.sampled_from(LOG_OFF if m["log_on"] else LOG_ON))
+            if i and draw(st.integers(0, 3)) == 0:
+                # ... or disagree on the channel or the date (U7: the first row is kept).
+                row.update(draw(st.sampled_from([{"channel": c} for c in WRITTEN_CHANNELS]
+                                                + [{"sent_at": t} for t in TIMES + (None,)])))
             for role in ROLES:
                 mine = [draw(written(a)) for a, r in part if r == role]
                 row[role] = ", ".join(mine) if mine else None
