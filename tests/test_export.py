@@ -82,8 +82,11 @@ def test_cut_ties_break_by_recipients_then_entry_text(tmp_path):
     sent = sent_of([("ann@us.com", "b@x1.com", "extension"), ("ann@us.com", "a@x2.com", "extension"),
                     ("ann@us.com", "p@x3.com", "extension"), ("ann@us.com", "q@x3.com", "extension"),
                     ("ann@us.com", "c@x4.com", "extension"), ("ann@us.com", "c@x4.com", "extension")])
-    report = export_lists(Policy(team=wanted), tmp_path / "out", sent=sent, cap=2)
-    assert ["a@x2.com", "b@x1.com"] == list(report.cut["entry"])
+    # Cap 1: *@x3.com and c@x4.com block 2 rows each; *@x3.com reaches 2 recipients, c@x4.com one, so *@x3.com
+    # stays; a@x2.com and b@x1.com tie on rows and recipients and are cut in entry-text order.
+    report = export_lists(Policy(team=wanted), tmp_path / "out", sent=sent, cap=1)
+    assert (["*@x3.com"], ["c@x4.com", "a@x2.com", "b@x1.com"]) == (
+        (tmp_path / "out" / "team.txt").read_text("utf-8").split(), list(report.cut["entry"]))
 
 
 def test_cut_csv_lists_every_cut_entry_with_its_impact(tmp_path):
