@@ -202,7 +202,7 @@ def test_sample_path_unknown_name_says_what_exists():
 
 def test_sample_path_regenerates_into_the_cache_when_bundle_is_absent(regenerated):
     home, folder = regenerated
-    assert home / "neverlog-sim" / f"samples-{__version__}-{samples.DEFAULT_SEED}" == folder
+    assert home / "neverlog-sim" / sample_files.cache_folder_name() == folder
 
 
 def test_sample_path_leaves_no_temporary_folder(regenerated):
@@ -218,6 +218,26 @@ def test_sample_path_reuses_the_cache(regenerated, monkeypatch):
     assert folder / "owners.csv" == samples.sample_path("owners.csv")
 
 
+def test_a_cache_made_by_another_generator_is_never_reused(tmp_path, monkeypatch):
+    # The same version with another generator (an earlier build of this one) left a complete folder behind.
+    stale = tmp_path / "neverlog-sim" / f"samples-{__version__}-{samples.DEFAULT_SEED}"
+    stale.mkdir(parents=True)
+    for name in ("README.md", "sent_canonical.csv"):
+        (stale / name).write_text("old")
+    made = []
+    monkeypatch.setattr(sample_files, "BUNDLED_DIR", tmp_path / "not-installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(sample_files, "write_samples", lambda folder: made.append(folder) or [
+        (Path(folder) / n).write_text("new") for n in ("README.md", "sent_canonical.csv")])
+    folder = samples.sample_path()
+    assert (1, "new", sample_files.cache_folder_name()) == (len(made), (folder / "README.md").read_text(), folder.name)
+
+
+def test_the_cache_name_carries_the_generator_s_digest():
+    assert (f"samples-{__version__}-{samples.DEFAULT_SEED}-{sample_files.generator_digest()}", 12) == (
+        sample_files.cache_folder_name(), len(sample_files.generator_digest()))
+
+
 def test_sample_path_falls_back_to_the_temp_dir_when_the_cache_is_unwritable(tmp_path, monkeypatch):
     def fake_write_samples(folder):
         for name in ("README.md", "sent_canonical.csv"):
@@ -228,7 +248,7 @@ def test_sample_path_falls_back_to_the_temp_dir_when_the_cache_is_unwritable(tmp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))  # a cache folder cannot be made under a file
     monkeypatch.setattr(sample_files.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     monkeypatch.setattr(sample_files, "write_samples", fake_write_samples)
-    expected = tmp_path / "tmp" / "neverlog-sim" / f"samples-{__version__}-{samples.DEFAULT_SEED}"
+    expected = tmp_path / "tmp" / "neverlog-sim" / sample_files.cache_folder_name()
     assert expected == samples.sample_path()
 
 

@@ -258,12 +258,26 @@ def _complete(folder: Path) -> bool:
     return (folder / "README.md").is_file() and (folder / "sent_canonical.csv").is_file()
 
 
-def _regenerated() -> Path:
-    """Generate the samples once into a per-version cache folder, atomically (temp folder, then rename)."""
-    from .._version import __version__
+def generator_digest() -> str:
+    """A short hash of the sample generator's own source: a cache made by another generator is never reused."""
+    import hashlib
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in here.glob("*.py")):
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    return digest.hexdigest()[:12]
 
+
+def cache_folder_name() -> str:
+    """``samples-<version>-<seed>-<generator digest>``: the version alone missed generator changes within one."""
+    from .._version import __version__
+    return f"samples-{__version__}-{DEFAULT_SEED}-{generator_digest()}"
+
+
+def _regenerated() -> Path:
+    """Generate the samples once into a cache folder per generator, atomically (temp folder, then rename)."""
     for root in (_cache_root(), Path(tempfile.gettempdir()) / "neverlog-sim"):
-        target = root / f"samples-{__version__}-{DEFAULT_SEED}"
+        target = root / cache_folder_name()
         if _complete(target):
             return target
         try:
