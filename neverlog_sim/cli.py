@@ -372,7 +372,7 @@ def _cmd_demo(args) -> int:
     say(f"1/4 loading the sample company's sent mail from {samples / 'sent_canonical.csv'}")
     sent = load_sent(samples / "sent_canonical.csv", progress=not args.quiet)
     _print_load_report(sent.summary(), sent.set_aside, quiet=args.quiet)
-    print(describe_sent(sent))
+    print(describe_sent(sent, problems=False))  # the load report is on stderr, printed just before
     candidate = Policy.from_dir(samples / "lists")
     say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {describe_policy(candidate)}")
     rules = _rules_arg(args)
@@ -397,14 +397,15 @@ def _cmd_demo(args) -> int:
     return EXIT_OK
 
 
-def describe_sent(sent) -> str:
-    """A history in plain words for a terminal: rows, messages, senders, recipients, dates, load problems."""
+def describe_sent(sent, problems: bool = True) -> str:
+    """A history in plain words for a terminal: rows, messages, senders, recipients, dates, load problems
+    (``problems=False`` where the load report is already on stderr)."""
     from .samples.where import sample_label
     first, last = sent.span
     lines = [f"sent mail from {sample_label(sent.source) or sent.source}: {len(sent):,} recipient rows, "
              f"{sent.messages:,} messages, {sent.senders:,} senders, {sent.recipients:,} recipients; "
              f"{first} to {last}"]
-    for p in sent.problems.to_dict(orient="records") if hasattr(sent.problems, "to_dict") else sent.problems:
+    for p in (sent.problems.to_dict(orient="records") if problems else []):
         examples = ", ".join(list(p.get("examples") or [])[:2])
         lines.append(f"  {p['problem']}: {p['count']:,}" + (f" (e.g. {examples})" if examples else ""))
     return "\n".join(lines)
