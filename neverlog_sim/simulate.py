@@ -81,7 +81,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
              *, baseline: "Policy | NeverLogList | Iterable[str] | str | Path | None" = None,
              rules: "str | Rules | None" = None, contacts: "str | Path | pd.DataFrame | None" = None,
              tracking: "str | Path | pd.DataFrame | None" = None,
-             scenario: "Scenario | str | Path | None" = None) -> SimulationResult:
+             scenario: "Scenario | str | Path | None" = None, incremental: bool = True) -> SimulationResult:
     """Compare a baseline policy (empty by default) with a candidate over the same sent mail.
 
     Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and
@@ -90,6 +90,13 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     (``message_id, recipient, event, occurred_at``) as DataFrames or files; ``scenario`` a ``Scenario``
     or a scenario file (``.json``/``.toml``: lists, profile, assumptions) in place of ``candidate``,
     ``baseline`` and ``rules`` — the result records it (``result.scenario``).
+
+    A what-if is answered incrementally: when a policy a few entries away from one already simulated
+    (and its ``metrics()`` read) on this history, with the same rules, contacts and tracking, is
+    simulated, only the recipients the changed entries match are re-counted, and ``metrics()`` is
+    ready at once; the tables are built in full when first read. Profile 2026's ``replies_only`` rule
+    and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py);
+    ``incremental=False`` does too.
 
     >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
@@ -121,8 +128,6 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 
     engine = sent.engine
     p = f"sim{next(_counter)}"
-    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
-                                     "contacts", "ttab", "timeline", "feed")}
     binds = params(rules)
 
     def run(statement: str, bind: bool = True):
@@ -134,58 +139,81 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     contact_rows = rules.governs_inbound
     gated = rules.logging_rule == "replies_only"
     rows = contact_rows_table(sent) if contact_rows else sent.table
-    with engine.registered(f"{p}_entries_df", _entries_frame(baseline, candidate)) as frame:
-        engine.run(sql.copy_table(frame, names["entries"]))
+    entries_df = _entries_frame(baseline, candidate)
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
     # (In profile 2026 client sends and incoming mail are such rows.)
     late = contact_rows or any(ch not in rules.creating_channels and ch != "client"
                                and not (ch == "crm" and rules.crm_implies_contact) for ch in sent.channels)
-    names["ctab"] = _contacts_table(sent, contacts_df)
+    ctab = _contacts_table(sent, contacts_df)
+    # What a figure of this history depends on besides the lists (see "what-ifs" below).
+    state_key = ("whatif", rules, ctab, rows, _frame_key(tracking_df))
 
-    suffixes = None
-    if rules.subdomains:
-        run(sql.domain_suffixes(rows, names["suffix"]), bind=False).fetchall()
-        suffixes = names["suffix"]
-    run(sql.matches(rows, names["entries"], names["matches"], suffixes)).fetchall()
-    run(sql.blocks(names["matches"], names["blocks"])).fetchall()
-    if gated:
-        # Record dates come from sent mail alone; they fix which thread has a logged email, when.
-        for k in ("orows", "ostats", "gate", "grows", "arows0"):
-            names[k] = f"{p}_{k}"
-        run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows0"], everyone=True),
+    def build() -> dict:
+        """The full simulation: every table a result reads, over every governed row."""
+        names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
+                                         "contacts", "ttab", "timeline", "feed")}
+        names["ctab"] = ctab
+        frame_rows = rows
+        with engine.registered(f"{p}_entries_df", entries_df) as frame:
+            engine.run(sql.copy_table(frame, names["entries"]))
+        suffixes = None
+        if rules.subdomains:
+            run(sql.domain_suffixes(frame_rows, names["suffix"]), bind=False).fetchall()
+            suffixes = names["suffix"]
+        run(sql.matches(frame_rows, names["entries"], names["matches"], suffixes)).fetchall()
+        run(sql.blocks(names["matches"], names["blocks"])).fetchall()
+        if gated:
+            # Record dates come from sent mail alone; they fix which thread has a logged email, when.
+            for k in ("orows", "ostats", "gate", "grows", "arows0"):
+                names[k] = f"{p}_{k}"
+            run(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows0"], everyone=True),
+                bind=False).fetchall()
+            run(sql.outbound_rows(names["arows0"], names["orows"]), bind=False).fetchall()
+            run(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True)).fetchall()
+            run(sql.thread_gate(names["arows0"], names["ostats"], names["gate"])).fetchall()
+            run(sql.gated_rows(frame_rows, names["gate"], names["grows"]), bind=False).fetchall()
+            frame_rows = names["grows"]
+        global_totals = _global_totals(sent, rules, names["ctab"], late, run, frame_rows if gated else None)
+        # A view: read once by the contact statistics now, and again only if .timeline is asked for.
+        run(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows"], everyone=gated),
             bind=False).fetchall()
-        run(sql.outbound_rows(names["arows0"], names["orows"]), bind=False).fetchall()
-        run(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True)).fetchall()
-        run(sql.thread_gate(names["arows0"], names["ostats"], names["gate"])).fetchall()
-        run(sql.gated_rows(rows, names["gate"], names["grows"]), bind=False).fetchall()
-        rows = names["grows"]
-    global_totals = _global_totals(sent, rules, names["ctab"], late, run, rows if gated else None)
-    # A view: read once by the contact statistics now, and again only if .timeline is asked for.
-    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"], everyone=gated),
-        bind=False).fetchall()
-    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated)).fetchall()
+        run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated)).fetchall()
 
-    def contacts_view() -> str:
-        """Every recipient's outcome (built on first use: the numbers do not need it)."""
-        if "gstats" not in names:
-            names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run, rows if gated else None)
-            run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
-        return names["contacts"]
+        def contacts_view() -> str:
+            """Every recipient's outcome (built on first use: the numbers do not need it)."""
+            if "gstats" not in names:
+                names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run,
+                                                   frame_rows if gated else None)
+                run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
+            return names["contacts"]
 
-    if tracking_df is not None:
-        events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
-            {"message_id": "object", "recipient": "object", "event": "object"})
-        with engine.registered(f"{p}_tracking_df", events) as frame:
-            engine.run(sql.normalise_tracking(frame, names["ttab"]))
-        run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
-    views = ("contacts", "arows", "grows", "orows", "arows0")
-    result = SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
-                              run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                              global_totals=global_totals, contacts_view=contacts_view,
-                              shared=("ctab",) if gated else ("ctab", "gstats"),
-                              rows=rows, gated=gated, contact_rows=contact_rows, views=views,
-                              scenario=scenario, binds=binds)
+        if tracking_df is not None:
+            events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
+                {"message_id": "object", "recipient": "object", "event": "object"})
+            with engine.registered(f"{p}_tracking_df", events) as frame:
+                engine.run(sql.normalise_tracking(frame, names["ttab"]))
+            run(sql.feed(names["ttab"], frame_rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
+        return {"tables": names, "global_totals": global_totals, "contacts_view": contacts_view,
+                "shared": ("ctab",) if gated else ("ctab", "gstats"), "rows": frame_rows}
+
+    common = dict(sent=sent, candidate=candidate, baseline=baseline, rules=rules, run=run,
+                  has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
+                  gated=gated, contact_rows=contact_rows, views=("contacts", "arows", "grows", "orows", "arows0"),
+                  scenario=scenario, binds=binds)
+
+    def remember(totals: dict, counts: tuple) -> None:
+        _remember(sent, state_key, entries_df, totals, counts)
+
+    figures = None
+    if incremental and not gated and not rules.subdomains:
+        figures = _whatif(sent, state_key, entries_df, rows, ctab, late, tracking_df, rules.governs_inbound, run, p)
+    if figures is None:
+        result = SimulationResult(**common, **build(), on_metrics=remember)
+    else:
+        # The figures are known; the tables are built by the full simulation if and when one is read.
+        result = SimulationResult(**common, rows=rows, build=build, totals=figures[0], entry_counts=figures[1])
+        remember(*figures)
     # What reading the contacts and tracking tables set aside or left out (tracking events that are
     # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
     result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
@@ -270,3 +298,153 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
             return totals
         sent.cache[key] = totals
     return sent.cache[key]
+
+
+# --- what-ifs -----------------------------------------------------------------------------------
+# A recipient's outcome depends only on the entries that match it: an entry matches a recipient by
+# its address or its domain, in its list's scope, and blocks that recipient's governed rows. So when a
+# policy differs by a few entries from one simulated before on the same history (same rules, contacts
+# and tracking), only the recipients those entries match can change, and every figure of metrics()
+# is a sum over recipients (or tracking events of their rows). The new figures are the old ones
+# minus those recipients' share under the old policy plus their share under the new one, both
+# counted by the full simulation's own SELECTs over those recipients' rows alone
+# (sql.whatif_figures). The rows are read from a copy sorted by domain and recipient, built once
+# per history, where DuckDB skips every row group the edit does not touch.
+#
+# Where this is not exact, simulate() runs in full: profile 2026's replies_only rule (blocking one
+# contact stops other contacts' replies in its threads) and the sub-domain what-if (A2: a domain
+# entry matches recipients of other domains), and whenever no remembered policy is within
+# WHATIF_MAX_CHANGES entries. The tables of a result (recipients, contacts, timeline, feed,
+# entries) always come from the full simulation, built when first read.
+
+WHATIF_MAX_CHANGES = 64   # changed entries beyond which a full simulation is as quick
+WHATIF_REMEMBERED = 3     # policies remembered per history and rules (their figures only: a few numbers)
+_IDENTITY = ["scenario", "entry", "list", "owner"]
+
+
+def _frame_key(df: pd.DataFrame | None):
+    """A key of a contacts or tracking frame's content (None when there is none)."""
+    if df is None:
+        return None
+    return (len(df), int(pd.util.hash_pandas_object(df, index=False).sum()))
+
+
+def _identity(entries: pd.DataFrame) -> pd.DataFrame:
+    """Each entry's identity (and its kind and key, which its text fixes), owner '' on the team list."""
+    return entries[_IDENTITY + ["kind", "key"]].fillna({"owner": ""})
+
+
+def _remember(sent: SentMail, key: tuple, entries: pd.DataFrame, totals: dict, counts: tuple) -> None:
+    """Keep a simulated policy's figures for later what-ifs on this history (the latest few)."""
+    states = [s for s in sent.cache.get(key, []) if not s["entries"].equals(entries)]
+    totals = {**totals, "changes": dict(totals["changes"])}
+    states.append({"entries": entries, "totals": totals, "counts": tuple(int(c) for c in counts)})
+    sent.cache[key] = states[-WHATIF_REMEMBERED:]
+
+
+def _changed(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:
+    """The entries in one policy pair and not the other (``side``: old or new), or None when a
+    pair repeats an entry (its figures would not be the sum this relies on)."""
+    a, b = _identity(old), _identity(new)
+    if a.duplicated(_IDENTITY).any() or b.duplicated(_IDENTITY).any():
+        return None
+    both = a.merge(b, how="outer", on=list(a.columns), indicator=True)
+    side = both["_merge"].map({"left_only": "old", "right_only": "new", "both": ""}).astype("object")
+    return both.drop(columns="_merge").assign(side=side)[side != ""].reset_index(drop=True)
+
+
+def _flagged(entries: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:
+    """``entries`` with ``changed``: whether the entry is one of ``changed``."""
+    hit = _identity(entries).merge(changed[list(_identity(entries).columns)], how="left", indicator=True)
+    return entries.assign(changed=hit["_merge"].eq("both").to_numpy())
+
+
+def _whatif_rows(sent: SentMail, rows: str, run) -> str | None:
+    """The history's rows sorted by domain and recipient (cached), or None when the what-if cannot
+    find rows by domain (a row whose domain is not its recipient's)."""
+    key = ("whatif_rows", rows)
+    if key not in sent.cache:
+        odd = one_row(run(sql.whatif_domain_check(rows), bind=False))["odd"]
+        name = f"{rows}_wrows"
+        if odd == 0:
+            run(sql.whatif_rows(rows, name), bind=False).fetchall()
+        sent.cache[key] = name if odd == 0 else False
+    return sent.cache[key] or None
+
+
+def _whatif_tracking(sent: SentMail, tracking_df: pd.DataFrame, rows: str, inbound: bool, run, prefix: str) -> str:
+    """The normalised tracking events the feed reads (cached per history and tracking frame)."""
+    key = ("whatif_tracking", rows, _frame_key(tracking_df), inbound)
+    if key not in sent.cache:
+        name = f"{rows}_wtrack{len(sent.cache)}"
+        events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
+            {"message_id": "object", "recipient": "object", "event": "object"})
+        with sent.engine.registered(f"{prefix}_wtrack_df", events) as frame:
+            sent.engine.run(sql.normalise_tracking(frame, f"{name}_all"))
+        run(sql.whatif_tracking(f"{name}_all", rows, name)).fetchall()
+        sent.engine.run(sql.drop(f"{name}_all"))
+        sent.cache[key] = name
+    return sent.cache[key]
+
+
+def _whatif(sent: SentMail, key: tuple, entries: pd.DataFrame, rows: str, ctab: str, late: bool,
+            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple] | None:
+    """The figures of ``entries`` (both policies) from a remembered policy a few entries away, or None."""
+    best = None
+    for state in sent.cache.get(key, []):  # at most WHATIF_REMEMBERED policies
+        changed = _changed(state["entries"], entries)
+        if changed is not None and len(changed) <= WHATIF_MAX_CHANGES and (best is None or len(changed) < len(best[1])):
+            best = (state, changed)
+    if best is None:
+        return None
+    state, changed = best
+    n_entries = int((entries["scenario"] == "candidate").sum())
+    if changed.empty:
+        return _shift(state["totals"], None, None), (n_entries, state["counts"][1])
+    srows = _whatif_rows(sent, rows, run)
+    if srows is None:
+        return None
+    tracking = None if tracking_df is None else _whatif_tracking(sent, tracking_df, rows, inbound, run, prefix)
+    keys = changed[["kind", "key"]].drop_duplicates().astype("object")
+    share = {}
+    with sent.engine.registered(f"{prefix}_wkeys", keys) as keys_t:
+        touched = sql.touched_rows(srows, keys_t)
+        for side, frame in (("old", state["entries"]), ("new", entries)):
+            flagged = _flagged(frame, changed[changed["side"] == side])
+            with sent.engine.registered(f"{prefix}_w{side}", flagged) as entries_t:
+                share[side] = one_row(run(sql.whatif_figures(touched, entries_t, ctab, late, tracking)))
+    n_dead = state["counts"][1] - share["old"]["dead"] + share["new"]["dead"]
+    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead))
+
+
+def _shift(totals: dict, old: dict, new: dict) -> dict:
+    """A remembered policy's figures (``SimulationResult._totals``) moved by the touched recipients'
+    share under the old policy (``old``) and under the new one (``new``), from sql.whatif_figures."""
+    out = {**totals, "changes": dict(totals["changes"])}
+    if new is None:
+        return out
+
+    def delta(part: str, name: str) -> int:
+        return int(new[part][name]) - int(old[part][name])
+    for name in new["listed"]:
+        # A recipient's share of a contact figure: its outcome under the lists minus with no list
+        # (the figures add the history's no-list outcome of every recipient to that).
+        out[f"contacts_{name}"] += delta("listed", name) - delta("unlisted", name)
+    out["blocked_before"] += delta("blocked", "blocked_before")
+    out["blocked_after"] += delta("blocked", "blocked_after")
+    out["timeline_left"] += delta("timeline", "left_timeline")
+    changes = dict(out["changes"])
+    counted = {}
+    for part, sign in ((old, -1), (new, 1)):
+        for item in part["changes"] or []:
+            counted[item["change"]] = counted.get(item["change"], 0) + sign * int(item["n"])
+    everyone = sum(changes.values())
+    for name in changes:
+        if name != "unchanged":
+            changes[name] += counted.get(name, 0)
+    changes["unchanged"] = everyone - sum(v for k, v in changes.items() if k != "unchanged")
+    out["changes"] = changes
+    if "feed" in new:
+        for name in new["feed"]:
+            out[f"feed_{name}"] += delta("feed", name)
+    return out
