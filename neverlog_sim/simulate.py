@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .engine import one_row, sql
 from .history import SentMail, load_contacts, load_sent, load_tracking
@@ -139,7 +141,6 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     contact_rows = rules.governs_inbound
     gated = rules.logging_rule == "replies_only"
     rows = contact_rows_table(sent) if contact_rows else sent.table
-    entries_df = _entries_frame(baseline, candidate)
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
     # (In profile 2026 client sends and incoming mail are such rows.)
@@ -155,7 +156,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
                                          "contacts", "ttab", "timeline", "feed")}
         names["ctab"] = ctab
         frame_rows = rows
-        with engine.registered(f"{p}_entries_df", entries_df) as frame:
+        with engine.registered(f"{p}_entries_df", entries()) as frame:
             engine.run(sql.copy_table(frame, names["entries"]))
         suffixes = None
         if rules.subdomains:
@@ -202,18 +203,26 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
                   gated=gated, contact_rows=contact_rows, views=("contacts", "arows", "grows", "orows", "arows0"),
                   scenario=scenario, binds=binds)
 
-    def remember(totals: dict, counts: tuple) -> None:
-        _remember(sent, state_key, entries_df, totals, counts)
+    lists = _lists(baseline, candidate)
+    made = []
+
+    def entries() -> pd.DataFrame:
+        """Both policies' entries (made once, on first use: a what-if answered incrementally needs none)."""
+        if not made:
+            made.append(_entries_frame(baseline, candidate))
+        return made[0]
 
     figures = None
     if incremental and not gated and not rules.subdomains:
-        figures = _whatif(sent, state_key, entries_df, rows, ctab, late, tracking_df, rules.governs_inbound, run, p)
+        figures = _whatif(sent, state_key, lists, rows, ctab, late, tracking_df, rules.governs_inbound, run, p)
     if figures is None:
-        result = SimulationResult(**common, **build(), on_metrics=remember)
+        result = SimulationResult(**common, **build(), on_metrics=lambda totals, counts: _remember(
+            sent, state_key, lists, lambda: _keyed(entries()), totals, counts))
     else:
         # The figures are known; the tables are built by the full simulation if and when one is read.
-        result = SimulationResult(**common, rows=rows, build=build, totals=figures[0], entry_counts=figures[1])
-        remember(*figures)
+        totals, counts, keyed = figures
+        result = SimulationResult(**common, rows=rows, build=build, totals=totals, entry_counts=counts)
+        _remember(sent, state_key, lists, keyed, totals, counts)
     # What reading the contacts and tracking tables set aside or left out (tracking events that are
     # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
     result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
@@ -318,8 +327,8 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
 # entries) always come from the full simulation, built when first read.
 
 WHATIF_MAX_CHANGES = 64   # changed entries beyond which a full simulation is as quick
-WHATIF_REMEMBERED = 3     # policies remembered per history and rules (their figures only: a few numbers)
-_IDENTITY = ["scenario", "entry", "list", "owner"]
+WHATIF_REMEMBERED = 3     # policies remembered per history and rules (their figures and entries)
+_RECORD = ["entry", "kind", "key", "list", "owner", "priority"]  # NeverLogList._entry_records()
 
 
 def _frame_key(df: pd.DataFrame | None):
@@ -329,34 +338,67 @@ def _frame_key(df: pd.DataFrame | None):
     return (len(df), int(pd.util.hash_pandas_object(df, index=False).sum()))
 
 
-def _identity(entries: pd.DataFrame) -> pd.DataFrame:
-    """Each entry's identity (and its kind and key, which its text fixes), owner '' on the team list."""
-    return entries[_IDENTITY + ["kind", "key"]].fillna({"owner": ""})
+def _lists(baseline: Policy, candidate: Policy) -> dict:
+    """(scenario, list, owner) → the list's entry records (cached on each list; one step per list)."""
+    return {(scenario, lst.scope, lst.owner or ""): lst._entry_records()
+            for scenario, policy in (("baseline", baseline), ("candidate", candidate)) for lst in policy.lists}
 
 
-def _remember(sent: SentMail, key: tuple, entries: pd.DataFrame, totals: dict, counts: tuple) -> None:
-    """Keep a simulated policy's figures for later what-ifs on this history (the latest few)."""
-    states = [s for s in sent.cache.get(key, []) if not s["entries"].equals(entries)]
+_KEYED = pa.schema([("scenario", pa.string()), ("entry", pa.string()), ("kind", pa.string()), ("key", pa.string()),
+                    ("list", pa.string()), ("owner", pa.string()), ("priority", pa.int32()), ("rank", pa.int32()),
+                    ("ident", pa.string()), ("dom", pa.string())])
+
+
+def _keyed(entries: pd.DataFrame) -> pa.Table:
+    """``entries`` (``_entries_frame``) as Arrow, with ``ident``, one text per (scenario, list, owner,
+    entry), and ``dom``, the domain an entry's recipients are in (its key's part after the last ``@``)."""
+    owner = entries["owner"].fillna("")
+    df = entries.assign(owner=owner, ident=entries["scenario"] + "\n" + entries["list"] + "\n" + owner + "\n"
+                        + entries["entry"], dom=entries["key"].str.rsplit("@", n=1).str[-1])
+    return pa.Table.from_pandas(df[_KEYED.names], preserve_index=False).cast(_KEYED)
+
+
+def _records_frame(rows: list[tuple]) -> pa.Table:
+    """A few entries, ``(scenario, *record)`` each (the changed entries of a what-if), as ``_keyed`` rows."""
+    cols = dict(zip(["scenario", *_RECORD], map(list, zip(*rows)))) if rows else {c: [] for c in ["scenario", *_RECORD]}
+    cols["rank"] = [p * 1000 - len(k) for p, k in zip(cols["priority"], cols["key"])]
+    cols["ident"] = ["\n".join((s, lst, o, e)) for s, lst, o, e in zip(cols["scenario"], cols["list"], cols["owner"],
+                                                                      cols["entry"])]
+    cols["dom"] = [k.rsplit("@", 1)[-1] for k in cols["key"]]
+    return pa.table(cols, schema=_KEYED)
+
+
+def _remember(sent: SentMail, key: tuple, lists: dict, frame, totals: dict, counts: tuple) -> None:
+    """Keep a simulated policy pair's figures and entries for later what-ifs on this history (the latest few).
+
+    ``frame`` is its ``_keyed`` entries, or a callable that makes them (the full route's, made on first use)."""
+    states = [s for s in sent.cache.get(key, []) if s["lists"] != lists]
     totals = {**totals, "changes": dict(totals["changes"])}
-    states.append({"entries": entries, "totals": totals, "counts": tuple(int(c) for c in counts)})
+    states.append({"lists": lists, "frame": frame, "totals": totals, "counts": tuple(int(c) for c in counts)})
     sent.cache[key] = states[-WHATIF_REMEMBERED:]
 
 
-def _changed(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:
-    """The entries in one policy pair and not the other (``side``: old or new), or None when a
-    pair repeats an entry (its figures would not be the sum this relies on)."""
-    a, b = _identity(old), _identity(new)
-    if a.duplicated(_IDENTITY).any() or b.duplicated(_IDENTITY).any():
-        return None
-    both = a.merge(b, how="outer", on=list(a.columns), indicator=True)
-    side = both["_merge"].map({"left_only": "old", "right_only": "new", "both": ""}).astype("object")
-    return both.drop(columns="_merge").assign(side=side)[side != ""].reset_index(drop=True)
+def _frame(state: dict) -> pa.Table:
+    if callable(state["frame"]):
+        state["frame"] = state["frame"]()
+    return state["frame"]
 
 
-def _flagged(entries: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:
-    """``entries`` with ``changed``: whether the entry is one of ``changed``."""
-    hit = _identity(entries).merge(changed[list(_identity(entries).columns)], how="left", indicator=True)
-    return entries.assign(changed=hit["_merge"].eq("both").to_numpy())
+def _changed(old: dict, new: dict) -> tuple[list, list] | None:
+    """The entries (``(scenario, *record)``) one pair of policies has and the other has not — gone and
+    came — comparing list by list (a list rebuilt with the same entries compares equal); None when
+    more than WHATIF_MAX_CHANGES differ."""
+    gone, came = [], []
+    for k in old.keys() | new.keys():  # one step per list
+        a, b = old.get(k, []), new.get(k, [])
+        if a is b or a == b:
+            continue
+        a, b = set(a), set(b)
+        gone += [(k[0], *r) for r in a - b]
+        came += [(k[0], *r) for r in b - a]
+        if len(gone) + len(came) > WHATIF_MAX_CHANGES:
+            return None
+    return gone, came
 
 
 def _whatif_rows(sent: SentMail, rows: str, run) -> str | None:
@@ -387,34 +429,44 @@ def _whatif_tracking(sent: SentMail, tracking_df: pd.DataFrame, rows: str, inbou
     return sent.cache[key]
 
 
-def _whatif(sent: SentMail, key: tuple, entries: pd.DataFrame, rows: str, ctab: str, late: bool,
-            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple] | None:
-    """The figures of ``entries`` (both policies) from a remembered policy a few entries away, or None."""
+def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late: bool,
+            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple, pa.Table] | None:
+    """The figures of a policy pair (``lists``) from a remembered pair a few entries away, and its
+    keyed entries; None when no remembered pair is near."""
     best = None
-    for state in sent.cache.get(key, []):  # at most WHATIF_REMEMBERED policies
-        changed = _changed(state["entries"], entries)
-        if changed is not None and len(changed) <= WHATIF_MAX_CHANGES and (best is None or len(changed) < len(best[1])):
+    for state in sent.cache.get(key, []):  # at most WHATIF_REMEMBERED pairs
+        changed = _changed(state["lists"], lists)
+        if changed is not None and (best is None or sum(map(len, changed)) < sum(map(len, best[1]))):
             best = (state, changed)
     if best is None:
         return None
-    state, changed = best
-    n_entries = int((entries["scenario"] == "candidate").sum())
-    if changed.empty:
-        return _shift(state["totals"], None, None), (n_entries, state["counts"][1])
+    state, (gone, came) = best
+    n_entries = sum(len(records) for (scenario, _, _), records in lists.items() if scenario == "candidate")
+    old = _frame(state)
+    if not gone and not came:
+        return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old
     srows = _whatif_rows(sent, rows, run)
     if srows is None:
         return None
     tracking = None if tracking_df is None else _whatif_tracking(sent, tracking_df, rows, inbound, run, prefix)
-    keys = changed[["kind", "key"]].drop_duplicates().astype("object")
-    share = {}
-    with sent.engine.registered(f"{prefix}_wkeys", keys) as keys_t:
-        touched = sql.touched_rows(srows, keys_t)
-        for side, frame in (("old", state["entries"]), ("new", entries)):
-            flagged = _flagged(frame, changed[changed["side"] == side])
-            with sent.engine.registered(f"{prefix}_w{side}", flagged) as entries_t:
-                share[side] = one_row(run(sql.whatif_figures(touched, entries_t, ctab, late, tracking)))
+    gone_t, came_t = _records_frame(gone), _records_frame(came)
+    new = pa.concat_tables([old.filter(pc.invert(pc.is_in(old["ident"], gone_t["ident"]))), came_t])
+    changed = pa.concat_tables([gone_t, came_t])
+    keys = pa.table({"kind": changed["kind"], "key": changed["key"]}).group_by(["kind", "key"]).aggregate([])
+    # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
+    near = pc.unique(changed["dom"])
+    frames = {}
+    for side, table in (("old", old), ("new", new)):
+        table = table.filter(pc.is_in(table["dom"], near))
+        frames[side] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
+            ["ident", "dom"])
+    with sent.engine.registered(f"{prefix}_wkeys", keys) as keys_t, \
+            sent.engine.registered(f"{prefix}_wold", frames["old"]) as old_t, \
+            sent.engine.registered(f"{prefix}_wnew", frames["new"]) as new_t:
+        share = one_row(run(sql.whatif_figures(sql.touched_rows(srows, keys_t), {"old": old_t, "new": new_t},
+                                               ctab, late, tracking)))
     n_dead = state["counts"][1] - share["old"]["dead"] + share["new"]["dead"]
-    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead))
+    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new
 
 
 def _shift(totals: dict, old: dict, new: dict) -> dict:

@@ -554,31 +554,39 @@ def whatif_tracking(tracking: str, rows: str, out: str) -> str:
     WHERE NOT ($inbound AND t.message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound'))"""
 
 
-def whatif_figures(touched: str, entries: str, contacts: str, late: bool, tracking: str | None = None) -> str:
-    """One policy pair over the touched recipients: the figures ``metrics()`` sums, for them alone.
+def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: bool, tracking: str | None = None) -> str:
+    """Policy pairs over the touched recipients: the figures ``metrics()`` sums, for them alone.
 
     ``touched`` selects every row of the recipients an edit can touch (:func:`touched_rows`), so each
-    figure here is exactly those recipients' share of the history-wide one; ``entries`` are the pair's
-    entries with a ``changed`` flag (``dead`` counts the changed candidate entries that match nothing);
+    figure here is exactly those recipients' share of the history-wide one. ``entries`` maps a side
+    (``old``, ``new``) to its pair's entries with a ``changed`` flag (``dead`` counts the changed
+    candidate entries that match nothing); each side's figures are a struct column ``{side}``.
     ``tracking`` the events the feed reads (:func:`whatif_tracking`). The same SELECTs as a full
     simulation: matches, blocks, affected rows, contact statistics, feed.
     """
-    ctes = [f"w_rows AS ({touched})", f"w_m AS ({matches_select('w_rows', entries)})",
-            f"w_b AS ({blocks_select('w_m')})", f"w_a AS ({affected_select('w_rows', 'w_m', 'w_b')})",
-            f"w_s AS ({contact_stats_select('w_a', contacts, late=late)})"]
-    figures = [
-        f"(SELECT x FROM ({contact_totals('w_s')}) x) AS listed",
-        f"(SELECT x FROM ({contact_totals('w_s', 'unlisted', 'unlisted')}) x) AS unlisted",
-        f"(SELECT x FROM ({blocked_totals('w_b')}) x) AS blocked",
-        f"(SELECT x FROM ({timeline_changes('w_a', 'w_s')}) x) AS timeline",
-        "(SELECT list({'change': change, 'n': n}) FROM (SELECT change, count(*) AS n FROM w_s GROUP BY change)) AS changes",
-        f"""(SELECT count(*) FROM {entries} e WHERE e.scenario = 'candidate' AND e.changed AND NOT EXISTS (
-            SELECT 1 FROM w_m m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
-              AND coalesce(m.owner, '') = coalesce(e.owner, ''))) AS dead""",
-    ]
+    ctes = [f"w_rows AS ({touched})"]
     if tracking is not None:
         ctes += [f"w_t AS (SELECT * FROM {tracking} WHERE recipient IN (SELECT recipient FROM w_rows))",
-                 f"w_g AS ({contact_stats_select('w_rows', contacts, two_sided=False, late=late)})",
-                 f"w_cv AS ({contacts_select('w_g', 'w_s')})", f"w_f AS ({feed_select('w_t', 'w_rows', 'w_cv', 'w_b')})"]
-        figures.append(f"(SELECT x FROM ({feed_totals('w_f')}) x) AS feed")
-    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(figures)}"
+                 f"w_g AS ({contact_stats_select('w_rows', contacts, two_sided=False, late=late)})"]
+    sides = []
+    for side, table in entries.items():
+        m, b, a, st = (f"w_{side}_{k}" for k in ("m", "b", "a", "s"))
+        ctes += [f"{m} AS ({matches_select('w_rows', table)})", f"{b} AS ({blocks_select(m)})",
+                 f"{a} AS ({affected_select('w_rows', m, b)})",
+                 f"{st} AS ({contact_stats_select(a, contacts, late=late)})"]
+        figures = [
+            f"listed := (SELECT x FROM ({contact_totals(st)}) x)",
+            f"unlisted := (SELECT x FROM ({contact_totals(st, 'unlisted', 'unlisted')}) x)",
+            f"blocked := (SELECT x FROM ({blocked_totals(b)}) x)",
+            f"timeline := (SELECT x FROM ({timeline_changes(a, st)}) x)",
+            f"changes := (SELECT list({{'change': change, 'n': n}}) FROM (SELECT change, count(*) AS n FROM {st} GROUP BY change))",
+            f"""dead := (SELECT count(*) FROM {table} e WHERE e.scenario = 'candidate' AND e.changed AND NOT EXISTS (
+                SELECT 1 FROM {m} m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+                  AND coalesce(m.owner, '') = coalesce(e.owner, '')))""",
+        ]
+        if tracking is not None:
+            ctes += [f"w_{side}_cv AS ({contacts_select('w_g', st)})",
+                     f"w_{side}_f AS ({feed_select('w_t', 'w_rows', f'w_{side}_cv', b)})"]
+            figures.append(f"feed := (SELECT x FROM ({feed_totals(f'w_{side}_f')}) x)")
+        sides.append(f"struct_pack({', '.join(figures)}) AS {side}")
+    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(sides)}"
