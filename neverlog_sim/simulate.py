@@ -132,9 +132,9 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     p = f"sim{next(_counter)}"
     binds = params(rules)
 
-    def run(statement: str, bind: bool = True):
+    def run(statement: str, bind: bool = True, extra: dict | None = None):
         used = {k: v for k, v in binds.items() if f"${k}" in statement}
-        return engine.execute(statement, used if bind else None)
+        return engine.execute(statement, {**used, **(extra or {})} if bind else None)
 
     # Profile 2026 reads the rows keyed by contact (an incoming email's contact is its sender), and
     # under replies_only a block in a thread changes other contacts' replies, so every row is re-counted.
@@ -455,17 +455,20 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
     keys = pa.table({"kind": changed["kind"], "key": changed["key"]}).group_by(["kind", "key"]).aggregate([])
     # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
     near = pc.unique(changed["dom"])
-    frames = {}
+    bound = {"w_keys": keys.to_pylist()}
     for side, table in (("old", old), ("new", new)):
         table = table.filter(pc.is_in(table["dom"], near))
-        frames[side] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
-            ["ident", "dom"])
-    with sent.engine.registered(f"{prefix}_wkeys", keys) as keys_t, \
-            sent.engine.registered(f"{prefix}_wold", frames["old"]) as old_t, \
-            sent.engine.registered(f"{prefix}_wnew", frames["new"]) as new_t:
-        share = one_row(run(sql.whatif_figures(sql.touched_rows(srows, keys_t), {"old": old_t, "new": new_t},
-                                               ctab, late, tracking)))
-    n_dead = state["counts"][1] - share["old"]["dead"] + share["new"]["dead"]
+        bound[f"w_{side}"] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
+            ["ident", "dom"]).to_pylist()
+    # With no list in force before, the timeline entries that leave are the difference of the totals
+    # (as in SimulationResult._totals), so the changed ones are counted only when a baseline is in force.
+    baseline = any(records for (scenario, _, _), records in lists.items() if scenario == "baseline")
+    candidate_changed = any(r[0] == "candidate" for r in gone + came)
+    statement = sql.whatif_figures(sql.touched_rows(srows), {"old": sql.whatif_entries("w_old"),
+                                                              "new": sql.whatif_entries("w_new")}, ctab, late, tracking,
+                                   timeline=baseline, dead=candidate_changed)
+    share = one_row(run(statement, extra=bound))
+    n_dead = state["counts"][1] - share["old"].get("dead", 0) + share["new"].get("dead", 0)
     return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new
 
 
@@ -478,18 +481,22 @@ def _shift(totals: dict, old: dict, new: dict) -> dict:
 
     def delta(part: str, name: str) -> int:
         return int(new[part][name]) - int(old[part][name])
+    old, new = {**old, **old["contacts"]}, {**new, **new["contacts"]}
     for name in new["listed"]:
         # A recipient's share of a contact figure: its outcome under the lists minus with no list
         # (the figures add the history's no-list outcome of every recipient to that).
         out[f"contacts_{name}"] += delta("listed", name) - delta("unlisted", name)
     out["blocked_before"] += delta("blocked", "blocked_before")
     out["blocked_after"] += delta("blocked", "blocked_after")
-    out["timeline_left"] += delta("timeline", "left_timeline")
+    if "timeline" in new:
+        out["timeline_left"] += delta("timeline", "left_timeline")
+    else:  # no baseline: the candidate only removes timeline entries
+        out["timeline_left"] = out["contacts_timeline_before"] - out["contacts_timeline_after"]
     changes = dict(out["changes"])
     counted = {}
     for part, sign in ((old, -1), (new, 1)):
         for item in part["changes"] or []:
-            counted[item["change"]] = counted.get(item["change"], 0) + sign * int(item["n"])
+            counted[item["key"]] = counted.get(item["key"], 0) + sign * int(item["value"])
     everyone = sum(changes.values())
     for name in changes:
         if name != "unchanged":

@@ -371,17 +371,28 @@ def entry_counts(entries: str, matches_t: str) -> str:
     FROM {entries} e WHERE e.scenario = 'candidate'"""
 
 
+def _contact_total_columns(before: str, after: str) -> list[tuple[str, str]]:
+    """(name, aggregate) of each contact figure, over the ``{before}``/``{after}`` columns."""
+    return [("recipients", "count(*)"),
+            ("records_before", f"count(*) FILTER (WHERE exists_{before})"),
+            ("records_after", f"count(*) FILTER (WHERE exists_{after})"),
+            ("created_before", f"count(*) FILTER (WHERE exists_{before} AND NOT known_before_history)"),
+            ("created_after", f"count(*) FILTER (WHERE exists_{after} AND NOT known_before_history)"),
+            ("timeline_before", f"coalesce(sum(timeline_{before}), 0)"),
+            ("timeline_after", f"coalesce(sum(timeline_{after}), 0)"),
+            ("timeline_incoming_before", f"coalesce(sum(timeline_incoming_{before}), 0)"),
+            ("timeline_incoming_after", f"coalesce(sum(timeline_incoming_{after}), 0)")]
+
+
 def contact_totals(contacts: str, before: str = "before", after: str = "after") -> str:
     """Contact figures summed over ``contacts``; ``before``/``after`` pick the columns (``unlisted``: no list)."""
-    return f"""
-    SELECT count(*) AS recipients,
-           count(*) FILTER (WHERE exists_{before}) AS records_before, count(*) FILTER (WHERE exists_{after}) AS records_after,
-           count(*) FILTER (WHERE exists_{before} AND NOT known_before_history) AS created_before,
-           count(*) FILTER (WHERE exists_{after} AND NOT known_before_history) AS created_after,
-           coalesce(sum(timeline_{before}), 0) AS timeline_before, coalesce(sum(timeline_{after}), 0) AS timeline_after,
-           coalesce(sum(timeline_incoming_{before}), 0) AS timeline_incoming_before,
-           coalesce(sum(timeline_incoming_{after}), 0) AS timeline_incoming_after
-    FROM {contacts}"""
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in _contact_total_columns(before, after))
+    return f"SELECT {columns} FROM {contacts}"
+
+
+def _contact_totals_struct(before: str = "before", after: str = "after") -> str:
+    """The figures of :func:`contact_totals` as one struct (an aggregate over the contacts read)."""
+    return "struct_pack(" + ", ".join(f"{name} := {expr}" for name, expr in _contact_total_columns(before, after)) + ")"
 
 
 def change_counts(contacts: str) -> str:
@@ -536,7 +547,18 @@ def whatif_domain_check(rows: str) -> str:
     return f"SELECT count(*) AS odd FROM {rows} WHERE rdomain IS DISTINCT FROM split_part(recipient, '@', -1)"
 
 
-def touched_rows(srows: str, keys: str) -> str:
+# The bound lists a what-if passes (user values stay parameters): the changed keys, and each side's entries.
+WHATIF_KEYS = "(SELECT unnest(CAST($w_keys AS STRUCT(kind VARCHAR, key VARCHAR)[]), recursive := true))"
+_WHATIF_ENTRY = ("STRUCT(scenario VARCHAR, entry VARCHAR, kind VARCHAR, key VARCHAR, list VARCHAR, owner VARCHAR, "
+                 "priority INTEGER, rank INTEGER, changed BOOLEAN)[]")
+
+
+def whatif_entries(param: str) -> str:
+    """A bound list of entries (``$w_old``, ``$w_new``: ``_entries_frame`` rows with ``changed``) as rows."""
+    return f"(SELECT unnest(CAST(${param} AS {_WHATIF_ENTRY}), recursive := true))"
+
+
+def touched_rows(srows: str, keys: str = WHATIF_KEYS) -> str:
     """Every row of the recipients the entries in ``keys`` (``kind, key``) can match: the recipient an
     address key names, every recipient of a domain key's domain."""
     return f"""
@@ -554,7 +576,8 @@ def whatif_tracking(tracking: str, rows: str, out: str) -> str:
     WHERE NOT ($inbound AND t.message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound'))"""
 
 
-def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: bool, tracking: str | None = None) -> str:
+def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: bool, tracking: str | None = None,
+                   timeline: bool = True, dead: bool = True) -> str:
     """Policy pairs over the touched recipients: the figures ``metrics()`` sums, for them alone.
 
     ``touched`` selects every row of the recipients an edit can touch (:func:`touched_rows`), so each
@@ -562,28 +585,34 @@ def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: b
     (``old``, ``new``) to its pair's entries with a ``changed`` flag (``dead`` counts the changed
     candidate entries that match nothing); each side's figures are a struct column ``{side}``.
     ``tracking`` the events the feed reads (:func:`whatif_tracking`). The same SELECTs as a full
-    simulation: matches, blocks, affected rows, contact statistics, feed.
+    simulation: matches, blocks, affected rows, contact statistics, feed — with every touched
+    recipient counted as affected (one no entry matches has the same outcome on both sides, so
+    adds nothing but an ``unchanged``). ``timeline`` and ``dead`` leave out the timeline entries
+    that change and the dead changed entries when the caller needs neither.
     """
     ctes = [f"w_rows AS ({touched})"]
     if tracking is not None:
         ctes += [f"w_t AS (SELECT * FROM {tracking} WHERE recipient IN (SELECT recipient FROM w_rows))",
                  f"w_g AS ({contact_stats_select('w_rows', contacts, two_sided=False, late=late)})"]
     sides = []
-    for side, table in entries.items():
+    for side, source in entries.items():
+        table = f"w_{side}_e"
         m, b, a, st = (f"w_{side}_{k}" for k in ("m", "b", "a", "s"))
-        ctes += [f"{m} AS ({matches_select('w_rows', table)})", f"{b} AS ({blocks_select(m)})",
-                 f"{a} AS ({affected_select('w_rows', m, b)})",
+        ctes += [f"{table} AS {source}", f"{m} AS ({matches_select('w_rows', table)})", f"{b} AS ({blocks_select(m)})",
+                 f"{a} AS ({affected_select('w_rows', m, b, everyone=True)})",
                  f"{st} AS ({contact_stats_select(a, contacts, late=late)})"]
         figures = [
-            f"listed := (SELECT x FROM ({contact_totals(st)}) x)",
-            f"unlisted := (SELECT x FROM ({contact_totals(st, 'unlisted', 'unlisted')}) x)",
+            f"contacts := (SELECT struct_pack(listed := {_contact_totals_struct()}, "
+            f"unlisted := {_contact_totals_struct('unlisted', 'unlisted')}, "
+            f"changes := map_entries(histogram(change))) FROM {st})",
             f"blocked := (SELECT x FROM ({blocked_totals(b)}) x)",
-            f"timeline := (SELECT x FROM ({timeline_changes(a, st)}) x)",
-            f"changes := (SELECT list({{'change': change, 'n': n}}) FROM (SELECT change, count(*) AS n FROM {st} GROUP BY change))",
-            f"""dead := (SELECT count(*) FROM {table} e WHERE e.scenario = 'candidate' AND e.changed AND NOT EXISTS (
-                SELECT 1 FROM {m} m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
-                  AND coalesce(m.owner, '') = coalesce(e.owner, '')))""",
         ]
+        if timeline:
+            figures.append(f"timeline := (SELECT x FROM ({timeline_changes(a, st)}) x)")
+        if dead:
+            figures.append(f"""dead := (SELECT count(*) FROM {table} e WHERE e.scenario = 'candidate' AND e.changed AND NOT EXISTS (
+                SELECT 1 FROM {m} m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+                  AND coalesce(m.owner, '') = coalesce(e.owner, '')))""")
         if tracking is not None:
             ctes += [f"w_{side}_cv AS ({contacts_select('w_g', st)})",
                      f"w_{side}_f AS ({feed_select('w_t', 'w_rows', f'w_{side}_cv', b)})"]
