@@ -153,3 +153,22 @@ def test_an_edit_on_a_big_domain_needs_only_its_rows():
     assert {**dict.fromkeys(expected["changes"], 0), "created_later": 1, "timeline_emptied": 2,
             "unchanged": 2} == expected["changes"]
     assert edited._build is not None  # the figures came without the full simulation
+
+
+def test_the_preview_answers_an_edit_incrementally():
+    """preview() keeps the lists whose text did not change, so an edit's numbers come incrementally
+    (issue 12: the live preview's numbers) and equal a full simulation's."""
+    from neverlog_sim import Policy
+    from neverlog_sim.widgets import preview
+    rows = [{"message_id": f"m{i}", "sent_at": "2024-01-02T10:00:00Z", "sender": SENDERS[i % 3], "channel": "extension",
+             "recipient": address, "role": "to", "log_enabled": None, "direction": None}
+            for i, address in enumerate(["a@gmail.com", "b@gmail.com", "jo@acme.com", "al@rival.com"])]
+    session = {"level": "recipient", "sent": rows}
+    app = preview(load(session), team="*@rival.com", debounce=0)
+    app.debounce = 1e9  # the timer never fires: refresh() below runs the edit
+    app.team_text.value += "\n*@gmail.com"
+    numbers = app.refresh(chart=False)
+    assert app.result._build is not None
+    expected = simulate(load(session), Policy(team=["*@rival.com", "*@gmail.com"]), incremental=False).metrics()
+    assert expected == numbers
+    assert (3, 1) == (numbers["contacts_not_created"], numbers["changes"]["unchanged"])  # jo@acme.com is untouched
