@@ -153,6 +153,10 @@ class NeverLogList:
         self.redundant: list[Redundant] = [
             Redundant(e, domains[e.domain], seen[e]) for e in self.entries if e.kind == "address" and e.domain in domains
         ]
+        # What simulate() reads of a list, made with the list: a what-if compares two policies list by list
+        # on these records, and a list's entries do not change after it is built.
+        self._records = None
+        self._entry_records()
 
     # --- readers ----------------------------------------------------------------------
     @classmethod

@@ -32,11 +32,21 @@ class SimulationResult:
     """
 
     def __init__(self, *, sent: "SentMail", candidate: "Policy", baseline: "Policy", rules: "Rules",
-                 tables: dict[str, str], run: "Callable", has_contacts: bool, has_tracking: bool,
-                 global_totals: dict, contacts_view: "Callable[[], str]", shared: "Iterable[str]" = (),
-                 rows: str | None = None, gated: bool = False, contact_rows: bool = False,
-                 views: "Iterable[str]" = ("contacts", "arows"), scenario: "Scenario | None" = None,
-                 binds: dict | None = None):
+                 run: "Callable", has_contacts: bool, has_tracking: bool, tables: dict[str, str] | None = None,
+                 global_totals: dict | None = None, contacts_view: "Callable[[], str] | None" = None,
+                 shared: "Iterable[str]" = (), rows: str | None = None, gated: bool = False,
+                 contact_rows: bool = False, views: "Iterable[str]" = ("contacts", "arows"),
+                 scenario: "Scenario | None" = None, binds: dict | None = None,
+                 build: "Callable[[], dict] | None" = None, totals: dict | None = None,
+                 entry_counts: tuple | None = None, on_metrics: "Callable[[dict, tuple], None] | None" = None):
+        # ``build`` (an incremental what-if, see simulate.py): the full simulation, run when a table is
+        # first read; it returns ``tables``, ``global_totals``, ``contacts_view``, ``shared`` and ``rows``.
+        # ``totals``/``entry_counts``: the figures, already known. ``on_metrics`` hears the figures once read.
+        self._build = build
+        self._given_counts = entry_counts
+        self._on_metrics = on_metrics
+        if totals is not None:
+            self.__dict__["_totals"] = totals
         self.sent = sent
         self._bind_values = dict(binds or {})
         self.scenario = scenario
@@ -46,17 +56,36 @@ class SimulationResult:
         self._contact_rows = contact_rows
         self._views = tuple(views)
         self._global = global_totals
-        self._contacts_view = contacts_view
+        self._view_of_contacts = contacts_view
         self._shared = set(shared)
         self.candidate = candidate
         self.baseline = baseline
         self.rules = rules
-        self._t = tables
+        self._tables = tables or {}
         self._run = run
         self.has_contacts = has_contacts
         self.has_tracking = has_tracking
 
     # --- tables -------------------------------------------------------------------------
+    def _materialise(self) -> None:
+        """Run the full simulation of an incremental what-if's result (its first table read)."""
+        build, self._build = self._build, None
+        built = build()
+        self._tables, self._global = built["tables"], built["global_totals"]
+        self._view_of_contacts, self._shared, self._rows = built["contacts_view"], set(built["shared"]), built["rows"]
+
+    @property
+    def _t(self) -> dict[str, str]:
+        """The names of this result's DuckDB tables (built now if the figures came incrementally)."""
+        if self._build is not None:
+            self._materialise()
+        return self._tables
+
+    def _contacts_view(self) -> str:
+        if self._build is not None:
+            self._materialise()
+        return self._view_of_contacts()
+
     @cached_property
     def recipients(self) -> pd.DataFrame:
         """One row per message × recipient with its outcome under baseline and candidate.
@@ -244,6 +273,9 @@ class SimulationResult:
 
         Tables already read into pandas stay usable; tables not yet read are gone.
         """
+        if self._build is not None:  # an incremental what-if whose tables were never built
+            self._build = None
+            self._tables = {}
         engine = self.sent.engine
         views = [v for v in self._views if v in self._t]
         for view in views:  # the views first: they read the tables below
@@ -255,7 +287,12 @@ class SimulationResult:
     def metrics(self) -> dict:
         """The headline numbers, JSON-ready."""
         t = self._totals
-        n_entries, n_dead = self._run(sql.entry_counts(self._t["entries"], self._t["matches"]), bind=False).fetchall()[0]
+        if self._given_counts is None:
+            self._given_counts = tuple(int(v) for v in self._run(
+                sql.entry_counts(self._t["entries"], self._t["matches"]), bind=False).fetchall()[0])
+            if self._on_metrics is not None:
+                self._on_metrics(t, self._given_counts)
+        n_entries, n_dead = self._given_counts
         return {
             "recipient_rows": t["rows"], "inbound_rows": t["inbound"], "log_disabled_rows": t["log_disabled"],
             "governed_rows": t["governed"],

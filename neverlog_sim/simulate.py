@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .engine import one_row, sql
 from .history import SentMail, load_contacts, load_sent, load_tracking
@@ -81,7 +83,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
              *, baseline: "Policy | NeverLogList | Iterable[str] | str | Path | None" = None,
              rules: "str | Rules | None" = None, contacts: "str | Path | pd.DataFrame | None" = None,
              tracking: "str | Path | pd.DataFrame | None" = None,
-             scenario: "Scenario | str | Path | None" = None) -> SimulationResult:
+             scenario: "Scenario | str | Path | None" = None, incremental: bool = True) -> SimulationResult:
     """Compare a baseline policy (empty by default) with a candidate over the same sent mail.
 
     Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and
@@ -90,6 +92,13 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     (``message_id, recipient, event, occurred_at``) as DataFrames or files; ``scenario`` a ``Scenario``
     or a scenario file (``.json``/``.toml``: lists, profile, assumptions) in place of ``candidate``,
     ``baseline`` and ``rules`` — the result records it (``result.scenario``).
+
+    A what-if is answered incrementally: when a policy a few entries away from one already simulated
+    (and its ``metrics()`` read) on this history, with the same rules, contacts and tracking, is
+    simulated, only the recipients the changed entries match are re-counted, and ``metrics()`` is
+    ready at once; the tables are built in full when first read. Profile 2026's ``replies_only`` rule
+    and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py);
+    ``incremental=False`` does too.
 
     >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
@@ -121,71 +130,99 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 
     engine = sent.engine
     p = f"sim{next(_counter)}"
-    names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
-                                     "contacts", "ttab", "timeline", "feed")}
     binds = params(rules)
 
-    def run(statement: str, bind: bool = True):
+    def run(statement: str, bind: bool = True, extra: dict | None = None):
         used = {k: v for k, v in binds.items() if f"${k}" in statement}
-        return engine.execute(statement, used if bind else None)
+        return engine.execute(statement, {**used, **(extra or {})} if bind else None)
 
     # Profile 2026 reads the rows keyed by contact (an incoming email's contact is its sender), and
     # under replies_only a block in a thread changes other contacts' replies, so every row is re-counted.
     contact_rows = rules.governs_inbound
     gated = rules.logging_rule == "replies_only"
     rows = contact_rows_table(sent) if contact_rows else sent.table
-    with engine.registered(f"{p}_entries_df", _entries_frame(baseline, candidate)) as frame:
-        engine.run(sql.copy_table(frame, names["entries"]))
     # A logged send that neither creates a contact nor implies one is on a timeline only once the
     # record exists; that needs the send dates per recipient, so it is computed only when it can happen.
     # (In profile 2026 client sends and incoming mail are such rows.)
     late = contact_rows or any(ch not in rules.creating_channels and ch != "client"
                                and not (ch == "crm" and rules.crm_implies_contact) for ch in sent.channels)
-    names["ctab"] = _contacts_table(sent, contacts_df)
+    ctab = _contacts_table(sent, contacts_df)
+    # What a figure of this history depends on besides the lists (see "what-ifs" below).
+    state_key = ("whatif", rules, ctab, rows, _frame_key(tracking_df))
 
-    suffixes = None
-    if rules.subdomains:
-        run(sql.domain_suffixes(rows, names["suffix"]), bind=False).fetchall()
-        suffixes = names["suffix"]
-    run(sql.matches(rows, names["entries"], names["matches"], suffixes)).fetchall()
-    run(sql.blocks(names["matches"], names["blocks"])).fetchall()
-    if gated:
-        # Record dates come from sent mail alone; they fix which thread has a logged email, when.
-        for k in ("orows", "ostats", "gate", "grows", "arows0"):
-            names[k] = f"{p}_{k}"
-        run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows0"], everyone=True),
+    def build() -> dict:
+        """The full simulation: every table a result reads, over every governed row."""
+        names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
+                                         "contacts", "ttab", "timeline", "feed")}
+        names["ctab"] = ctab
+        frame_rows = rows
+        with engine.registered(f"{p}_entries_df", entries()) as frame:
+            engine.run(sql.copy_table(frame, names["entries"]))
+        suffixes = None
+        if rules.subdomains:
+            run(sql.domain_suffixes(frame_rows, names["suffix"]), bind=False).fetchall()
+            suffixes = names["suffix"]
+        run(sql.matches(frame_rows, names["entries"], names["matches"], suffixes)).fetchall()
+        run(sql.blocks(names["matches"], names["blocks"])).fetchall()
+        if gated:
+            # Record dates come from sent mail alone; they fix which thread has a logged email, when.
+            for k in ("orows", "ostats", "gate", "grows", "arows0"):
+                names[k] = f"{p}_{k}"
+            run(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows0"], everyone=True),
+                bind=False).fetchall()
+            run(sql.outbound_rows(names["arows0"], names["orows"]), bind=False).fetchall()
+            run(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True)).fetchall()
+            run(sql.thread_gate(names["arows0"], names["ostats"], names["gate"])).fetchall()
+            run(sql.gated_rows(frame_rows, names["gate"], names["grows"]), bind=False).fetchall()
+            frame_rows = names["grows"]
+        global_totals = _global_totals(sent, rules, names["ctab"], late, run, frame_rows if gated else None)
+        # A view: read once by the contact statistics now, and again only if .timeline is asked for.
+        run(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows"], everyone=gated),
             bind=False).fetchall()
-        run(sql.outbound_rows(names["arows0"], names["orows"]), bind=False).fetchall()
-        run(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True)).fetchall()
-        run(sql.thread_gate(names["arows0"], names["ostats"], names["gate"])).fetchall()
-        run(sql.gated_rows(rows, names["gate"], names["grows"]), bind=False).fetchall()
-        rows = names["grows"]
-    global_totals = _global_totals(sent, rules, names["ctab"], late, run, rows if gated else None)
-    # A view: read once by the contact statistics now, and again only if .timeline is asked for.
-    run(sql.affected_rows(rows, names["matches"], names["blocks"], names["arows"], everyone=gated),
-        bind=False).fetchall()
-    run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated)).fetchall()
+        run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated)).fetchall()
 
-    def contacts_view() -> str:
-        """Every recipient's outcome (built on first use: the numbers do not need it)."""
-        if "gstats" not in names:
-            names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run, rows if gated else None)
-            run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
-        return names["contacts"]
+        def contacts_view() -> str:
+            """Every recipient's outcome (built on first use: the numbers do not need it)."""
+            if "gstats" not in names:
+                names["gstats"] = _unblocked_stats(sent, rules, names["ctab"], late, run,
+                                                   frame_rows if gated else None)
+                run(sql.contacts_view(names["gstats"], names["astats"], names["contacts"]), bind=False).fetchall()
+            return names["contacts"]
 
-    if tracking_df is not None:
-        events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
-            {"message_id": "object", "recipient": "object", "event": "object"})
-        with engine.registered(f"{p}_tracking_df", events) as frame:
-            engine.run(sql.normalise_tracking(frame, names["ttab"]))
-        run(sql.feed(names["ttab"], rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
-    views = ("contacts", "arows", "grows", "orows", "arows0")
-    result = SimulationResult(sent=sent, candidate=candidate, baseline=baseline, rules=rules, tables=names,
-                              run=run, has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
-                              global_totals=global_totals, contacts_view=contacts_view,
-                              shared=("ctab",) if gated else ("ctab", "gstats"),
-                              rows=rows, gated=gated, contact_rows=contact_rows, views=views,
-                              scenario=scenario, binds=binds)
+        if tracking_df is not None:
+            events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
+                {"message_id": "object", "recipient": "object", "event": "object"})
+            with engine.registered(f"{p}_tracking_df", events) as frame:
+                engine.run(sql.normalise_tracking(frame, names["ttab"]))
+            run(sql.feed(names["ttab"], frame_rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
+        return {"tables": names, "global_totals": global_totals, "contacts_view": contacts_view,
+                "shared": ("ctab",) if gated else ("ctab", "gstats"), "rows": frame_rows}
+
+    common = dict(sent=sent, candidate=candidate, baseline=baseline, rules=rules, run=run,
+                  has_contacts=contacts_df is not None, has_tracking=tracking_df is not None,
+                  gated=gated, contact_rows=contact_rows, views=("contacts", "arows", "grows", "orows", "arows0"),
+                  scenario=scenario, binds=binds)
+
+    lists = _lists(baseline, candidate)
+    made = []
+
+    def entries() -> pd.DataFrame:
+        """Both policies' entries (made once, on first use: a what-if answered incrementally needs none)."""
+        if not made:
+            made.append(_entries_frame(baseline, candidate))
+        return made[0]
+
+    figures = None
+    if incremental and not gated and not rules.subdomains:
+        figures = _whatif(sent, state_key, lists, rows, ctab, late, tracking_df, rules.governs_inbound, run, p)
+    if figures is None:
+        result = SimulationResult(**common, **build(), on_metrics=lambda totals, counts: _remember(
+            sent, state_key, lists, lambda: _keyed(entries()), totals, counts))
+    else:
+        # The figures are known; the tables are built by the full simulation if and when one is read.
+        totals, counts, keyed = figures
+        result = SimulationResult(**common, rows=rows, build=build, totals=totals, entry_counts=counts)
+        _remember(sent, state_key, lists, keyed, totals, counts)
     # What reading the contacts and tracking tables set aside or left out (tracking events that are
     # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
     result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
@@ -270,3 +307,203 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
             return totals
         sent.cache[key] = totals
     return sent.cache[key]
+
+
+# --- what-ifs -----------------------------------------------------------------------------------
+# A recipient's outcome depends only on the entries that match it: an entry matches a recipient by
+# its address or its domain, in its list's scope, and blocks that recipient's governed rows. So when a
+# policy differs by a few entries from one simulated before on the same history (same rules, contacts
+# and tracking), only the recipients those entries match can change, and every figure of metrics()
+# is a sum over recipients (or tracking events of their rows). The new figures are the old ones
+# minus those recipients' share under the old policy plus their share under the new one, both
+# counted by the full simulation's own SELECTs over those recipients' rows alone
+# (sql.whatif_figures). The rows are read from a copy sorted by domain and recipient, built once
+# per history, where DuckDB skips every row group the edit does not touch.
+#
+# Where this is not exact, simulate() runs in full: profile 2026's replies_only rule (blocking one
+# contact stops other contacts' replies in its threads) and the sub-domain what-if (A2: a domain
+# entry matches recipients of other domains), and whenever no remembered policy is within
+# WHATIF_MAX_CHANGES entries. The tables of a result (recipients, contacts, timeline, feed,
+# entries) always come from the full simulation, built when first read.
+
+WHATIF_MAX_CHANGES = 64   # changed entries beyond which a full simulation is as quick
+WHATIF_REMEMBERED = 3     # policies remembered per history and rules (their figures and entries)
+_RECORD = ["entry", "kind", "key", "list", "owner", "priority"]  # NeverLogList._entry_records()
+
+
+def _frame_key(df: pd.DataFrame | None):
+    """A key of a contacts or tracking frame's content (None when there is none)."""
+    if df is None:
+        return None
+    return (len(df), int(pd.util.hash_pandas_object(df, index=False).sum()))
+
+
+def _lists(baseline: Policy, candidate: Policy) -> dict:
+    """(scenario, list, owner) → the list's entry records (cached on each list; one step per list)."""
+    return {(scenario, lst.scope, lst.owner or ""): lst._entry_records()
+            for scenario, policy in (("baseline", baseline), ("candidate", candidate)) for lst in policy.lists}
+
+
+_KEYED = pa.schema([("scenario", pa.string()), ("entry", pa.string()), ("kind", pa.string()), ("key", pa.string()),
+                    ("list", pa.string()), ("owner", pa.string()), ("priority", pa.int32()), ("rank", pa.int32()),
+                    ("ident", pa.string()), ("dom", pa.string())])
+
+
+def _keyed(entries: pd.DataFrame) -> pa.Table:
+    """``entries`` (``_entries_frame``) as Arrow, with ``ident``, one text per (scenario, list, owner,
+    entry), and ``dom``, the domain an entry's recipients are in (its key's part after the last ``@``)."""
+    owner = entries["owner"].fillna("")
+    df = entries.assign(owner=owner, ident=entries["scenario"] + "\n" + entries["list"] + "\n" + owner + "\n"
+                        + entries["entry"], dom=entries["key"].str.rsplit("@", n=1).str[-1])
+    return pa.Table.from_pandas(df[_KEYED.names], preserve_index=False).cast(_KEYED)
+
+
+def _records_frame(rows: list[tuple]) -> pa.Table:
+    """A few entries, ``(scenario, *record)`` each (the changed entries of a what-if), as ``_keyed`` rows."""
+    cols = dict(zip(["scenario", *_RECORD], map(list, zip(*rows)))) if rows else {c: [] for c in ["scenario", *_RECORD]}
+    cols["rank"] = [p * 1000 - len(k) for p, k in zip(cols["priority"], cols["key"])]
+    cols["ident"] = ["\n".join((s, lst, o, e)) for s, lst, o, e in zip(cols["scenario"], cols["list"], cols["owner"],
+                                                                      cols["entry"])]
+    cols["dom"] = [k.rsplit("@", 1)[-1] for k in cols["key"]]
+    return pa.table(cols, schema=_KEYED)
+
+
+def _remember(sent: SentMail, key: tuple, lists: dict, frame, totals: dict, counts: tuple) -> None:
+    """Keep a simulated policy pair's figures and entries for later what-ifs on this history (the latest few).
+
+    ``frame`` is its ``_keyed`` entries, or a callable that makes them (the full route's, made on first use)."""
+    states = [s for s in sent.cache.get(key, []) if s["lists"] != lists]
+    totals = {**totals, "changes": dict(totals["changes"])}
+    states.append({"lists": lists, "frame": frame, "totals": totals, "counts": tuple(int(c) for c in counts)})
+    sent.cache[key] = states[-WHATIF_REMEMBERED:]
+
+
+def _frame(state: dict) -> pa.Table:
+    if callable(state["frame"]):
+        state["frame"] = state["frame"]()
+    return state["frame"]
+
+
+def _changed(old: dict, new: dict) -> tuple[list, list] | None:
+    """The entries (``(scenario, *record)``) one pair of policies has and the other has not — gone and
+    came — comparing list by list (a list rebuilt with the same entries compares equal); None when
+    more than WHATIF_MAX_CHANGES differ."""
+    gone, came = [], []
+    for k in old.keys() | new.keys():  # one step per list
+        a, b = old.get(k, []), new.get(k, [])
+        if a is b or a == b:
+            continue
+        a, b = set(a), set(b)
+        gone += [(k[0], *r) for r in a - b]
+        came += [(k[0], *r) for r in b - a]
+        if len(gone) + len(came) > WHATIF_MAX_CHANGES:
+            return None
+    return gone, came
+
+
+def _whatif_rows(sent: SentMail, rows: str, run) -> str | None:
+    """The history's rows sorted by domain and recipient (cached), or None when the what-if cannot
+    find rows by domain (a row whose domain is not its recipient's)."""
+    key = ("whatif_rows", rows)
+    if key not in sent.cache:
+        odd = one_row(run(sql.whatif_domain_check(rows), bind=False))["odd"]
+        name = f"{rows}_wrows"
+        if odd == 0:
+            run(sql.whatif_rows(rows, name), bind=False).fetchall()
+        sent.cache[key] = name if odd == 0 else False
+    return sent.cache[key] or None
+
+
+def _whatif_tracking(sent: SentMail, tracking_df: pd.DataFrame, rows: str, inbound: bool, run, prefix: str) -> str:
+    """The normalised tracking events the feed reads (cached per history and tracking frame)."""
+    key = ("whatif_tracking", rows, _frame_key(tracking_df), inbound)
+    if key not in sent.cache:
+        name = f"{rows}_wtrack{len(sent.cache)}"
+        events = tracking_df[["message_id", "recipient", "event", "occurred_at"]].astype(
+            {"message_id": "object", "recipient": "object", "event": "object"})
+        with sent.engine.registered(f"{prefix}_wtrack_df", events) as frame:
+            sent.engine.run(sql.normalise_tracking(frame, f"{name}_all"))
+        run(sql.whatif_tracking(f"{name}_all", rows, name)).fetchall()
+        sent.engine.run(sql.drop(f"{name}_all"))
+        sent.cache[key] = name
+    return sent.cache[key]
+
+
+def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late: bool,
+            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple, pa.Table] | None:
+    """The figures of a policy pair (``lists``) from a remembered pair a few entries away, and its
+    keyed entries; None when no remembered pair is near."""
+    best = None
+    for state in sent.cache.get(key, []):  # at most WHATIF_REMEMBERED pairs
+        changed = _changed(state["lists"], lists)
+        if changed is not None and (best is None or sum(map(len, changed)) < sum(map(len, best[1]))):
+            best = (state, changed)
+    if best is None:
+        return None
+    state, (gone, came) = best
+    n_entries = sum(len(records) for (scenario, _, _), records in lists.items() if scenario == "candidate")
+    old = _frame(state)
+    if not gone and not came:
+        return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old
+    srows = _whatif_rows(sent, rows, run)
+    if srows is None:
+        return None
+    tracking = None if tracking_df is None else _whatif_tracking(sent, tracking_df, rows, inbound, run, prefix)
+    gone_t, came_t = _records_frame(gone), _records_frame(came)
+    new = pa.concat_tables([old.filter(pc.invert(pc.is_in(old["ident"], gone_t["ident"]))), came_t])
+    changed = pa.concat_tables([gone_t, came_t])
+    keys = pa.table({"kind": changed["kind"], "key": changed["key"]}).group_by(["kind", "key"]).aggregate([])
+    # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
+    near = pc.unique(changed["dom"])
+    bound = {"w_keys": keys.to_pylist()}
+    for side, table in (("old", old), ("new", new)):
+        table = table.filter(pc.is_in(table["dom"], near))
+        bound[f"w_{side}"] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
+            ["ident", "dom"]).to_pylist()
+    # With no list in force before, the timeline entries that leave are the difference of the totals
+    # (as in SimulationResult._totals), so the changed ones are counted only when a baseline is in force.
+    baseline = any(records for (scenario, _, _), records in lists.items() if scenario == "baseline")
+    candidate_changed = any(r[0] == "candidate" for r in gone + came)
+    statement = sql.whatif_figures(sql.touched_rows(srows), {"old": sql.whatif_entries("w_old"),
+                                                              "new": sql.whatif_entries("w_new")}, ctab, late, tracking,
+                                   timeline=baseline, dead=candidate_changed)
+    share = one_row(run(statement, extra=bound))
+    n_dead = state["counts"][1] - share["old"].get("dead", 0) + share["new"].get("dead", 0)
+    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new
+
+
+def _shift(totals: dict, old: dict, new: dict) -> dict:
+    """A remembered policy's figures (``SimulationResult._totals``) moved by the touched recipients'
+    share under the old policy (``old``) and under the new one (``new``), from sql.whatif_figures."""
+    out = {**totals, "changes": dict(totals["changes"])}
+    if new is None:
+        return out
+
+    def delta(part: str, name: str) -> int:
+        return int(new[part][name]) - int(old[part][name])
+    old, new = {**old, **old["contacts"]}, {**new, **new["contacts"]}
+    for name in new["listed"]:
+        # A recipient's share of a contact figure: its outcome under the lists minus with no list
+        # (the figures add the history's no-list outcome of every recipient to that).
+        out[f"contacts_{name}"] += delta("listed", name) - delta("unlisted", name)
+    out["blocked_before"] += delta("blocked", "blocked_before")
+    out["blocked_after"] += delta("blocked", "blocked_after")
+    if "timeline" in new:
+        out["timeline_left"] += delta("timeline", "left_timeline")
+    else:  # no baseline: the candidate only removes timeline entries
+        out["timeline_left"] = out["contacts_timeline_before"] - out["contacts_timeline_after"]
+    changes = dict(out["changes"])
+    counted = {}
+    for part, sign in ((old, -1), (new, 1)):
+        for item in part["changes"] or []:
+            counted[item["key"]] = counted.get(item["key"], 0) + sign * int(item["value"])
+    everyone = sum(changes.values())
+    for name in changes:
+        if name != "unchanged":
+            changes[name] += counted.get(name, 0)
+    changes["unchanged"] = everyone - sum(v for k, v in changes.items() if k != "unchanged")
+    out["changes"] = changes
+    if "feed" in new:
+        for name in new["feed"]:
+            out[f"feed_{name}"] += delta("feed", name)
+    return out

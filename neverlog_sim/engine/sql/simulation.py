@@ -71,15 +71,19 @@ def domain_suffixes(rows: str, out: str) -> str:
 
 def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
     """Every (row, scenario, entry) that matches: team entries for every sender, personal ones for their owner's."""
+    return f"CREATE TABLE {out} AS {matches_select(rows, entries, suffixes)}"
+
+
+def matches_select(rows: str, entries: str, suffixes: str | None = None) -> str:
+    """The SELECT of :func:`matches`."""
+    # message_id is left out: read for every row it costs more than the join; .entries fetches it.
     if suffixes is None:
         dom_join = f"JOIN {entries} e ON e.key = r.rdomain"
     else:
         dom_join = f"JOIN {suffixes} s ON s.rdomain = r.rdomain JOIN {entries} e ON e.key = s.suffix"
-    # message_id is left out: read for every row it costs more than the join; .entries fetches it.
     cols = "r.row_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.rank"
     owner_ok = "(e.list = 'team' OR e.owner = r.sender)"
     return f"""
-    CREATE TABLE {out} AS
     WITH r AS NOT MATERIALIZED (SELECT row_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
     SELECT {cols} FROM r JOIN {entries} e ON e.key = r.recipient WHERE e.kind = 'address' AND {owner_ok}
     UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}"""
@@ -99,8 +103,12 @@ def _ranked(matches_t: str) -> str:
 
 def blocks(matches_t: str, out: str) -> str:
     """One row per blocked row: the responsible entry under each scenario (docs/rules.md#responsible-entry order)."""
+    return f"CREATE TABLE {out} AS {blocks_select(matches_t)}"
+
+
+def blocks_select(matches_t: str) -> str:
+    """The SELECT of :func:`blocks`."""
     return f"""
-    CREATE TABLE {out} AS
     SELECT row_id,
            bool_or(scenario = 'baseline') AS blocked_before,
            bool_or(scenario = 'candidate') AS blocked_after,
@@ -116,9 +124,13 @@ def affected_rows(rows: str, matches_t: str, blocks_t: str, out: str, everyone: 
     needs them), with the blocks under both scenarios. Only these recipients' outcomes can change —
     except under ``replies_only``, where a block in a thread changes other contacts' replies: then
     ``everyone`` keeps every row."""
+    return f"CREATE VIEW {out} AS {affected_select(rows, matches_t, blocks_t, everyone)}"
+
+
+def affected_select(rows: str, matches_t: str, blocks_t: str, everyone: bool = False) -> str:
+    """The SELECT of :func:`affected_rows`."""
     where = "" if everyone else f"WHERE r.recipient IN (SELECT DISTINCT recipient FROM {matches_t})"
     return f"""
-    CREATE VIEW {out} AS
     SELECT r.*,
            coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after,
            b.blocked_by_before, b.blocked_by_list_before, b.blocked_by, b.blocked_by_list
@@ -138,6 +150,12 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
     ``source`` also has ``ok_b``, ``ok_a``, ``ok_u``, whether an incoming row's thread has an earlier
     logged email before, after and with no list (see ``thread_gate``).
     """
+    return f"CREATE TABLE {out} AS {contact_stats_select(source, contacts, two_sided=two_sided, late=late, gated=gated)}"
+
+
+def contact_stats_select(source: str, contacts: str, *, two_sided: bool = True, late: bool = True,
+                         gated: bool = False) -> str:
+    """The SELECT of :func:`contact_stats`."""
     def side(s: str) -> str:
         text = f"""
         bool_or(l{s} AND creates) AS has_create_{s}, min(sent_at) FILTER (WHERE l{s} AND creates) AS first_create_{s},
@@ -175,7 +193,6 @@ def contact_stats(source: str, contacts: str, out: str, *, two_sided: bool = Tru
     else:
         blocked = f"({LOGGABLE}{ok('u')}) AS lb"
     return f"""
-    CREATE TABLE {out} AS
     WITH x AS (
         SELECT recipient, sent_at, {blocked}, {APPLIES} AS governed, NOT log_enabled AS log_disabled,
                {CREATES} AS creates, {IMPLIES} AS implies, direction = 'inbound' AS incoming
@@ -218,8 +235,12 @@ def change_class() -> str:
 
 
 def contacts_view(all_stats: str, affected_stats: str, out: str) -> str:
+    return f"CREATE VIEW {out} AS {contacts_select(all_stats, affected_stats)}"
+
+
+def contacts_select(all_stats: str, affected_stats: str) -> str:
+    """The SELECT of :func:`contacts_view`: the affected recipients' statistics, then everyone else's."""
     return f"""
-    CREATE VIEW {out} AS
     SELECT * EXCLUDE ({", ".join(UNLISTED)}) FROM {affected_stats}
     UNION ALL SELECT * FROM {all_stats} WHERE contact NOT IN (SELECT contact FROM {affected_stats})"""
 
@@ -291,8 +312,12 @@ def _timeline_select(arows: str, astats: str, gated: bool = False, contact_rows:
 def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str, gated: bool = False) -> str:
     """SimulationResult.feed: every tracking event; the feed keeps all of them (docs/rules.md#the-activity-feed-never-changes),
     timelines don't. Incoming email carries no tracking: events naming one are left out (profile 2026)."""
+    return f"CREATE TABLE {out} AS {feed_select(tracking, rows, contacts, blocks_t, gated)}"
+
+
+def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: bool = False) -> str:
+    """The SELECT of :func:`feed`."""
     return f"""
-    CREATE TABLE {out} AS
     WITH r AS (
         SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after
         FROM {rows} r LEFT JOIN {blocks_t} b ON b.row_id = r.row_id
@@ -346,17 +371,28 @@ def entry_counts(entries: str, matches_t: str) -> str:
     FROM {entries} e WHERE e.scenario = 'candidate'"""
 
 
+def _contact_total_columns(before: str, after: str) -> list[tuple[str, str]]:
+    """(name, aggregate) of each contact figure, over the ``{before}``/``{after}`` columns."""
+    return [("recipients", "count(*)"),
+            ("records_before", f"count(*) FILTER (WHERE exists_{before})"),
+            ("records_after", f"count(*) FILTER (WHERE exists_{after})"),
+            ("created_before", f"count(*) FILTER (WHERE exists_{before} AND NOT known_before_history)"),
+            ("created_after", f"count(*) FILTER (WHERE exists_{after} AND NOT known_before_history)"),
+            ("timeline_before", f"coalesce(sum(timeline_{before}), 0)"),
+            ("timeline_after", f"coalesce(sum(timeline_{after}), 0)"),
+            ("timeline_incoming_before", f"coalesce(sum(timeline_incoming_{before}), 0)"),
+            ("timeline_incoming_after", f"coalesce(sum(timeline_incoming_{after}), 0)")]
+
+
 def contact_totals(contacts: str, before: str = "before", after: str = "after") -> str:
     """Contact figures summed over ``contacts``; ``before``/``after`` pick the columns (``unlisted``: no list)."""
-    return f"""
-    SELECT count(*) AS recipients,
-           count(*) FILTER (WHERE exists_{before}) AS records_before, count(*) FILTER (WHERE exists_{after}) AS records_after,
-           count(*) FILTER (WHERE exists_{before} AND NOT known_before_history) AS created_before,
-           count(*) FILTER (WHERE exists_{after} AND NOT known_before_history) AS created_after,
-           coalesce(sum(timeline_{before}), 0) AS timeline_before, coalesce(sum(timeline_{after}), 0) AS timeline_after,
-           coalesce(sum(timeline_incoming_{before}), 0) AS timeline_incoming_before,
-           coalesce(sum(timeline_incoming_{after}), 0) AS timeline_incoming_after
-    FROM {contacts}"""
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in _contact_total_columns(before, after))
+    return f"SELECT {columns} FROM {contacts}"
+
+
+def _contact_totals_struct(before: str = "before", after: str = "after") -> str:
+    """The figures of :func:`contact_totals` as one struct (an aggregate over the contacts read)."""
+    return "struct_pack(" + ", ".join(f"{name} := {expr}" for name, expr in _contact_total_columns(before, after)) + ")"
 
 
 def change_counts(contacts: str) -> str:
@@ -486,3 +522,100 @@ def incoming_tracking(tracking: str, rows: str) -> str:
     return f"""
     SELECT count(*) AS incoming_tracking FROM {tracking}
     WHERE message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound')"""
+
+
+# --- incremental what-ifs (simulate.py: "what-ifs") -----------------------------------------------
+# A policy a few entries away from one already simulated on the history changes only the recipients
+# those entries match. These statements re-count just them, over the rows of those recipients alone.
+
+WHATIF_COLUMNS = "row_id, message_id, sent_at, sender, channel, role, recipient, rdomain, log_enabled, direction"
+
+
+def whatif_rows(rows: str, out: str) -> str:
+    """The rows a what-if reads, sorted by domain then recipient (built once per history).
+
+    An edit reads the rows of the few recipients and domains its entries name; sorted, those rows
+    sit in a few row groups and DuckDB skips every other group by its min/max.
+    """
+    return f"CREATE TEMP TABLE {out} AS SELECT {WHATIF_COLUMNS} FROM {rows} ORDER BY rdomain, recipient"
+
+
+def whatif_domain_check(rows: str) -> str:
+    """Rows whose ``rdomain`` is not the part of the recipient after its last ``@`` (none, as loaded).
+
+    A what-if finds a recipient's rows by its domain; were a row's domain another, it would miss it."""
+    return f"SELECT count(*) AS odd FROM {rows} WHERE rdomain IS DISTINCT FROM split_part(recipient, '@', -1)"
+
+
+# The bound lists a what-if passes (user values stay parameters): the changed keys, and each side's entries.
+WHATIF_KEYS = "(SELECT unnest(CAST($w_keys AS STRUCT(kind VARCHAR, key VARCHAR)[]), recursive := true))"
+_WHATIF_ENTRY = ("STRUCT(scenario VARCHAR, entry VARCHAR, kind VARCHAR, key VARCHAR, list VARCHAR, owner VARCHAR, "
+                 "priority INTEGER, rank INTEGER, changed BOOLEAN)[]")
+
+
+def whatif_entries(param: str) -> str:
+    """A bound list of entries (``$w_old``, ``$w_new``: ``_entries_frame`` rows with ``changed``) as rows."""
+    return f"(SELECT unnest(CAST(${param} AS {_WHATIF_ENTRY}), recursive := true))"
+
+
+def touched_rows(srows: str, keys: str = WHATIF_KEYS) -> str:
+    """Every row of the recipients the entries in ``keys`` (``kind, key``) can match: the recipient an
+    address key names, every recipient of a domain key's domain."""
+    return f"""
+    SELECT * FROM {srows}
+    WHERE rdomain IN (SELECT CASE WHEN kind = 'domain' THEN key ELSE split_part(key, '@', -1) END FROM {keys})
+      AND (rdomain IN (SELECT key FROM {keys} WHERE kind = 'domain')
+           OR recipient IN (SELECT key FROM {keys} WHERE kind = 'address'))"""
+
+
+def whatif_tracking(tracking: str, rows: str, out: str) -> str:
+    """The tracking events the feed reads: all but those naming an incoming email when ``$inbound``
+    (the history-wide part of :func:`feed`'s filter, applied once per history)."""
+    return f"""
+    CREATE TEMP TABLE {out} AS SELECT * FROM {tracking} t
+    WHERE NOT ($inbound AND t.message_id IN (SELECT message_id FROM {rows} WHERE direction = 'inbound'))"""
+
+
+def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: bool, tracking: str | None = None,
+                   timeline: bool = True, dead: bool = True) -> str:
+    """Policy pairs over the touched recipients: the figures ``metrics()`` sums, for them alone.
+
+    ``touched`` selects every row of the recipients an edit can touch (:func:`touched_rows`), so each
+    figure here is exactly those recipients' share of the history-wide one. ``entries`` maps a side
+    (``old``, ``new``) to its pair's entries with a ``changed`` flag (``dead`` counts the changed
+    candidate entries that match nothing); each side's figures are a struct column ``{side}``.
+    ``tracking`` the events the feed reads (:func:`whatif_tracking`). The same SELECTs as a full
+    simulation: matches, blocks, affected rows, contact statistics, feed — with every touched
+    recipient counted as affected (one no entry matches has the same outcome on both sides, so
+    adds nothing but an ``unchanged``). ``timeline`` and ``dead`` leave out the timeline entries
+    that change and the dead changed entries when the caller needs neither.
+    """
+    ctes = [f"w_rows AS ({touched})"]
+    if tracking is not None:
+        ctes += [f"w_t AS (SELECT * FROM {tracking} WHERE recipient IN (SELECT recipient FROM w_rows))",
+                 f"w_g AS ({contact_stats_select('w_rows', contacts, two_sided=False, late=late)})"]
+    sides = []
+    for side, source in entries.items():
+        table = f"w_{side}_e"
+        m, b, a, st = (f"w_{side}_{k}" for k in ("m", "b", "a", "s"))
+        ctes += [f"{table} AS {source}", f"{m} AS ({matches_select('w_rows', table)})", f"{b} AS ({blocks_select(m)})",
+                 f"{a} AS ({affected_select('w_rows', m, b, everyone=True)})",
+                 f"{st} AS ({contact_stats_select(a, contacts, late=late)})"]
+        figures = [
+            f"contacts := (SELECT struct_pack(listed := {_contact_totals_struct()}, "
+            f"unlisted := {_contact_totals_struct('unlisted', 'unlisted')}, "
+            f"changes := map_entries(histogram(change))) FROM {st})",
+            f"blocked := (SELECT x FROM ({blocked_totals(b)}) x)",
+        ]
+        if timeline:
+            figures.append(f"timeline := (SELECT x FROM ({timeline_changes(a, st)}) x)")
+        if dead:
+            figures.append(f"""dead := (SELECT count(*) FROM {table} e WHERE e.scenario = 'candidate' AND e.changed AND NOT EXISTS (
+                SELECT 1 FROM {m} m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+                  AND coalesce(m.owner, '') = coalesce(e.owner, '')))""")
+        if tracking is not None:
+            ctes += [f"w_{side}_cv AS ({contacts_select('w_g', st)})",
+                     f"w_{side}_f AS ({feed_select('w_t', 'w_rows', f'w_{side}_cv', b)})"]
+            figures.append(f"feed := (SELECT x FROM ({feed_totals(f'w_{side}_f')}) x)")
+        sides.append(f"struct_pack({', '.join(figures)}) AS {side}")
+    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(sides)}"
