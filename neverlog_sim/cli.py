@@ -309,7 +309,7 @@ def _cmd_simulate(args) -> int:
         from .scenario import read_scenario
         scenario = read_scenario(args.scenario)
         candidate = scenario.candidate
-        result = simulate(sent, scenario=scenario, contacts=contacts, tracking=tracking)
+        result = simulate(sent, scenario=scenario, contacts=contacts, tracking=tracking, progress=not args.quiet)
     else:
         candidate = _policy_arg(args.candidate, "candidate", lenient=args.lenient, encoding=args.encoding)
         baseline = _policy_arg(args.baseline, "baseline", lenient=args.lenient, encoding=args.encoding)
@@ -318,7 +318,8 @@ def _cmd_simulate(args) -> int:
             rules = rules.replace(subdomains=True)
         if args.lenient and not args.quiet:
             _print_lenient(candidate, sys.stderr)
-        result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=contacts, tracking=tracking)
+        result = simulate(sent, candidate, baseline=baseline, rules=rules, contacts=contacts, tracking=tracking,
+                          progress=not args.quiet)
     if result.input_problems:
         _print_load_report(None, None, result.input_problems)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
@@ -377,7 +378,7 @@ def _cmd_demo(args) -> int:
     say(f"2/4 simulating the candidate lists in {samples / 'lists'}: {describe_policy(candidate)}")
     rules = _rules_arg(args)
     result = simulate(sent, candidate, contacts=samples / "contacts.csv", tracking=samples / "tracking.csv",
-                      rules=rules)
+                      rules=rules, progress=not args.quiet)
     if result.input_problems:
         _print_load_report(None, None, result.input_problems)
     print()

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .engine import one_row, sql
-from .history import SentMail, load_contacts, load_sent, load_tracking
+from .history import SentMail, _progress, load_contacts, load_sent, load_tracking
 from .errors import ArgumentError, quote
 from .lists import NeverLogList, Policy
 from .results import SimulationResult
@@ -83,7 +83,8 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
              *, baseline: "Policy | NeverLogList | Iterable[str] | str | Path | None" = None,
              rules: "str | Rules | None" = None, contacts: "str | Path | pd.DataFrame | None" = None,
              tracking: "str | Path | pd.DataFrame | None" = None,
-             scenario: "Scenario | str | Path | None" = None, incremental: bool = True) -> SimulationResult:
+             scenario: "Scenario | str | Path | None" = None, incremental: bool = True,
+             progress: bool = True) -> SimulationResult:
     """Compare a baseline policy (empty by default) with a candidate over the same sent mail.
 
     Parameters: ``sent`` a ``SentMail`` (or anything ``load_sent`` reads); ``candidate`` and
@@ -98,7 +99,8 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     simulated, only the recipients the changed entries match are re-counted, and ``metrics()`` is
     ready at once; the tables are built in full when first read. Profile 2026's ``replies_only`` rule
     and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py);
-    ``incremental=False`` does too.
+    ``incremental=False`` does too. ``progress`` shows a bar over the simulation's steps when they
+    run longer than about a second (``progress=False`` hides it).
 
     >>> result = simulate(sent, Policy(team=["*@rival.com"]))  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
@@ -152,34 +154,44 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 
     def build() -> dict:
         """The full simulation: every table a result reads, over every governed row."""
+        # The long steps tick a progress bar (shown only past a second, like loading's).
+        total = 6 + bool(rules.subdomains) + 5 * gated + (tracking_df is not None)
+        with _progress(total, "simulating", progress) as bar:
+            return _build(bar)
+
+    def _build(bar) -> dict:
         names = {k: f"{p}_{k}" for k in ("entries", "suffix", "matches", "blocks", "arows", "astats",
                                          "contacts", "ttab", "timeline", "feed")}
         names["ctab"] = ctab
         frame_rows = rows
+        def step(statement: str, bind: bool = True) -> None:
+            run(statement, bind=bind).fetchall()
+            bar.update(1)
+
         with engine.registered(f"{p}_entries_df", entries()) as frame:
             engine.run(sql.copy_table(frame, names["entries"]))
+        bar.update(1)
         suffixes = None
         if rules.subdomains:
-            run(sql.domain_suffixes(frame_rows, names["suffix"]), bind=False).fetchall()
+            step(sql.domain_suffixes(frame_rows, names["suffix"]), bind=False)
             suffixes = names["suffix"]
-        run(sql.matches(frame_rows, names["entries"], names["matches"], suffixes)).fetchall()
-        run(sql.blocks(names["matches"], names["blocks"])).fetchall()
+        step(sql.matches(frame_rows, names["entries"], names["matches"], suffixes))
+        step(sql.blocks(names["matches"], names["blocks"]))
         if gated:
             # Record dates come from sent mail alone; they fix which thread has a logged email, when.
             for k in ("orows", "ostats", "gate", "grows", "arows0"):
                 names[k] = f"{p}_{k}"
-            run(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows0"], everyone=True),
-                bind=False).fetchall()
-            run(sql.outbound_rows(names["arows0"], names["orows"]), bind=False).fetchall()
-            run(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True)).fetchall()
-            run(sql.thread_gate(names["arows0"], names["ostats"], names["gate"])).fetchall()
-            run(sql.gated_rows(frame_rows, names["gate"], names["grows"]), bind=False).fetchall()
+            step(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows0"], everyone=True), bind=False)
+            step(sql.outbound_rows(names["arows0"], names["orows"]), bind=False)
+            step(sql.contact_stats(names["orows"], names["ctab"], names["ostats"], late=True))
+            step(sql.thread_gate(names["arows0"], names["ostats"], names["gate"]))
+            step(sql.gated_rows(frame_rows, names["gate"], names["grows"]), bind=False)
             frame_rows = names["grows"]
         global_totals = _global_totals(sent, rules, names["ctab"], late, run, frame_rows if gated else None)
+        bar.update(1)
         # A view: read once by the contact statistics now, and again only if .timeline is asked for.
-        run(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows"], everyone=gated),
-            bind=False).fetchall()
-        run(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated)).fetchall()
+        step(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows"], everyone=gated), bind=False)
+        step(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated))
 
         def contacts_view() -> str:
             """Every recipient's outcome (built on first use: the numbers do not need it)."""
@@ -194,7 +206,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
                 {"message_id": "object", "recipient": "object", "event": "object"})
             with engine.registered(f"{p}_tracking_df", events) as frame:
                 engine.run(sql.normalise_tracking(frame, names["ttab"]))
-            run(sql.feed(names["ttab"], frame_rows, contacts_view(), names["blocks"], names["feed"], gated)).fetchall()
+            step(sql.feed(names["ttab"], frame_rows, contacts_view(), names["blocks"], names["feed"], gated))
         return {"tables": names, "global_totals": global_totals, "contacts_view": contacts_view,
                 "shared": ("ctab",) if gated else ("ctab", "gstats"), "rows": frame_rows}
 

@@ -232,7 +232,8 @@ class PreviewApp:
             if not any(self.roles[r].value for r in ROLES):
                 self.messages.value = self._messages_html(extra="A3: tick at least one recipient role")
                 return {}
-            result = simulate(self.sent, policy, rules=rules, contacts=self.contacts, tracking=self.tracking)
+            result = simulate(self.sent, policy, rules=rules, contacts=self.contacts, tracking=self.tracking,
+                              progress=False)
             metrics = result.metrics()
             self._retire(self.result)
             self.result, self.policy, self.rules, self.metrics = result, policy, rules, metrics
