@@ -241,6 +241,10 @@ class SparkResult:
     def fetchall(self) -> list[tuple]:
         return [] if self.frame is None else [tuple(r) for r in self._engine._collect(self.frame.collect)]
 
+    def fetchone(self) -> tuple | None:
+        rows = [] if self.frame is None else self._engine._collect(lambda: self.frame.take(1))
+        return tuple(rows[0]) if rows else None
+
     def df(self) -> pd.DataFrame:
         return pd.DataFrame() if self.frame is None else self._engine._collect(self.frame.toPandas)
 
