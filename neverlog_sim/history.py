@@ -164,6 +164,9 @@ class SentMail:
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection behind the history (for your own SQL on ``self.table``)."""
+        if not hasattr(self.engine, "con"):
+            raise AttributeError("a Spark-backed history has no DuckDB connection; its rows are the Spark "
+                                 "DataFrame sent.engine.relation(sent.table) (see docs/spark.md)")
         return self.engine.con
 
     def save(self, path) -> Path:
@@ -372,13 +375,17 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
     return SentMail(engine, name, report, source or "input", tracking, set_aside)
 
 
-def _spark_engine(spark):
+def _spark_engine(spark, check_only: bool = False):
     """A ``SparkEngine`` on the user's session; pyspark is imported only here (the ``spark`` extra)."""
     try:
         from .engine.spark import SparkEngine
     except ImportError as exc:
         raise ImportError(f"spark= needs pyspark and sqlglot: pip install 'neverlog-sim[spark]' ({exc})") from None
-    return SparkEngine(spark)
+    from pyspark.sql import SparkSession
+    if not isinstance(spark, SparkSession):
+        raise ArgumentError(f"spark= must be a pyspark.sql.SparkSession (e.g. the notebook's spark); "
+                            f"got {type(spark).__name__} {quote(spark)}")
+    return None if check_only else SparkEngine(spark)
 
 
 def _build_spark(frame, spark, label: str, columns: dict | None, channel: str | None, max_set_aside: float,
@@ -497,7 +504,7 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
     max_set_aside = check_max_set_aside(max_set_aside, "load_sent")
     channel = _check_channel(channel)
     if spark is not None:
-        _spark_engine(spark)  # pyspark present and a session given, before any file is read
+        _spark_engine(spark, check_only=True)  # pyspark present and a session given, before any file is read
         if workspace is not None:
             raise InputError("workspace= keeps a history in a DuckDB file; a Spark-backed history lives in "
                              "the Spark session (save the source as a table instead; see docs/spark.md)")
