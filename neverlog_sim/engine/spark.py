@@ -288,7 +288,8 @@ class SparkEngine:
         return list(self._frame(table).columns)
 
     def _frame(self, table: str) -> "DataFrame":
-        return self._frames.get(table) or self.spark.table(self.view(table))
+        frame = self._frames.get(table)
+        return self.spark.table(self.view(table)) if frame is None else frame
 
     def _qualify(self, tree: exp.Expression) -> exp.Expression:
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
