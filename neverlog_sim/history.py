@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import duckdb
 import pandas as pd
@@ -29,6 +29,9 @@ from .readers.dates import check_dayfirst, iso_dates
 from .readers.events import load_contacts, load_tracking
 from .readers.tables import as_text, check_columns, frame_to_arrow, read_table
 from .rules import CHANNELS
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __all__ = ["SentMail", "build_sent", "load_sent", "open_sent", "save_workspace", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
            "MESSAGE_LEVEL", "RECIPIENT_LEVEL", "OPTIONAL", "ROW_COLUMNS"]
@@ -259,7 +262,7 @@ def _explode_fields(engine: DuckDBEngine, progress) -> None:
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",
                tracking: pd.DataFrame | None = None, progress: bool = True, columns: dict | None = None,
                dayfirst: bool | None = None, max_set_aside: float = MAX_SET_ASIDE,
-               channel: str | None = None, spark=None) -> SentMail:
+               channel: str | None = None, spark: "SparkSession | None" = None) -> SentMail:
     """Build the canonical ``SentMail`` from message- or recipient-level rows: the one door every loader uses.
 
     Parameters: ``messages`` with canonical columns (see ``load_sent``); ``problems`` a loader's
@@ -466,7 +469,8 @@ def _check_channel(channel: str | None) -> str | None:
 def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict | None = None,
               format: str | None = None, progress: bool = True, encoding: str | None = None,
               dayfirst: bool | None = None, max_set_aside: float = MAX_SET_ASIDE, channel: str | None = None,
-              workspace: "str | Path | None" = None, spark=None, **loader_options) -> SentMail:
+              workspace: "str | Path | None" = None, spark: "SparkSession | None" = None,
+              **loader_options) -> SentMail:
     """Load sent mail into the canonical model.
 
     Parameters: ``source`` a DataFrame, a CSV or Parquet file, a folder or a glob — or an mbox /
@@ -513,8 +517,15 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
             if format not in (None, "canonical") or loader_options:
                 raise InputError("a Spark DataFrame, table or path is read as canonical columns; format= and "
                                  "reader options apply to files loaded without spark= (see docs/spark.md)")
+            if dayfirst is not None:
+                raise InputError("dayfirst= applies to files read on the driver; a Spark source's text dates are "
+                                 "read as ISO 8601 — convert day/month dates with to_timestamp() first "
+                                 "(see docs/spark.md#what-differs)")
             frame, label = load_spark_frame(source, spark, encoding=encoding)
             return _build_spark(frame, spark, label, columns, channel, max_set_aside, progress)
+        if not isinstance(source, (str, Path, pd.DataFrame, pa.Table)) and not hasattr(source, "__fspath__"):
+            raise ArgumentError(f"load_sent(spark=...): source must be a Spark DataFrame, a table name, paths, a "
+                                f"pandas DataFrame or an Arrow table; got {type(source).__name__} {quote(source)}")
     if _is_workspace(source):
         if columns or format or loader_options or workspace is not None or channel is not None:
             raise InputError(f"{str(source)!r} is a workspace (an already parsed history); open it without "
@@ -528,7 +539,7 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
 
 
 def _load_source(source, columns, format, progress, encoding, dayfirst, max_set_aside, channel,
-                 loader_options, spark=None) -> SentMail:
+                 loader_options, spark: "SparkSession | None" = None) -> SentMail:
     if format in (None, "hubspot_api", "hubspot_ui") and isinstance(source, (str, Path)) and \
             Path(source).suffix.lower() in (".xlsx", ".xls") and Path(source).is_file():
         # A workbook is only ever a HubSpot UI export: the HubSpot reader opens it.
@@ -555,7 +566,7 @@ def _load_source(source, columns, format, progress, encoding, dayfirst, max_set_
 
 def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
                  progress: bool = True, encoding: str | None = None, dayfirst: bool | None = None,
-                 max_set_aside: float = MAX_SET_ASIDE, spark=None) -> SentMail:
+                 max_set_aside: float = MAX_SET_ASIDE, spark: "SparkSession | None" = None) -> SentMail:
     """Load a HubSpot email export (API / warehouse shape or UI export) as a :class:`SentMail`.
 
     Parameters: ``source`` a DataFrame, CSV or Parquet (file, folder or glob), or an .xlsx UI
@@ -577,7 +588,7 @@ def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None
 
 
 def load_mail(path, *, aliases=None, channel: str = "extension", progress: bool = True,
-              max_set_aside: float = MAX_SET_ASIDE, spark=None) -> SentMail:
+              max_set_aside: float = MAX_SET_ASIDE, spark: "SparkSession | None" = None) -> SentMail:
     """Load an mbox or a folder of message files as a :class:`SentMail`, through ``build_sent``.
 
     Parameters as ``readers.mailfiles.read_mail``; the problems it counts (duplicates folded,

@@ -14,7 +14,7 @@ import pytest
 
 from neverlog_sim import Policy, load_sent, simulate
 from neverlog_sim.engine import DuckDBEngine
-from neverlog_sim.errors import CollectLimitError, InputError
+from neverlog_sim.errors import ArgumentError, CollectLimitError, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "sent_canonical.csv"
@@ -187,6 +187,10 @@ def test_spark_path_refuses_a_workspace_and_reader_options(spark, tmp_path):
     frame = spark.createDataFrame(HISTORY.iloc[:2].astype(object).where(HISTORY.iloc[:2].notna(), None))
     with pytest.raises(InputError, match="read as canonical columns"):
         load_sent(frame, format="hubspot_api", spark=spark)
+    with pytest.raises(InputError, match="convert day/month dates with to_timestamp"):
+        load_sent(frame, dayfirst=True, spark=spark)
+    with pytest.raises(ArgumentError, match="spark= must be a pyspark.sql.SparkSession"):
+        load_sent(HISTORY, spark="local")
 
 
 @pytest.fixture(scope="module")
