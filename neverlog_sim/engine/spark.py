@@ -265,7 +265,7 @@ class SparkEngine:
     """
 
     name = "spark"
-    errors: tuple = (PySparkException,)
+    errors: tuple = (PySparkException, EngineError)  # what a load reports as "cannot load" (as duckdb.Error)
 
     def __init__(self, session: "SparkSession", *, collect_limit: int | None = COLLECT_LIMIT):
         if not isinstance(session, SparkSession):
