@@ -211,6 +211,21 @@ class RulesError(NeverLogError, ValueError):
     """
 
 
+class CollectLimitError(NeverLogError, RuntimeError):
+    """A result table of a Spark-backed history has more rows than may be brought to the driver.
+
+    Raised by ``SimulationResult.recipients`` (``.contacts``, ``.timeline``, ``.feed``) past
+    ``result.collect_limit`` rows; ``result.relation(name)`` keeps the table in Spark instead.
+    """
+
+    def __init__(self, table: str, limit: int):
+        self.table, self.limit = table, limit
+        super().__init__(
+            f"result.{table} has more than {limit:,} rows, the most collect_limit brings to the driver as pandas; "
+            f"keep it in Spark with result.relation({table!r}) (filter, aggregate or write it there), or raise "
+            f"the limit: result.collect_limit = {limit * 10:,} (None: no limit) — see docs/spark.md#result-tables")
+
+
 class ExportError(NeverLogError):
     """An export could not be written, or failed its own verification; nothing was left behind.
 

@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import duckdb
 import pandas as pd
@@ -29,6 +29,9 @@ from .readers.dates import check_dayfirst, iso_dates
 from .readers.events import load_contacts, load_tracking
 from .readers.tables import as_text, check_columns, frame_to_arrow, read_table
 from .rules import CHANNELS
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __all__ = ["SentMail", "build_sent", "load_sent", "open_sent", "save_workspace", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
            "MESSAGE_LEVEL", "RECIPIENT_LEVEL", "OPTIONAL", "ROW_COLUMNS"]
@@ -164,6 +167,9 @@ class SentMail:
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection behind the history (for your own SQL on ``self.table``)."""
+        if not hasattr(self.engine, "con"):
+            raise AttributeError("a Spark-backed history has no DuckDB connection; its rows are the Spark "
+                                 "DataFrame sent.engine.relation(sent.table) (see docs/spark.md)")
         return self.engine.con
 
     def save(self, path) -> Path:
@@ -256,7 +262,7 @@ def _explode_fields(engine: DuckDBEngine, progress) -> None:
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",
                tracking: pd.DataFrame | None = None, progress: bool = True, columns: dict | None = None,
                dayfirst: bool | None = None, max_set_aside: float = MAX_SET_ASIDE,
-               channel: str | None = None) -> SentMail:
+               channel: str | None = None, spark: "SparkSession | None" = None) -> SentMail:
     """Build the canonical ``SentMail`` from message- or recipient-level rows: the one door every loader uses.
 
     Parameters: ``messages`` with canonical columns (see ``load_sent``); ``problems`` a loader's
@@ -264,7 +270,8 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     count messages the reader set aside); ``tracking`` events to attach; ``dayfirst`` how numeric dates
     are written; ``max_set_aside`` the share of messages or rows that may be set aside before
     ``SetAsideError`` is raised (docs/rules.md#the-load-report); ``channel`` the channel of every row
-    when the table has no ``channel`` column.
+    when the table has no ``channel`` column; ``spark`` a ``SparkSession`` to hold the history in
+    (see docs/spark.md; DuckDB when None).
 
     >>> import pandas as pd
     >>> sent = build_sent(pd.DataFrame({"message_id": ["m1"], "sent_at": ["2024-01-02 10:00"],
@@ -298,8 +305,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
                          "would all be zero")
     for p in report:
         hints += p.pop("hints", [])
-    engine = DuckDBEngine()
-    name = f"sent_{next(_counter)}"
+    engine = DuckDBEngine() if spark is None else _spark_engine(spark)
     text = as_text(table, what)
     if pa.types.is_string(text.schema.field("sent_at").type):
         text = text.set_column(text.schema.get_field_index("sent_at"), "sent_at",
@@ -308,7 +314,14 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
         text.schema.field("sent_at").type)
     engine.register("src_arrow", text)
-    has = set(table.column_names)
+    return _build(engine, level, set(table.column_names), typed_sent_at, report, hints, set_aside_before,
+                  max_set_aside, what, source, tracking, dayfirst, progress)
+
+
+def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hints: list, set_aside_before: int,
+           max_set_aside: float, what: str, source: str, tracking, dayfirst, progress: bool) -> SentMail:
+    """The canonical rows from the staged source ``src_arrow``: the SQL steps every engine runs."""
+    name = f"sent_{next(_counter)}"
     steps = _progress(6, "loading sent mail", progress)
     try:
         if level == "message":
@@ -347,7 +360,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         # Message level: messages with no usable recipient (ids may repeat); recipient level: ids with no row kept.
         msgs_aside = loaded[-1]["count"] if msg else msgs - msgs_kept
         steps.update()
-    except duckdb.Error as exc:
+    except getattr(engine, "errors", (duckdb.Error,)) as exc:
         raise InputError(f"cannot load {what}: {quote(str(exc).splitlines()[0], 160)}") from None
     finally:
         steps.close()
@@ -363,6 +376,43 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     if tracking is not None and not isinstance(tracking, pd.DataFrame):
         tracking = load_tracking(tracking, dayfirst=dayfirst)
     return SentMail(engine, name, report, source or "input", tracking, set_aside)
+
+
+def _spark_engine(spark, check_only: bool = False):
+    """A ``SparkEngine`` on the user's session; pyspark is imported only here (the ``spark`` extra)."""
+    try:
+        from .engine.spark import SparkEngine
+    except ImportError as exc:
+        raise ImportError(f"spark= needs pyspark and sqlglot: pip install 'neverlog-sim[spark]' ({exc})") from None
+    from pyspark.sql import SparkSession
+    if not isinstance(spark, SparkSession):
+        raise ArgumentError(f"spark= must be a pyspark.sql.SparkSession (e.g. the notebook's spark); "
+                            f"got {type(spark).__name__} {quote(spark)}")
+    return None if check_only else SparkEngine(spark)
+
+
+def _build_spark(frame, spark, label: str, columns: dict | None, channel: str | None, max_set_aside: float,
+                 progress: bool) -> SentMail:
+    """A Spark DataFrame with canonical (or mapped) columns into a Spark-backed ``SentMail``.
+
+    The columns are mapped as for any table (``canonical_table`` reads the names); the values stay in
+    Spark. Unlike files read on the driver, text dates are read by the SQL step alone: ISO 8601 with or
+    without an offset (day/month dates are counted as unreadable, not read with ``dayfirst``).
+    """
+    from .readers.spark import canonical_frame
+    channel = _check_channel(channel)
+    what = f"sent mail from {label}"
+    report: list[dict] = []
+    frame, level, has, typed_sent_at = canonical_frame(frame, columns, label, report, channel)
+    hints = []
+    for p in report:
+        hints += p.pop("hints", [])
+    engine = _spark_engine(spark)
+    engine.register("src_arrow", frame)
+    if not engine.rows(sql.row_count("src_arrow"))[0][0]:
+        raise InputError(f"{what} has no rows; figures from an empty history would all be zero")
+    return _build(engine, level, has, typed_sent_at, report, hints, 0, max_set_aside, what, label, None, None,
+                  progress)
 
 
 def _check_set_aside(set_aside: dict, limit: float, report: list[dict], hints: list, what: str) -> None:
@@ -419,7 +469,8 @@ def _check_channel(channel: str | None) -> str | None:
 def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict | None = None,
               format: str | None = None, progress: bool = True, encoding: str | None = None,
               dayfirst: bool | None = None, max_set_aside: float = MAX_SET_ASIDE, channel: str | None = None,
-              workspace: "str | Path | None" = None, **loader_options) -> SentMail:
+              workspace: "str | Path | None" = None, spark: "SparkSession | None" = None,
+              **loader_options) -> SentMail:
     """Load sent mail into the canonical model.
 
     Parameters: ``source`` a DataFrame, a CSV or Parquet file, a folder or a glob — or an mbox /
@@ -430,7 +481,9 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
     ``False`` for 12/31/2024 (numeric day/month dates are refused without it); ``max_set_aside``
     the share of messages or rows that may be set aside (default 1%) before ``SetAsideError``;
     ``workspace`` a ``.duckdb`` file to keep the parsed history in (reopen it with :func:`open_sent`,
-    or pass the file as ``source``).
+    or pass the file as ``source``); ``spark`` a ``SparkSession``: the history is held and simulated in
+    Spark, and ``source`` may also be a Spark DataFrame, a table name or Parquet / Delta / CSV paths
+    (docs/spark.md).
 
     Canonical message level: ``message_id, sent_at, sender, channel, to, cc, bcc`` [+ ``log_enabled``,
     ``direction``, ``thread_id``, ``in_reply_to``]; recipient level: ``message_id, sent_at, sender, channel,
@@ -444,7 +497,8 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
     formats = ("canonical", "hubspot_api", "hubspot_ui", "mail", None)
     if format not in formats:
         raise InputError(f"format must be one of {list(formats)!r}, got {quote(format)}")
-    if not isinstance(source, (str, Path, pd.DataFrame, pa.Table)) and not hasattr(source, "__fspath__"):
+    if spark is None and not isinstance(source, (str, Path, pd.DataFrame, pa.Table)) and \
+            not hasattr(source, "__fspath__"):
         raise ArgumentError(f"load_sent(): source must be a path (CSV, Parquet, folder, mbox, HubSpot export), a "
                             f"DataFrame or an Arrow table; got {type(source).__name__} {quote(source)}")
     if not isinstance(progress, bool):
@@ -453,28 +507,47 @@ def load_sent(source: "str | Path | pd.DataFrame | pa.Table", *, columns: dict |
     dayfirst = check_dayfirst(dayfirst, "load_sent")
     max_set_aside = check_max_set_aside(max_set_aside, "load_sent")
     channel = _check_channel(channel)
+    if spark is not None:
+        _spark_engine(spark, check_only=True)  # pyspark present and a session given, before any file is read
+        if workspace is not None:
+            raise InputError("workspace= keeps a history in a DuckDB file; a Spark-backed history lives in "
+                             "the Spark session (save the source as a table instead; see docs/spark.md)")
+        from .readers.spark import is_spark_source, load_spark_frame
+        if is_spark_source(source, spark):
+            if format not in (None, "canonical") or loader_options:
+                raise InputError("a Spark DataFrame, table or path is read as canonical columns; format= and "
+                                 "reader options apply to files loaded without spark= (see docs/spark.md)")
+            if dayfirst is not None:
+                raise InputError("dayfirst= applies to files read on the driver; a Spark source's text dates are "
+                                 "read as ISO 8601 — convert day/month dates with to_timestamp() first "
+                                 "(see docs/spark.md#what-differs)")
+            frame, label = load_spark_frame(source, spark, encoding=encoding)
+            return _build_spark(frame, spark, label, columns, channel, max_set_aside, progress)
+        if not isinstance(source, (str, Path, pd.DataFrame, pa.Table)) and not hasattr(source, "__fspath__"):
+            raise ArgumentError(f"load_sent(spark=...): source must be a Spark DataFrame, a table name, paths, a "
+                                f"pandas DataFrame or an Arrow table; got {type(source).__name__} {quote(source)}")
     if _is_workspace(source):
         if columns or format or loader_options or workspace is not None or channel is not None:
             raise InputError(f"{str(source)!r} is a workspace (an already parsed history); open it without "
                              "columns=, format=, channel=, workspace= or reader options")
         return open_sent(source)
     sent = _load_source(source, columns, format, progress, encoding, dayfirst, max_set_aside, channel,
-                        loader_options)
+                        loader_options, spark)
     if workspace is not None:
         save_workspace(sent, workspace)
     return sent
 
 
 def _load_source(source, columns, format, progress, encoding, dayfirst, max_set_aside, channel,
-                 loader_options) -> SentMail:
+                 loader_options, spark: "SparkSession | None" = None) -> SentMail:
     if format in (None, "hubspot_api", "hubspot_ui") and isinstance(source, (str, Path)) and \
             Path(source).suffix.lower() in (".xlsx", ".xls") and Path(source).is_file():
         # A workbook is only ever a HubSpot UI export: the HubSpot reader opens it.
         return load_hubspot(source, format=format, columns=columns, progress=progress, dayfirst=dayfirst,
-                            max_set_aside=max_set_aside, **loader_options)
+                            max_set_aside=max_set_aside, spark=spark, **loader_options)
     if format == "mail" or (format is None and isinstance(source, (str, Path)) and looks_like_mail(source)):
         return load_mail(source, progress=progress, max_set_aside=max_set_aside, channel=channel or "extension",
-                         **loader_options)
+                         spark=spark, **loader_options)
     notes: list[dict] = []
     table, label = read_table(source, what="sent mail", encoding=encoding, report=notes)
     if format in ("hubspot_api", "hubspot_ui") or format is None:
@@ -484,16 +557,16 @@ def _load_source(source, columns, format, progress, encoding, dayfirst, max_set_
                 raise InputError("channel= applies to canonical tables and mail files; a HubSpot export names "
                                  "each email's source, which becomes its channel (see readers/hubspot.py)")
             return load_hubspot(source, format=detected, columns=columns, progress=progress, encoding=encoding,
-                                dayfirst=dayfirst, max_set_aside=max_set_aside, **loader_options)
+                                dayfirst=dayfirst, max_set_aside=max_set_aside, spark=spark, **loader_options)
     if loader_options:
         raise InputError(f"options {sorted(loader_options)!r} apply to HubSpot or mail-file sources only")
     return build_sent(table, problems=notes, source=label, progress=progress, columns=columns, dayfirst=dayfirst,
-                      max_set_aside=max_set_aside, channel=channel)
+                      max_set_aside=max_set_aside, channel=channel, spark=spark)
 
 
 def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None, columns=None,
                  progress: bool = True, encoding: str | None = None, dayfirst: bool | None = None,
-                 max_set_aside: float = MAX_SET_ASIDE) -> SentMail:
+                 max_set_aside: float = MAX_SET_ASIDE, spark: "SparkSession | None" = None) -> SentMail:
     """Load a HubSpot email export (API / warehouse shape or UI export) as a :class:`SentMail`.
 
     Parameters: ``source`` a DataFrame, CSV or Parquet (file, folder or glob), or an .xlsx UI
@@ -511,11 +584,11 @@ def load_hubspot(source, *, owners=None, mapping=None, format: str | None = None
                                                                format=format, columns=columns, progress=progress,
                                                                encoding=encoding, dayfirst=dayfirst)
     return build_sent(messages, problems=problems, source=label, tracking=tracking, progress=progress,
-                      max_set_aside=max_set_aside)
+                      max_set_aside=max_set_aside, spark=spark)
 
 
 def load_mail(path, *, aliases=None, channel: str = "extension", progress: bool = True,
-              max_set_aside: float = MAX_SET_ASIDE) -> SentMail:
+              max_set_aside: float = MAX_SET_ASIDE, spark: "SparkSession | None" = None) -> SentMail:
     """Load an mbox or a folder of message files as a :class:`SentMail`, through ``build_sent``.
 
     Parameters as ``readers.mailfiles.read_mail``; the problems it counts (duplicates folded,
@@ -525,7 +598,8 @@ def load_mail(path, *, aliases=None, channel: str = "extension", progress: bool 
     >>> sent = load_mail("enron-sent/buy-r", aliases={"rick.buy@enron.com": "rbuy@enron.com"})  # doctest: +SKIP
     """
     messages, problems = mailfiles.read_mail(path, aliases=aliases, channel=channel, progress=progress)
-    return build_sent(messages, problems=problems, source=str(path), progress=progress, max_set_aside=max_set_aside)
+    return build_sent(messages, problems=problems, source=str(path), progress=progress, max_set_aside=max_set_aside,
+                      spark=spark)
 
 
 # --- workspaces: a parsed history kept in one DuckDB file ----------------------------------------

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import pandas as pd
 
 from .engine import one_row, sql
+from .errors import CollectLimitError
 from .rules import CHANGE_CLASSES, FEED_NOTE, NO_CONTACTS_NOTE, NO_TRACKING_NOTE
 
 if TYPE_CHECKING:
@@ -65,6 +66,9 @@ class SimulationResult:
         self._run = run
         self.has_contacts = has_contacts
         self.has_tracking = has_tracking
+        #: The most rows ``.recipients``, ``.contacts``, ``.timeline`` and ``.feed`` bring to the driver:
+        #: None (no limit) on DuckDB; on a Spark-backed history the engine's (docs/spark.md#result-tables).
+        self.collect_limit = getattr(sent.engine, "collect_limit", None)
 
     # --- tables -------------------------------------------------------------------------
     def _materialise(self) -> None:
@@ -97,13 +101,20 @@ class SimulationResult:
 
         >>> result.recipients.query("direction == 'outbound' and blocked_after")  # doctest: +SKIP
         """
-        return self._run(sql.recipients_view(self._rows, self._t["blocks"], self._contacts_view(), self._gated,
-                                             self._contact_rows)).df()
+        return self._collect("recipients", self._run(sql.recipients_view(
+            self._rows, self._t["blocks"], self._contacts_view(), self._gated, self._contact_rows)))
+
+    def _collect(self, name: str, result) -> pd.DataFrame:
+        """A result as pandas, refused past ``collect_limit`` rows (engines that can hold more than the driver)."""
+        limit = self.collect_limit
+        if limit is not None and hasattr(result, "exceeds") and result.exceeds(limit):
+            raise CollectLimitError(name, limit)
+        return result.df()
 
     @cached_property
     def contacts(self) -> pd.DataFrame:
         """One row per recipient: ``contact, change, created_at_before, created_at_after, timeline_before, timeline_after``."""
-        df = self._run(sql.read_table(self._contacts_view(), "contact"), bind=False).df()
+        df = self._collect("contacts", self._run(sql.read_table(self._contacts_view(), "contact"), bind=False))
         cols = ["contact", "change", "created_at_before", "created_at_after", "timeline_before", "timeline_after",
                 "exists_before", "exists_after", "known_before_history", "sends"]
         if self._contact_rows:  # profile 2026: incoming emails logged to the contact, and received
@@ -120,8 +131,8 @@ class SimulationResult:
             self._run(sql.timeline_rows(self._t["arows"], self._t["astats"], self._t["timeline"], self._gated,
                                         self._contact_rows)).fetchall()
             self._timeline_built = True
-        df = self._run(sql.read_table(self._t["timeline"], "sent_at NULLS LAST, message_id, recipient"),
-                       bind=False).df()
+        df = self._collect("timeline", self._run(sql.read_table(self._t["timeline"],
+                                                                "sent_at NULLS LAST, message_id, recipient"), bind=False))
         feed = self.feed
         lost = feed[feed["on_timeline_before"] != feed["on_timeline_after"]]
         counts = lost.groupby(["message_id", "recipient"]).size().rename("tracking_events_removed")
@@ -138,7 +149,7 @@ class SimulationResult:
         if not self.has_tracking:
             return pd.DataFrame({c: pd.Series(dtype="bool" if c.startswith(("in_", "on_", "blocked")) else "object")
                                  for c in cols})
-        return self._run(sql.read_table(self._t["feed"]), bind=False).df()[cols]
+        return self._collect("feed", self._run(sql.read_table(self._t["feed"]), bind=False))[cols]
 
     @cached_property
     def entries(self) -> pd.DataFrame:
@@ -153,6 +164,7 @@ class SimulationResult:
         """The DuckDB relation behind ``.recipients``, ``.contacts``, ``.timeline``, ``.feed`` or ``.entries``.
 
         Lazy and in DuckDB: filter, aggregate or write a 10-million-row table without making it pandas.
+        On a Spark-backed history (``load_sent(..., spark=session)``) it is the Spark DataFrame.
         The relation belongs to this result's DuckDB; read it before ``close()``. (The pandas
         ``.timeline`` adds ``tracking_events_removed`` from the feed.)
 

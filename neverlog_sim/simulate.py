@@ -98,7 +98,8 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     (and its ``metrics()`` read) on this history, with the same rules, contacts and tracking, is
     simulated, only the recipients the changed entries match are re-counted, and ``metrics()`` is
     ready at once; the tables are built in full when first read. Profile 2026's ``replies_only`` rule
-    and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py);
+    and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py), as does
+    every simulation on Spark;
     ``incremental=False`` does too. ``progress`` shows a bar over the simulation's steps when they
     run longer than about a second (``progress=False`` hides it).
 
@@ -225,7 +226,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         return made[0]
 
     figures = None
-    if incremental and not gated and not rules.subdomains:
+    if incremental and engine.whatifs and not gated and not rules.subdomains:
         figures = _whatif(sent, state_key, lists, rows, ctab, late, tracking_df, rules.governs_inbound, run, p)
     if figures is None:
         result = SimulationResult(**common, **build(), on_metrics=lambda totals, counts: _remember(

@@ -15,3 +15,14 @@ settings.register_profile("ci", max_examples=200, deadline=None,
 settings.register_profile("dev", max_examples=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# One SparkSession for the whole run: the tests that run on both engines (tests/engines.py) share it.
+from engines import spark_session  # noqa: E402,F401
+
+
+def pytest_collection_modifyitems(config, items):
+    from engines import spark_share
+    kept, dropped = spark_share(items)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -8,6 +8,11 @@ import pytest
 from neverlog_sim import PROFILES, Policy, load_sent, simulate
 from neverlog_sim.results import NO_CONTACTS_NOTE
 
+from engines import both_engines
+
+# Every rule below holds on DuckDB and on Spark (issue 13): each test runs [duckdb] and [spark].
+engine = both_engines("load_sent")
+
 ANN = "ann@us.com"
 BOB = "bob@us.com"
 JO = "jo@acme.com"

@@ -68,6 +68,9 @@ class DuckDBEngine:
     """
 
     name = "duckdb"
+    # simulate() may answer a what-if from a remembered policy (bound lists of entries, a sorted copy
+    # of the rows whose row groups DuckDB skips): see "what-ifs" in simulate.py.
+    whatifs = True
 
     def __init__(self, database: str = ":memory:", *, threads: int | None = None, memory_limit: str | None = None,
                  temp_directory: str | None = None):
