@@ -105,7 +105,7 @@ class SentMail:
 
     def __init__(self, engine: DuckDBEngine, table: str, problems: list[dict], source: str,
                  tracking: pd.DataFrame | None = None, set_aside: dict | None = None, *,
-                 known: dict | None = None):
+                 known: dict | None = None, loaded: dict | None = None):
         self.engine = engine
         #: What the load set aside: ``messages``/``messages_total`` and ``rows``/``rows_total``.
         self.set_aside = dict(set_aside or {"messages": 0, "messages_total": 0, "rows": 0, "rows_total": 0})
@@ -115,7 +115,8 @@ class SentMail:
         self.tracking = tracking
         # ``known``: the figures a reopened workspace brings (no pass over the rows; see save_workspace)
         if known is None:
-            stats = engine.rows(sql.sent_stats(table))[0]
+            # ``loaded``: the figures build_sent counted on its way (no pass over the rows again)
+            stats = loaded["stats"] if loaded else engine.rows(sql.sent_stats(table))[0]
             channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
         else:
             stats, channels = known["stats"], known["channels"]
@@ -137,7 +138,8 @@ class SentMail:
             self.incoming, self.thread_count, self.unresolved_replies = known["threads"]
             self.threads = f"{table}_threads" if known["has_threads"] else None
         else:
-            thread_rows, self.incoming = engine.rows(sql.has_thread_data(table))[0]
+            known_threads = loaded.get("thread_data") if loaded else None
+            thread_rows, self.incoming = known_threads or engine.rows(sql.has_thread_data(table))[0]
             examples = []
             if thread_rows:
                 self.threads = f"{table}_threads"
@@ -224,17 +226,21 @@ class SentMail:
 # --- building the canonical model ---------------------------------------------------------
 
 def _address_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
-    """Classify every distinct raw address once: SQL for the standard ones, Python for the rest."""
-    engine.run(sql.classify_fast(raw_table, "addr_fast"), [sql.STANDARD_ADDRESS])
-    odd = engine.rows(sql.odd_addresses("addr_fast"))
+    """Classify every distinct raw address once, counting the rows that name it: SQL for the standard ones,
+    Python for the rest. Leaves ``addr_map`` (every raw value) and ``addr_exc`` (the values not read as
+    ``lower(raw)``, the only ones a row is joined to)."""
+    engine.run(sql.address_counts(raw_table, "addr_counts"))
+    engine.run(sql.classify_counted("addr_counts", "addr_fast"), [sql.STANDARD_ADDRESS])
+    engine.run(sql.drop("addr_counts"))
+    odd = engine.rows(sql.odd_counted("addr_fast"))
     rows = [(raw, *classify_recipient(raw)) for (raw,) in tqdm(odd, desc="reading odd addresses", delay=1.0,
                                                               disable=not progress, leave=False)]
     odd_df = pd.DataFrame(rows, columns=["raw", "address", "status"]).astype(
         {"raw": "object", "address": "object", "status": "object"})
-    engine.register("addr_odd_df", odd_df)
-    engine.run(sql.address_map("addr_fast", "addr_odd_df", "addr_map"))
-    engine.unregister("addr_odd_df")
+    with engine.registered("addr_odd_df", odd_df) as frame:
+        engine.run(sql.counted_map("addr_fast", frame, "addr_map"))
     engine.run(sql.drop("addr_fast"))  # addr_map holds all of it now
+    engine.run(sql.address_exceptions("addr_map", "addr_exc"))
 
 
 def _explode_fields(engine: DuckDBEngine, progress) -> None:
@@ -325,27 +331,56 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         steps.update()
         _address_map(engine, "raw_rows", progress)
         steps.update()
+        # The joined view reads every row with its address; only the load report's examples and the rare
+        # checks below read it (the counts come from the address map and the staged rows' flags).
         engine.run(sql.join_addresses("raw_rows", "addr_map", "joined"))
+        recipient_level = level == "recipient"
+        if not recipient_level:
+            engine.run(sql.row_id_sequence(name))
+        engine.run(sql.build_staged("raw_rows", "addr_exc", name, "msg_row" if recipient_level else "sequence"))
         steps.update()
-        engine.run(sql.repeated_keys("joined", "repeated"))
-        engine.run(sql.row_id_sequence(name))
-        engine.run(sql.build_rows("joined", "repeated", name))
-        steps.update()
-        msg = "msg" if level == "message" else None
-        loaded = _load_report(engine, name, msg)
-        report += loaded
-        rows, empty, msgs, msgs_kept = engine.rows(sql.set_aside_counts("raw_rows", name, msg))[0]
+        msg = None if recipient_level else "msg"
+        problems, kept, inbound, empty, rows, recipients = _load_report(engine, name)
+        if msg:  # message level: every address read is a row; no row stands for an empty recipient
+            rows, empty = rows - empty, 0
+        no_recipient = None
+        if msg:  # before any merge: staged_without_recipient reads each staged row's message
+            count, examples = engine.rows(sql.staged_without_recipient(msg, name))[0]
+            no_recipient = _problem(sql.NO_RECIPIENT, count, examples or [])
+        rows_aside = problems[0]["count"] + empty
+        msgs_kept, shared = engine.rows(sql.staged_messages(name))[0]
+        if msg:
+            msgs = engine.rows(sql.row_count(msg))[0][0]
+        elif rows_aside:
+            msgs = engine.rows(sql.set_aside_counts("raw_rows", name, None))[0][2]
+        else:
+            msgs = msgs_kept  # every staged row was kept: the same message ids
+        if shared or rows_aside or msg:  # the exact check on the staged source; rarely needed at recipient level
+            shared_ids = _problem(sql.SHARED_IDS, *engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0])
+        else:
+            shared_ids = _problem(sql.SHARED_IDS, 0, [])
+        engine.run(sql.staged_repeated(name, "repeated"))
+        conflicts = None
+        if engine.rows(sql.row_count("repeated"))[0][0]:  # repeated pairs: none in most exports
+            conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_pairs(name, "repeated"))[0])
+            engine.run(sql.merge_repeated(name, "repeated", "merged"))
+            engine.run(sql.delete_repeated(name, "repeated"))
+            engine.run(sql.insert_merged(name, "merged"))
+            engine.run(sql.drop("merged"))
+        for statement in sql.drop_work_columns(name):
+            engine.run(statement)
+        rows_kept = engine.rows(sql.row_count(name))[0][0]
+        problems.append(_problem(sql.DUPLICATES, kept - rows_kept, []))
+        if no_recipient is not None:
+            problems.append(no_recipient)
         if empty:
-            report.append(_problem(sql.EMPTY_RECIPIENT, empty,
-                                   [e for (e,) in engine.rows(sql.empty_recipient_examples("joined"))]))
-        rows_aside = loaded[0]["count"] + empty
-        if engine.rows(sql.row_count("repeated"))[0][0]:  # conflicts need repeated pairs: none in most exports
-            count, examples = engine.rows(sql.conflicting_pairs("joined", "repeated"))[0]
-            report.append(_problem(sql.CONFLICTS, count, examples))
-        count, examples = engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0]
-        report.append(_problem(sql.SHARED_IDS, count, examples))
-        # Message level: messages with no usable recipient (ids may repeat); recipient level: ids with no row kept.
-        msgs_aside = loaded[-1]["count"] if msg else msgs - msgs_kept
+            problems.append(_problem(sql.EMPTY_RECIPIENT, empty,
+                                     [e for (e,) in engine.rows(sql.empty_recipient_examples("joined"))]))
+        if conflicts is not None:
+            problems.append(conflicts)
+        problems.append(shared_ids)
+        report += problems
+        msgs_aside = no_recipient["count"] if msg else msgs - msgs_kept
         steps.update()
     except duckdb.Error as exc:
         raise InputError(f"cannot load {what}: {quote(str(exc).splitlines()[0], 160)}") from None
@@ -354,7 +389,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     engine.run(sql.drop_view("joined"))
     engine.run(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows"))
     engine.unregister("src_arrow")
-    for t in ("repeated", "addr_map", "msg"):
+    for t in ("repeated", "addr_map", "addr_exc", "msg"):
         engine.run(sql.drop(t))
     set_aside = {"messages": int(msgs_aside) + set_aside_before, "messages_total": int(msgs) + set_aside_before,
                  "rows": int(rows_aside), "rows_total": int(rows)}
@@ -362,7 +397,10 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     _check_set_aside(set_aside, max_set_aside, report, hints, what)
     if tracking is not None and not isinstance(tracking, pd.DataFrame):
         tracking = load_tracking(tracking, dayfirst=dayfirst)
-    return SentMail(engine, name, report, source or "input", tracking, set_aside)
+    senders, first, last = engine.rows(sql.outbound_stats(name))[0]
+    threads = (0, 0) if not ({"thread_id", "in_reply_to"} & has) and not inbound else None
+    figures = {"stats": (rows_kept, msgs_kept, senders, recipients, first, last), "thread_data": threads}
+    return SentMail(engine, name, report, source or "input", tracking, set_aside, loaded=figures)
 
 
 def _check_set_aside(set_aside: dict, limit: float, report: list[dict], hints: list, what: str) -> None:
@@ -391,19 +429,28 @@ def _check_set_aside(set_aside: dict, limit: float, report: list[dict], hints: l
     raise SetAsideError(message, share=share, limit=limit, problems=report, hints=hints, cli_message=cli)
 
 
-def _load_report(engine: DuckDBEngine, rows: str, msg: str | None) -> list[dict]:
-    """Count every oddity in one pass; quote examples only for the ones that occur."""
-    *counts, kept = engine.rows(sql.load_report_counts("joined"))[0]
+def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, int, int, int, int]:
+    """The ten address and row problems of the load report: counts from the address map (one row per raw
+    value) and the staged rows' flags (one narrow pass); examples quoted only for the ones that occur.
+
+    Returns the problems, the rows kept, the inbound rows kept, the rows with no recipient, all rows
+    staged and the distinct recipients kept.
+    """
+    unusable, non_standard, bad_senders, empty, total, recipients = engine.rows(sql.map_problem_counts("addr_map"))[0]
+    kept, *flagged, inbound = engine.rows(sql.staged_counts(staged))[0]
+    counts = dict(zip(sql.FLAGGED, flagged))
+    counts.update(zip(sql.MAP_COUNTED, (unusable, non_standard, bad_senders)))
     out = []
-    for i, ((label, _, _), count) in enumerate(zip(sql.LOAD_PROBLEMS, counts)):
-        examples = [e for (e,) in engine.rows(sql.load_report_examples("joined", i))] if count else []
+    for i, (label, _, _) in enumerate(sql.LOAD_PROBLEMS):
+        count = counts[i]
+        if not count:
+            examples = []
+        elif i in sql.MAP_COUNTED:
+            examples = [e for (e,) in engine.rows(sql.map_problem_examples("addr_map", i))]
+        else:
+            examples = [e for (e,) in engine.rows(sql.load_report_examples("joined", i))]
         out.append(_problem(label, count, examples))
-    merged = kept - engine.rows(sql.row_count(rows))[0][0]
-    out.append(_problem(sql.DUPLICATES, merged, []))
-    if msg:
-        count, examples = engine.rows(sql.messages_without_recipient(msg, "joined"))[0]
-        out.append(_problem(sql.NO_RECIPIENT, count, examples or []))
-    return out
+    return out, kept, inbound, empty, total, recipients
 
 
 def _check_channel(channel: str | None) -> str | None:

@@ -209,6 +209,180 @@ DUPLICATES = "recipient listed twice in one message (one row kept, role To > Cc 
 NO_RECIPIENT = "messages with no usable recipient (set aside)"
 
 
+# --- the fast load: few passes over the rows (see benchmarks/README.md, "Where the time goes") ------------
+# 1. ``address_counts``: one aggregation over the raw recipient and sender values (how many rows name
+#    each); the standard ones are read by a regular expression over these distinct values only, the
+#    odd ones in Python (``history._address_map``).
+# 2. ``build_staged``: one pass writes every kept row with its canonical columns, plus four working
+#    columns (``msg_row``, the pair key ``k``, the raw sender's hash ``sh`` and the load report's
+#    ``flags``), joined only to the few raw values whose address is not ``lower(raw)``.
+# 3. Narrow passes over that table: the flag counts, the repeated pair keys, the messages. Rows are
+#    merged (``merge_repeated``) only when a pair repeats; the working columns are then dropped.
+
+def address_counts(raw_rows: str, out: str) -> str:
+    """Each distinct raw recipient and sender (NULL included) with the rows that name it as recipient / sender."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT raw, count(*) FILTER (WHERE side = 0) AS nr, count(*) FILTER (WHERE side = 1) AS ns
+    FROM (SELECT raw, 0 AS side FROM {raw_rows} UNION ALL SELECT sender_raw, 1 FROM {raw_rows})
+    GROUP BY raw"""
+
+
+def classify_counted(counts: str, out: str) -> str:
+    """``address_counts`` with the address where the ASCII fast path settles it ($1: the standard pattern)."""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH norm AS (SELECT raw, nr, ns, lower(trim(raw)) AS a FROM {counts})
+    SELECT raw, nr, ns,
+           CASE WHEN regexp_full_match(a, $1)
+                 AND length(split_part(a, '@', 1)) <= 64 AND length(split_part(a, '@', 2)) <= 253
+                 AND length(a) <= 254
+                 AND NOT (starts_with(a, '''') OR split_part(a, '@', 1)[-1:] = '''')
+                THEN a END AS address
+    FROM norm"""
+
+
+def odd_counted(fast: str) -> str:
+    return f"SELECT raw FROM {fast} WHERE raw IS NOT NULL AND address IS NULL ORDER BY raw"
+
+
+def counted_map(fast: str, odd: str, out: str) -> str:
+    """Every distinct raw value: its row counts, address and status (the odd ones as Python read them)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT f.raw, f.nr, f.ns, coalesce(f.address, o.address) AS address,
+           CASE WHEN f.address IS NOT NULL THEN 'standard' ELSE o.status END AS status
+    FROM {fast} f LEFT JOIN {odd} o ON o.raw = f.raw"""
+
+
+def address_exceptions(amap: str, out: str) -> str:
+    """The raw values whose reading is not simply ``lower(raw)``: the only ones a row must be joined to."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT raw, address FROM {amap}
+    WHERE raw IS NOT NULL AND (address IS DISTINCT FROM lower(raw) OR status <> 'standard')"""
+
+
+def map_problem_counts(amap: str) -> str:
+    """Problems settled per raw value (rows counted through ``nr``/``ns``): unusable recipients,
+    non-standard recipients, senders that are not an address, rows with no recipient, all rows,
+    distinct recipients kept."""
+    return f"""
+    SELECT coalesce(sum(nr) FILTER (WHERE raw IS NOT NULL AND address IS NULL), 0),
+           coalesce(sum(nr) FILTER (WHERE status = 'non_standard'), 0),
+           coalesce(sum(ns) FILTER (WHERE address IS NULL), 0),
+           coalesce(sum(nr) FILTER (WHERE raw IS NULL), 0),
+           coalesce(sum(nr), 0),
+           count(DISTINCT address) FILTER (WHERE nr > 0)
+    FROM {amap}"""
+
+
+def map_problem_examples(amap: str, index: int) -> str:
+    """Examples of a map-settled problem (``LOAD_PROBLEMS`` 0, 1 and 6), as ``load_report_examples`` quotes them."""
+    expr, cond = {0: ("raw", "nr > 0 AND raw IS NOT NULL AND address IS NULL"),
+                  1: ("address", "nr > 0 AND status = 'non_standard'"),
+                  6: ("coalesce(lower(raw), '(empty)')", "ns > 0 AND address IS NULL")}[index]
+    return f"SELECT DISTINCT {expr} AS example FROM {amap} WHERE {cond} ORDER BY 1 LIMIT 3"
+
+
+#: ``LOAD_PROBLEMS`` counted over kept rows (a flag bit each); 0, 1 and 6 are counted on the address map.
+FLAGGED = (2, 3, 4, 5, 7, 8, 9)
+MAP_COUNTED = (0, 1, 6)
+
+
+def _flags() -> str:
+    parts = []
+    for i in FLAGGED:
+        cond = LOAD_PROBLEMS[i][1]
+        assert cond.startswith(f"{_KEPT} AND ")
+        parts.append(f"CASE WHEN {cond[len(_KEPT) + 5:]} THEN {1 << i} ELSE 0 END")
+    return "CAST(" + " + ".join(parts) + " AS USMALLINT)"
+
+
+STAGED_COLUMNS = ("row_id", "message_id", "sent_at", "sender", "channel", "role", "recipient", "rdomain",
+                  "log_enabled", "direction", "thread_id", "in_reply_to")
+WORK_COLUMNS = ("msg_row", "k", "sh", "flags")
+
+
+def build_staged(raw_rows: str, exceptions: str, out: str, row_id: str) -> str:
+    """Every kept row, canonical columns and working columns, in one pass (no merge yet).
+
+    ``row_id``: ``"msg_row"`` (recipient level: the source row, unique) or ``"sequence"``.
+    """
+    rid = "msg_row" if row_id == "msg_row" else f"nextval('{out}_row_id')"
+    return f"""
+    CREATE TABLE {out} AS
+    WITH j AS NOT MATERIALIZED (
+        SELECT r.*, CASE WHEN a.raw IS NULL THEN lower(r.raw) ELSE a.address END AS rec,
+               coalesce(s.address, lower(r.sender_raw)) AS snd, {_flags()} AS flags
+        FROM {raw_rows} r LEFT JOIN {exceptions} a ON a.raw = r.raw LEFT JOIN {exceptions} s ON s.raw = r.sender_raw
+    )
+    SELECT {rid} AS row_id, coalesce(message_id, 'row-' || msg_row) AS message_id, sent_at, snd AS sender,
+           channel, role, rec AS recipient, split_part(rec, '@', -1) AS rdomain, log_enabled, direction,
+           thread_id, in_reply_to, msg_row, hash(coalesce(message_id, 'row-' || msg_row), rec) AS k,
+           hash(sender_raw) AS sh, flags
+    FROM j WHERE rec IS NOT NULL"""
+
+
+def staged_counts(staged: str) -> str:
+    """Kept rows, each flagged problem's count (``FLAGGED`` order), inbound rows."""
+    counts = ", ".join(f"count(*) FILTER (WHERE flags & {1 << i} <> 0)" for i in FLAGGED)
+    return f"SELECT count(*), {counts}, count(*) FILTER (WHERE direction = 'inbound') FROM {staged}"
+
+
+def staged_repeated(staged: str, out: str) -> str:
+    """Pair keys staged more than once: the only rows ``merge_repeated`` merges."""
+    return f"CREATE TABLE {out} AS SELECT k FROM {staged} GROUP BY k HAVING count(*) > 1"
+
+
+def staged_messages(staged: str) -> str:
+    """Messages kept, and how many may be two messages under one id (raw sender or date differ: a superset
+    of ``shared_message_ids``, which is run on the staged source only when this is not 0)."""
+    return f"""
+    SELECT count(*), count(*) FILTER (WHERE shared) FROM (
+        SELECT message_id, min(sh) <> max(sh) OR min(sent_at) <> max(sent_at) AS shared FROM {staged}
+        GROUP BY message_id)"""
+
+
+def staged_without_recipient(msg: str, staged: str) -> str:
+    """Message level: staged messages none of whose rows was kept (count and three ids)."""
+    return f"""
+    SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
+        SELECT msg_row, message_id FROM {msg} m
+        WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.msg_row = m.msg_row))"""
+
+
+def merge_repeated(staged: str, repeated: str, out: str) -> str:
+    """The exact merge of the pairs whose key repeats: one row per message × recipient (role To > Cc > Bcc)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT min(row_id) AS row_id, message_id, arg_min(sent_at, msg_row) AS sent_at, arg_min(sender, msg_row) AS sender,
+           arg_min(channel, msg_row) AS channel, arg_min(role, {_ROLE_RANK}) AS role, recipient,
+           split_part(recipient, '@', -1) AS rdomain, bool_and(log_enabled) AS log_enabled,
+           arg_min(direction, msg_row) AS direction, arg_min(thread_id, msg_row) AS thread_id,
+           arg_min(in_reply_to, msg_row) AS in_reply_to
+    FROM {staged} WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient"""
+
+
+def delete_repeated(staged: str, repeated: str) -> str:
+    return f"DELETE FROM {staged} WHERE k IN (SELECT k FROM {repeated})"
+
+
+def insert_merged(staged: str, merged: str) -> str:
+    cols = ", ".join(STAGED_COLUMNS)
+    return f"INSERT INTO {staged} ({cols}) SELECT {cols} FROM {merged}"
+
+
+def drop_work_columns(staged: str) -> list[str]:
+    return [f"ALTER TABLE {staged} DROP COLUMN {c}" for c in WORK_COLUMNS]
+
+
+def outbound_stats(table: str) -> str:
+    """The figures of ``sent_stats`` the load does not already know: outbound senders and the date span."""
+    return (f"SELECT count(DISTINCT sender) FILTER (WHERE direction = 'outbound'), min(sent_at), "
+            f"max(sent_at) FROM {table}")
+
+
 def load_report_counts(joined: str) -> str:
     counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in LOAD_PROBLEMS)
     return f"SELECT {counts}, count(*) FILTER (WHERE {_KEPT}) FROM {joined}"
