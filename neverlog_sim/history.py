@@ -27,7 +27,7 @@ from .readers.canonical import MESSAGE_LEVEL, OPTIONAL, RECIPIENT_LEVEL, ROW_COL
 from .readers import hubspot, mailfiles
 from .readers.dates import check_dayfirst, iso_dates
 from .readers.events import load_contacts, load_tracking
-from .readers.tables import as_text, check_columns, frame_to_arrow, read_table
+from .readers.tables import ParquetFile, as_text, check_columns, direct_columns, frame_to_arrow, parquet_file, read_table
 from .rules import CHANNELS
 
 __all__ = ["SentMail", "build_sent", "load_sent", "open_sent", "save_workspace", "load_hubspot", "load_mail", "load_contacts", "load_tracking",
@@ -282,7 +282,10 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     dayfirst = check_dayfirst(dayfirst, "build_sent")
     max_set_aside = check_max_set_aside(max_set_aside, "build_sent")
     what = f"sent mail from {source or 'input'}"
-    if isinstance(messages, pa.Table):
+    parquet = messages if isinstance(messages, ParquetFile) else None  # load_sent's one Parquet file
+    if parquet is not None:
+        table = parquet.schema.empty_table()
+    elif isinstance(messages, pa.Table):
         table = messages
     elif isinstance(messages, pd.DataFrame):
         table = frame_to_arrow(messages, what)
@@ -296,7 +299,14 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         report.append(p)
     set_aside_before = sum(p["count"] for p in report if p["problem"] in READER_SET_ASIDE)
     table, level = canonical_table(table, columns, source, report, _check_channel(channel))
-    if table.num_rows == 0:
+    direct = None
+    if parquet is not None:
+        # The engine reads the file itself (no copy in Python) when every column reads as as_text() would
+        # read it; otherwise the file is read into Arrow and loaded as any table.
+        direct = direct_columns(parquet, table.column_names, columns)
+        if direct is None:
+            table, level = canonical_table(parquet.read(), columns, source, None, _check_channel(channel))
+    if (parquet.num_rows if direct is not None else table.num_rows) == 0:
         if set_aside_before:  # the reader set every message aside: say so, as any load over the threshold does
             _check_set_aside({"messages": set_aside_before, "messages_total": set_aside_before, "rows": 0,
                               "rows_total": 0}, max_set_aside, report, hints, what)
@@ -306,14 +316,19 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         hints += p.pop("hints", [])
     engine = DuckDBEngine()
     name = f"sent_{next(_counter)}"
-    text = as_text(table, what)
-    if pa.types.is_string(text.schema.field("sent_at").type):
-        text = text.set_column(text.schema.get_field_index("sent_at"), "sent_at",
-                               iso_dates(text["sent_at"], dayfirst=dayfirst, what=what, column="sent_at"))
-    text = text.append_column(sql.SOURCE_ROW, pa.array(range(1, text.num_rows + 1), type=pa.int64()))
-    typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
-        text.schema.field("sent_at").type)
-    engine.register("src_arrow", text)
+    if direct is not None:
+        constants = {c: _check_channel(channel) for c in table.column_names if c not in direct}  # a default channel
+        engine.register_parquet("src_arrow", parquet.duckdb_path, direct, constants, sql.SOURCE_ROW)
+        typed_sent_at = True
+    else:
+        text = as_text(table, what)
+        if pa.types.is_string(text.schema.field("sent_at").type):
+            text = text.set_column(text.schema.get_field_index("sent_at"), "sent_at",
+                                   iso_dates(text["sent_at"], dayfirst=dayfirst, what=what, column="sent_at"))
+        text = text.append_column(sql.SOURCE_ROW, pa.array(range(1, text.num_rows + 1), type=pa.int64()))
+        typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
+            text.schema.field("sent_at").type)
+        engine.register("src_arrow", text)
     has = set(table.column_names)
     steps = _progress(6, "loading sent mail", progress)
     try:
@@ -337,10 +352,10 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         recipient_level = level == "recipient"
         if not recipient_level:
             engine.run(sql.row_id_sequence(name))
-        engine.run(sql.build_staged("raw_rows", "addr_exc", name, "msg_row" if recipient_level else "sequence"))
+        engine.run(sql.build_staged("raw_rows", "addr_exc", name, not recipient_level))
         steps.update()
         msg = None if recipient_level else "msg"
-        problems, kept, inbound, empty, rows, recipients = _load_report(engine, name)
+        problems, kept, inbound, rewritten, empty, rows, recipients = _load_report(engine, name)
         if msg:  # message level: every address read is a row; no row stands for an empty recipient
             rows, empty = rows - empty, 0
         no_recipient = None
@@ -355,19 +370,20 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
             msgs = engine.rows(sql.set_aside_counts("raw_rows", name, None))[0][2]
         else:
             msgs = msgs_kept  # every staged row was kept: the same message ids
-        if shared or rows_aside or msg:  # the exact check on the staged source; rarely needed at recipient level
+        # The exact check reads the staged source again: only when the staged rows cannot settle it.
+        if shared or rows_aside or rewritten or msg:
             shared_ids = _problem(sql.SHARED_IDS, *engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0])
         else:
             shared_ids = _problem(sql.SHARED_IDS, 0, [])
         engine.run(sql.staged_repeated(name, "repeated"))
         conflicts = None
         if engine.rows(sql.row_count("repeated"))[0][0]:  # repeated pairs: none in most exports
-            conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_pairs(name, "repeated"))[0])
-            engine.run(sql.merge_repeated(name, "repeated", "merged"))
+            conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_staged(name, "repeated"))[0])
+            engine.run(sql.merge_repeated(name, "repeated", "merged", not recipient_level))
             engine.run(sql.delete_repeated(name, "repeated"))
             engine.run(sql.insert_merged(name, "merged"))
             engine.run(sql.drop("merged"))
-        for statement in sql.drop_work_columns(name):
+        for statement in sql.drop_work_columns(name, not recipient_level):
             engine.run(statement)
         rows_kept = engine.rows(sql.row_count(name))[0][0]
         problems.append(_problem(sql.DUPLICATES, kept - rows_kept, []))
@@ -388,7 +404,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         steps.close()
     engine.run(sql.drop_view("joined"))
     engine.run(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows"))
-    engine.unregister("src_arrow")
+    engine.run(sql.drop_view("src_arrow")) if direct is not None else engine.unregister("src_arrow")
     for t in ("repeated", "addr_map", "addr_exc", "msg"):
         engine.run(sql.drop(t))
     set_aside = {"messages": int(msgs_aside) + set_aside_before, "messages_total": int(msgs) + set_aside_before,
@@ -429,15 +445,15 @@ def _check_set_aside(set_aside: dict, limit: float, report: list[dict], hints: l
     raise SetAsideError(message, share=share, limit=limit, problems=report, hints=hints, cli_message=cli)
 
 
-def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, int, int, int, int]:
+def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, int, int, int, int, int]:
     """The ten address and row problems of the load report: counts from the address map (one row per raw
     value) and the staged rows' flags (one narrow pass); examples quoted only for the ones that occur.
 
-    Returns the problems, the rows kept, the inbound rows kept, the rows with no recipient, all rows
-    staged and the distinct recipients kept.
+    Returns the problems, the rows kept, the inbound rows kept, the rows whose raw sender was rewritten,
+    the rows with no recipient, all rows staged and the distinct recipients kept.
     """
     unusable, non_standard, bad_senders, empty, total, recipients = engine.rows(sql.map_problem_counts("addr_map"))[0]
-    kept, *flagged, inbound = engine.rows(sql.staged_counts(staged))[0]
+    kept, *flagged, inbound, rewritten = engine.rows(sql.staged_counts(staged))[0]
     counts = dict(zip(sql.FLAGGED, flagged))
     counts.update(zip(sql.MAP_COUNTED, (unusable, non_standard, bad_senders)))
     out = []
@@ -450,7 +466,7 @@ def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, in
         else:
             examples = [e for (e,) in engine.rows(sql.load_report_examples("joined", i))]
         out.append(_problem(label, count, examples))
-    return out, kept, inbound, empty, total, recipients
+    return out, kept, inbound, rewritten, empty, total, recipients
 
 
 def _check_channel(channel: str | None) -> str | None:
@@ -523,7 +539,11 @@ def _load_source(source, columns, format, progress, encoding, dayfirst, max_set_
         return load_mail(source, progress=progress, max_set_aside=max_set_aside, channel=channel or "extension",
                          **loader_options)
     notes: list[dict] = []
-    table, label = read_table(source, what="sent mail", encoding=encoding, report=notes)
+    parquet = parquet_file(source, what="sent mail", report=notes)  # one Parquet file: never read into Python
+    if parquet is not None:
+        table, label = parquet, parquet.label
+    else:
+        table, label = read_table(source, what="sent mail", encoding=encoding, report=notes)
     if format in ("hubspot_api", "hubspot_ui") or format is None:
         detected = hubspot.detect_format(table.column_names) if format is None else format
         if detected:

@@ -10,7 +10,9 @@ from .common import CHANNELS
 
 
 def _text(col: str) -> str:
-    return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+    # trim() copies every string; only values that start or end with a space need it (the rest pass as they are).
+    c = f"CAST({col} AS VARCHAR)"
+    return f"NULLIF(CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN trim({c}) ELSE {c} END, '')"
 
 
 # The 1-based row number of the source table, added by ingest.build_sent: DuckDB's own row order
@@ -296,51 +298,60 @@ def _flags() -> str:
         cond = LOAD_PROBLEMS[i][1]
         assert cond.startswith(f"{_KEPT} AND ")
         parts.append(f"CASE WHEN {cond[len(_KEPT) + 5:]} THEN {1 << i} ELSE 0 END")
-    return "CAST(" + " + ".join(parts) + " AS USMALLINT)"
+    return " + ".join(parts)
 
 
 STAGED_COLUMNS = ("row_id", "message_id", "sent_at", "sender", "channel", "role", "recipient", "rdomain",
                   "log_enabled", "direction", "thread_id", "in_reply_to")
-WORK_COLUMNS = ("msg_row", "k", "sh", "flags")
+#: The flag bit of rows whose raw sender is not already its reading (``shared_message_ids`` then runs exactly).
+SENDER_REWRITTEN = 1 << 15
+_PAIR = "hash(message_id, recipient)"  # the pair key, on the staged table (message_id already given its row-N id)
 
 
-def build_staged(raw_rows: str, exceptions: str, out: str, row_id: str) -> str:
-    """Every kept row, canonical columns and working columns, in one pass (no merge yet).
+def work_columns(message_level: bool) -> tuple[str, ...]:
+    return ("msg_row", "flags") if message_level else ("flags",)
 
-    ``row_id``: ``"msg_row"`` (recipient level: the source row, unique) or ``"sequence"``.
-    """
-    rid = "msg_row" if row_id == "msg_row" else f"nextval('{out}_row_id')"
+
+def build_staged(raw_rows: str, exceptions: str, out: str, message_level: bool) -> str:
+    """Every kept row: the canonical columns and the working ones (``flags``; ``msg_row`` at message level),
+    in one pass, before any merge. ``row_id``: the source row at recipient level (unique), a sequence at
+    message level (a message gives several rows)."""
+    rid = f"nextval('{out}_row_id')" if message_level else "msg_row"
     return f"""
     CREATE TABLE {out} AS
     WITH j AS NOT MATERIALIZED (
         SELECT r.*, CASE WHEN a.raw IS NULL THEN lower(r.raw) ELSE a.address END AS rec,
-               coalesce(s.address, lower(r.sender_raw)) AS snd, {_flags()} AS flags
+               coalesce(s.address, lower(r.sender_raw)) AS snd,
+               r.raw IS NOT NULL AND (a.raw IS NULL OR a.address IS NOT NULL) AS kept  -- rec IS NOT NULL, without lower()
         FROM {raw_rows} r LEFT JOIN {exceptions} a ON a.raw = r.raw LEFT JOIN {exceptions} s ON s.raw = r.sender_raw
     )
     SELECT {rid} AS row_id, coalesce(message_id, 'row-' || msg_row) AS message_id, sent_at, snd AS sender,
            channel, role, rec AS recipient, split_part(rec, '@', -1) AS rdomain, log_enabled, direction,
-           thread_id, in_reply_to, msg_row, hash(coalesce(message_id, 'row-' || msg_row), rec) AS k,
-           hash(sender_raw) AS sh, flags
-    FROM j WHERE rec IS NOT NULL"""
+           thread_id, in_reply_to, {"msg_row, " if message_level else ""}
+           CAST({_flags()} + CASE WHEN sender_raw IS DISTINCT FROM snd THEN {SENDER_REWRITTEN} ELSE 0 END
+                AS USMALLINT) AS flags
+    FROM j WHERE kept"""
 
 
 def staged_counts(staged: str) -> str:
-    """Kept rows, each flagged problem's count (``FLAGGED`` order), inbound rows."""
+    """Kept rows, each flagged problem's count (``FLAGGED`` order), inbound rows, rows whose sender was rewritten."""
     counts = ", ".join(f"count(*) FILTER (WHERE flags & {1 << i} <> 0)" for i in FLAGGED)
-    return f"SELECT count(*), {counts}, count(*) FILTER (WHERE direction = 'inbound') FROM {staged}"
+    return (f"SELECT count(*), {counts}, count(*) FILTER (WHERE direction = 'inbound'), "
+            f"count(*) FILTER (WHERE flags & {SENDER_REWRITTEN} <> 0) FROM {staged}")
 
 
 def staged_repeated(staged: str, out: str) -> str:
-    """Pair keys staged more than once: the only rows ``merge_repeated`` merges."""
-    return f"CREATE TABLE {out} AS SELECT k FROM {staged} GROUP BY k HAVING count(*) > 1"
+    """Pair keys (an 8-byte hash) staged more than once: the only rows ``merge_repeated`` merges; a hash
+    shared by two different pairs only sends both through the exact merge."""
+    return f"CREATE TABLE {out} AS SELECT {_PAIR} AS k FROM {staged} GROUP BY k HAVING count(*) > 1"
 
 
 def staged_messages(staged: str) -> str:
-    """Messages kept, and how many may be two messages under one id (raw sender or date differ: a superset
-    of ``shared_message_ids``, which is run on the staged source only when this is not 0)."""
+    """Messages kept, and how many have rows that differ in sender or date (``shared_message_ids`` exactly,
+    when every raw sender was already its reading and no row was set aside)."""
     return f"""
     SELECT count(*), count(*) FILTER (WHERE shared) FROM (
-        SELECT message_id, min(sh) <> max(sh) OR min(sent_at) <> max(sent_at) AS shared FROM {staged}
+        SELECT message_id, min(sender) <> max(sender) OR min(sent_at) <> max(sent_at) AS shared FROM {staged}
         GROUP BY message_id)"""
 
 
@@ -352,20 +363,37 @@ def staged_without_recipient(msg: str, staged: str) -> str:
         WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.msg_row = m.msg_row))"""
 
 
-def merge_repeated(staged: str, repeated: str, out: str) -> str:
-    """The exact merge of the pairs whose key repeats: one row per message × recipient (role To > Cc > Bcc)."""
+def conflicting_staged(staged: str, repeated: str) -> str:
+    """``conflicting_pairs`` on the staged rows (message ids already given their row-N ids)."""
+    return f"""
+    SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
+        SELECT message_id || ' to ' || recipient || ': ' || concat_ws('; ',
+                   CASE WHEN count(DISTINCT sender) > 1 THEN 'senders ' || string_agg(DISTINCT sender, ' / ') END,
+                   CASE WHEN count(DISTINCT channel) > 1 THEN 'channels ' || string_agg(DISTINCT channel, ' / ') END,
+                   CASE WHEN count(DISTINCT sent_at) > 1
+                        THEN 'dates ' || string_agg(DISTINCT CAST(sent_at AS VARCHAR), ' / ') END) AS ex
+        FROM {staged}
+        WHERE {_PAIR} IN (SELECT k FROM {repeated})
+        GROUP BY message_id, recipient
+        HAVING count(DISTINCT sender) > 1 OR count(DISTINCT channel) > 1 OR count(DISTINCT sent_at) > 1)"""
+
+
+def merge_repeated(staged: str, repeated: str, out: str, message_level: bool) -> str:
+    """The exact merge of the pairs whose key repeats: one row per message × recipient (role To > Cc > Bcc,
+    the rest from the first source row)."""
+    order = "msg_row" if message_level else "row_id"
     return f"""
     CREATE TABLE {out} AS
-    SELECT min(row_id) AS row_id, message_id, arg_min(sent_at, msg_row) AS sent_at, arg_min(sender, msg_row) AS sender,
-           arg_min(channel, msg_row) AS channel, arg_min(role, {_ROLE_RANK}) AS role, recipient,
+    SELECT min(row_id) AS row_id, message_id, arg_min(sent_at, {order}) AS sent_at, arg_min(sender, {order}) AS sender,
+           arg_min(channel, {order}) AS channel, arg_min(role, {_ROLE_RANK}) AS role, recipient,
            split_part(recipient, '@', -1) AS rdomain, bool_and(log_enabled) AS log_enabled,
-           arg_min(direction, msg_row) AS direction, arg_min(thread_id, msg_row) AS thread_id,
-           arg_min(in_reply_to, msg_row) AS in_reply_to
-    FROM {staged} WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient"""
+           arg_min(direction, {order}) AS direction, arg_min(thread_id, {order}) AS thread_id,
+           arg_min(in_reply_to, {order}) AS in_reply_to
+    FROM {staged} WHERE {_PAIR} IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient"""
 
 
 def delete_repeated(staged: str, repeated: str) -> str:
-    return f"DELETE FROM {staged} WHERE k IN (SELECT k FROM {repeated})"
+    return f"DELETE FROM {staged} WHERE {_PAIR} IN (SELECT k FROM {repeated})"
 
 
 def insert_merged(staged: str, merged: str) -> str:
@@ -373,8 +401,8 @@ def insert_merged(staged: str, merged: str) -> str:
     return f"INSERT INTO {staged} ({cols}) SELECT {cols} FROM {merged}"
 
 
-def drop_work_columns(staged: str) -> list[str]:
-    return [f"ALTER TABLE {staged} DROP COLUMN {c}" for c in WORK_COLUMNS]
+def drop_work_columns(staged: str, message_level: bool) -> list[str]:
+    return [f"ALTER TABLE {staged} DROP COLUMN {c}" for c in work_columns(message_level)]
 
 
 def outbound_stats(table: str) -> str:
