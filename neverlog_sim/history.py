@@ -244,19 +244,21 @@ def _address_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
 
 
 def _explode_fields(engine: DuckDBEngine, progress) -> None:
-    """Split each distinct To/Cc/Bcc field with a real address parser (one call per distinct field)."""
-    fields = engine.rows(sql.distinct_fields("msg"))
-    out_field, out_pos, out_raw = [], [], []
+    """Split each distinct To/Cc/Bcc field once: plain lists of addresses in SQL, the rest (display names,
+    quotes, groups, comments) with a real address parser, one call per distinct field."""
+    engine.run(sql.distinct_fields_table("msg", "fields_d"), [sql.PLAIN_FIELD])
+    fields = engine.rows(sql.odd_fields("fields_d"))
+    out_field, out_raw = [], []
     for (field,) in tqdm(fields, desc="parsing address fields", delay=1.0, disable=not progress, leave=False):
-        for pos, raw in enumerate(split_address_field(field)):
+        for raw in split_address_field(field):
             out_field.append(field)
-            out_pos.append(pos)
             out_raw.append(raw)
-    engine.register("field_split_df", pd.DataFrame({"field": pd.Series(out_field, dtype="object"),
-                                                 "pos": pd.Series(out_pos, dtype="int64"),
-                                                 "raw": pd.Series(out_raw, dtype="object")}))
-    engine.run(sql.explode_message_level("msg", "field_split_df", "raw_rows"))
-    engine.unregister("field_split_df")
+    odd = pd.DataFrame({"field": pd.Series(out_field, dtype="object"), "raw": pd.Series(out_raw, dtype="object")})
+    with engine.registered("field_split_df", odd) as frame:
+        engine.run(sql.split_fields("fields_d", frame, "fields_split"))
+    engine.run(sql.drop("fields_d"))
+    engine.run(sql.explode_message_level("msg", "fields_split", "raw_rows"))
+    engine.run(sql.drop("fields_split"))
 
 
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from neverlog_sim import InputError, MissingColumnsError, Policy, load_contacts, load_sent, load_tracking, simulate
 
@@ -432,3 +434,28 @@ def test_a_parquet_file_with_a_default_channel_loads_as_its_dataframe_does(tmp_p
     assert ["client"] == sorted(set(from_file.to_pandas()["channel"]))
     assert from_frame.problems.to_dict("records") == from_file.problems.to_dict("records")
     assert len(from_frame) == len(from_file)
+
+
+_PIECE = st.from_regex(r"[A-Za-z0-9._+-]{1,6}@[A-Za-z0-9.-]{1,6}", fullmatch=True)
+_SEP = st.from_regex(r"[ \t\r\n\f]{0,2}[,;][ \t\r\n\f]{0,2}", fullmatch=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_SEP, st.one_of(_PIECE, st.just(""))), max_size=5), _PIECE,
+       st.from_regex(r"[ \t]{0,2}", fullmatch=True))
+def test_plain_address_fields_split_in_sql_as_the_address_parser_splits_them(rest, first, pad):
+    # Plain To/Cc/Bcc fields (addresses of letters, digits and . _ + - separated by , or ;) are split
+    # by the engine, the rest by Python's address parser: both must give the same addresses.
+    import duckdb
+
+    from neverlog_sim.engine import sql
+    from neverlog_sim.entries import split_address_field
+    field = pad + first + "".join(sep + piece for sep, piece in rest) + pad
+    con = duckdb.connect()
+    con.execute("CREATE TABLE m AS SELECT $1::VARCHAR AS to_field, NULL::VARCHAR AS cc_field, "
+                "NULL::VARCHAR AS bcc_field", [field])
+    con.execute(sql.distinct_fields_table("m", "fd"), [sql.PLAIN_FIELD])
+    con.execute("CREATE TABLE odd (field VARCHAR, raw VARCHAR)")
+    con.execute(sql.split_fields("fd", "odd", "sp"))
+    assert [(True,)] == con.execute("SELECT plain FROM fd").fetchall()
+    assert split_address_field(field) == [r for (r,) in con.execute("SELECT raw FROM sp").fetchall()]

@@ -75,6 +75,36 @@ def distinct_fields(msg: str) -> str:
     ) WHERE field IS NOT NULL"""
 
 
+# A To/Cc/Bcc field of plain addresses only (letters, digits, . _ + - around one @), separated by , or ;
+# with optional white space: split_address_field gives each address as written, so SQL can split it.
+_PLAIN_ADDRESS = r"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+"
+PLAIN_FIELD = rf"\s*{_PLAIN_ADDRESS}(\s*[,;]\s*({_PLAIN_ADDRESS})?)*\s*"
+
+
+def distinct_fields_table(msg: str, out: str) -> str:
+    """Every distinct To/Cc/Bcc field, and whether it is plain ($1: ``PLAIN_FIELD``)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT field, regexp_full_match(field, $1) AS plain FROM (
+        SELECT to_field AS field FROM {msg} UNION SELECT cc_field FROM {msg} UNION SELECT bcc_field FROM {msg}
+    ) WHERE field IS NOT NULL"""
+
+
+def odd_fields(fields: str) -> str:
+    return f"SELECT field FROM {fields} WHERE NOT plain"
+
+
+def split_fields(fields: str, odd_split: str, out: str) -> str:
+    """Each field's addresses: plain fields split here, the others as Python's parser split them."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT field, raw FROM (
+        SELECT field, unnest(regexp_split_to_array(regexp_replace(field, '^\\s+|\\s+$', '', 'g'), '\\s*[,;]\\s*')) AS raw
+        FROM {fields} WHERE plain)
+    WHERE raw <> ''
+    UNION ALL SELECT field, raw FROM {odd_split}"""
+
+
 _STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad", "direction",
            "dir_bad", "thread_id", "in_reply_to")
 
