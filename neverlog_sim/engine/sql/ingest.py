@@ -68,13 +68,6 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def distinct_fields(msg: str) -> str:
-    return f"""
-    SELECT DISTINCT field FROM (
-        SELECT to_field AS field FROM {msg} UNION ALL SELECT cc_field FROM {msg} UNION ALL SELECT bcc_field FROM {msg}
-    ) WHERE field IS NOT NULL"""
-
-
 # A To/Cc/Bcc field of plain addresses only (letters, digits, . _ + - around one @), separated by , or ;
 # with optional white space: split_address_field gives each address as written, so SQL can split it.
 _PLAIN_ADDRESS = r"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+"
@@ -137,37 +130,9 @@ def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: boo
     FROM {src}"""
 
 
-def classify_fast(raw_rows: str, out: str) -> str:
-    """Every distinct raw recipient and sender, with its address where the ASCII fast path settles it."""
-    return f"""
-    CREATE TABLE {out} AS
-    WITH raws AS (SELECT raw FROM {raw_rows} WHERE raw IS NOT NULL
-                  UNION SELECT sender_raw FROM {raw_rows} WHERE sender_raw IS NOT NULL),
-    norm AS (SELECT raw, lower(trim(raw)) AS a FROM raws)
-    SELECT raw,
-           CASE WHEN regexp_full_match(a, $1)
-                 AND length(split_part(a, '@', 1)) <= 64 AND length(split_part(a, '@', 2)) <= 253
-                 AND length(a) <= 254
-                 AND NOT (starts_with(a, '''') OR split_part(a, '@', 1)[-1:] = '''')
-                THEN a END AS address
-    FROM norm"""
-
-
-def odd_addresses(fast: str) -> str:
-    return f"SELECT raw FROM {fast} WHERE address IS NULL ORDER BY raw"
-
-
-def address_map(fast: str, odd: str, out: str) -> str:
-    return f"""
-    CREATE TABLE {out} AS
-    SELECT raw, address, 'standard' AS status FROM {fast} WHERE address IS NOT NULL
-    UNION ALL SELECT raw, address, status FROM {odd}"""
-
-
 def join_addresses(raw_rows: str, amap: str, out: str) -> str:
-    """Every staged row with its recipient and sender read (the rows and the load report come from here).
-
-    A view: a materialised copy of every staged row would be the largest thing a load holds.
+    """Every staged row with its recipient and sender read, through the whole address map: a view the
+    load report's examples (and the rare exact checks) read; the rows themselves come from ``build_staged``.
     """
     return f"""
     CREATE VIEW {out} AS
@@ -179,41 +144,6 @@ def join_addresses(raw_rows: str, amap: str, out: str) -> str:
     FROM {raw_rows} r
     LEFT JOIN {amap} a ON a.raw = r.raw
     LEFT JOIN {amap} s ON s.raw = r.sender_raw"""
-
-
-_KEY = "hash(coalesce(message_id, 'row-' || msg_row), recipient)"
-
-
-def repeated_keys(joined: str, out: str) -> str:
-    """Hashes of (message, recipient) pairs staged more than once: the only rows that need merging.
-
-    An 8-byte key per row keeps this pass small; a hash shared by two different pairs only sends
-    both through the exact merge below.
-    """
-    return f"""
-    CREATE TABLE {out} AS
-    SELECT k FROM (SELECT {_KEY} AS k FROM {joined} WHERE recipient IS NOT NULL) GROUP BY k HAVING count(*) > 1"""
-
-
-def build_rows(joined: str, repeated: str, out: str) -> str:
-    """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
-    cols = "message_id, recipient, sent_at, sender, channel, role, log_enabled, direction, thread_id, in_reply_to"
-    return f"""
-    CREATE TABLE {out} AS
-    WITH j AS NOT MATERIALIZED (
-        SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient, sent_at, sender, channel, role,
-               log_enabled, direction, thread_id, in_reply_to, {_KEY} AS k, msg_row
-        FROM {joined} WHERE recipient IS NOT NULL
-    ), merged AS (
-        SELECT message_id, recipient, arg_min(sent_at, msg_row) AS sent_at, arg_min(sender, msg_row) AS sender,
-               arg_min(channel, msg_row) AS channel, arg_min(role, {_ROLE_RANK}) AS role,
-               bool_and(log_enabled) AS log_enabled, arg_min(direction, msg_row) AS direction,
-               arg_min(thread_id, msg_row) AS thread_id, arg_min(in_reply_to, msg_row) AS in_reply_to
-        FROM j WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient
-    )
-    SELECT nextval('{out}_row_id') AS row_id, message_id, sent_at, sender, channel, role, recipient,
-           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction, thread_id, in_reply_to
-    FROM (SELECT {cols} FROM j WHERE k NOT IN (SELECT k FROM {repeated}) UNION ALL SELECT {cols} FROM merged)"""
 
 
 def row_id_sequence(out: str) -> str:
@@ -394,14 +324,14 @@ def staged_without_recipient(msg: str, staged: str) -> str:
 
 
 def conflicting_staged(staged: str, repeated: str) -> str:
-    """``conflicting_pairs`` on the staged rows (message ids already given their row-N ids)."""
+    """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
+    def values(col: str, label: str) -> str:
+        return (f"CASE WHEN count(DISTINCT {col}) > 1 "
+                f"THEN '{label} ' || string_agg(DISTINCT CAST({col} AS VARCHAR), ' / ' ORDER BY CAST({col} AS VARCHAR)) END")
     return f"""
     SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
-        SELECT message_id || ' to ' || recipient || ': ' || concat_ws('; ',
-                   CASE WHEN count(DISTINCT sender) > 1 THEN 'senders ' || string_agg(DISTINCT sender, ' / ') END,
-                   CASE WHEN count(DISTINCT channel) > 1 THEN 'channels ' || string_agg(DISTINCT channel, ' / ') END,
-                   CASE WHEN count(DISTINCT sent_at) > 1
-                        THEN 'dates ' || string_agg(DISTINCT CAST(sent_at AS VARCHAR), ' / ') END) AS ex
+        SELECT message_id || ' to ' || recipient || ': '
+               || concat_ws('; ', {values('sender', 'senders')}, {values('channel', 'channels')}, {values('sent_at', 'dates')}) AS ex
         FROM {staged}
         WHERE {_PAIR} IN (SELECT k FROM {repeated})
         GROUP BY message_id, recipient
@@ -441,41 +371,14 @@ def outbound_stats(table: str) -> str:
             f"max(sent_at) FROM {table}")
 
 
-def load_report_counts(joined: str) -> str:
-    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in LOAD_PROBLEMS)
-    return f"SELECT {counts}, count(*) FILTER (WHERE {_KEPT}) FROM {joined}"
-
-
 def load_report_examples(joined: str, index: int) -> str:
     _, cond, expr = LOAD_PROBLEMS[index]
     return f"SELECT DISTINCT {expr} AS example FROM {joined} WHERE {cond} ORDER BY 1 LIMIT 3"
 
 
-def messages_without_recipient(msg: str, joined: str) -> str:
-    return f"""
-    SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
-        SELECT msg_row, message_id FROM {msg}
-        WHERE msg_row NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
-
-
 CONFLICTS = "rows for one message and recipient that disagree on sender, channel or date (the first row kept)"
 SHARED_IDS = "message ids shared by different messages (different sender or date)"
 EMPTY_RECIPIENT = "rows with an empty recipient (set aside)"
-
-
-def conflicting_pairs(joined: str, repeated: str) -> str:
-    """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
-    return f"""
-    SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
-        SELECT coalesce(message_id, 'row-' || min(msg_row)) || ' to ' || recipient || ': ' || concat_ws('; ',
-                   CASE WHEN count(DISTINCT sender) > 1 THEN 'senders ' || string_agg(DISTINCT sender, ' / ') END,
-                   CASE WHEN count(DISTINCT channel) > 1 THEN 'channels ' || string_agg(DISTINCT channel, ' / ') END,
-                   CASE WHEN count(DISTINCT sent_at) > 1
-                        THEN 'dates ' || string_agg(DISTINCT CAST(sent_at AS VARCHAR), ' / ') END) AS ex
-        FROM {joined}
-        WHERE recipient IS NOT NULL AND {_KEY} IN (SELECT k FROM {repeated})
-        GROUP BY message_id, CASE WHEN message_id IS NULL THEN msg_row END, recipient
-        HAVING count(DISTINCT sender) > 1 OR count(DISTINCT channel) > 1 OR count(DISTINCT sent_at) > 1)"""
 
 
 def shared_message_ids(staged: str) -> str:
