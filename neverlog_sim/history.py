@@ -244,10 +244,9 @@ def _address_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
 
 
 def _explode_fields(engine: DuckDBEngine, progress) -> None:
-    """Split each distinct To/Cc/Bcc field once: plain lists of addresses in SQL, the rest (display names,
+    """One row per address of each message: plain To/Cc/Bcc fields split in SQL, the rest (display names,
     quotes, groups, comments) with a real address parser, one call per distinct field."""
-    engine.run(sql.distinct_fields_table("msg", "fields_d"), [sql.PLAIN_FIELD])
-    fields = engine.rows(sql.odd_fields("fields_d"))
+    fields = engine.rows(sql.odd_fields("msg"))
     out_field, out_raw = [], []
     for (field,) in tqdm(fields, desc="parsing address fields", delay=1.0, disable=not progress, leave=False):
         for raw in split_address_field(field):
@@ -255,10 +254,7 @@ def _explode_fields(engine: DuckDBEngine, progress) -> None:
             out_raw.append(raw)
     odd = pd.DataFrame({"field": pd.Series(out_field, dtype="object"), "raw": pd.Series(out_raw, dtype="object")})
     with engine.registered("field_split_df", odd) as frame:
-        engine.run(sql.split_fields("fields_d", frame, "fields_split"))
-    engine.run(sql.drop("fields_d"))
-    engine.run(sql.explode_message_level("msg", "fields_split", "raw_rows"))
-    engine.run(sql.drop("fields_split"))
+        engine.run(sql.explode_message_level("msg", frame, "raw_rows"))
 
 
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",
@@ -337,7 +333,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         if level == "message":
             engine.run(sql.stage_message_level("src_arrow", "msg", [c for c in ("to", "cc", "bcc") if c in has],
                                                 typed_sent_at, "log_enabled" in has, "direction" in has,
-                                                "thread_id" in has, "in_reply_to" in has))
+                                                "thread_id" in has, "in_reply_to" in has), [sql.PLAIN_FIELD])
             steps.update()
             _explode_fields(engine, progress)
         else:

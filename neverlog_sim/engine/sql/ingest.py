@@ -55,12 +55,17 @@ def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thre
 
 def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at: bool, has_log: bool,
                         has_dir: bool, has_thread: bool = False, has_reply: bool = False) -> str:
+    """One row per message, its fields read; ``*_plain`` says whether a To/Cc/Bcc field is a plain list of
+    addresses that SQL splits ($1: ``PLAIN_FIELD``)."""
     fields = ", ".join(
         f"{_text(q(c))} AS {c}_field" if c in addr_cols else f"NULL::VARCHAR AS {c}_field" for c in ("to", "cc", "bcc"))
+    plain = ", ".join(f"coalesce(regexp_full_match({c}_field, $1), false) AS {c}_plain" for c in ("to", "cc", "bcc"))
     return f"""
     CREATE TABLE {out} AS
-    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {fields}
-    FROM {src}"""
+    SELECT *, {plain} FROM (
+        SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)},
+               {fields}
+        FROM {src})"""
 
 
 def q(name: str) -> str:
@@ -74,46 +79,40 @@ _PLAIN_ADDRESS = r"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+"
 PLAIN_FIELD = rf"\s*{_PLAIN_ADDRESS}(\s*[,;]\s*({_PLAIN_ADDRESS})?)*\s*"
 
 
-def distinct_fields_table(msg: str, out: str) -> str:
-    """Every distinct To/Cc/Bcc field, and whether it is plain ($1: ``PLAIN_FIELD``)."""
+def _split_plain(field: str) -> str:
+    return f"unnest(regexp_split_to_array(regexp_replace({field}, '^\\s+|\\s+$', '', 'g'), '\\s*[,;]\\s*'))"
+
+
+def odd_fields(msg: str) -> str:
+    """The distinct To/Cc/Bcc fields that are not plain: Python's address parser splits these."""
+    return f"""
+    SELECT field FROM (
+        SELECT to_field AS field FROM {msg} WHERE NOT to_plain UNION SELECT cc_field FROM {msg} WHERE NOT cc_plain
+        UNION SELECT bcc_field FROM {msg} WHERE NOT bcc_plain)
+    WHERE field IS NOT NULL ORDER BY field"""
+
+
+_STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad",
+           "direction", "dir_bad", "thread_id", "in_reply_to")
+
+
+def explode_message_level(msg: str, odd_split: str, out: str) -> str:
+    """One row per address read from a message's To/Cc/Bcc fields: plain fields split here, the others
+    joined to ``odd_split`` (``field, raw``: each odd field's addresses as Python's parser gave them)."""
+    cols = ", ".join(_STAGED)
+    plain = " UNION ALL ".join(
+        f"SELECT msg_row, {cols}, '{c}' AS role, {_split_plain(f'{c}_field')} AS raw FROM {msg} WHERE {c}_plain"
+        for c in ("to", "cc", "bcc"))
+    odd = " UNION ALL ".join(
+        f"SELECT msg_row, '{c}' AS role, {c}_field AS field FROM {msg} WHERE NOT {c}_plain AND {c}_field IS NOT NULL"
+        for c in ("to", "cc", "bcc"))
+    mcols = ", ".join(f"m.{c}" for c in _STAGED)
     return f"""
     CREATE TABLE {out} AS
-    SELECT field, regexp_full_match(field, $1) AS plain FROM (
-        SELECT to_field AS field FROM {msg} UNION SELECT cc_field FROM {msg} UNION SELECT bcc_field FROM {msg}
-    ) WHERE field IS NOT NULL"""
-
-
-def odd_fields(fields: str) -> str:
-    return f"SELECT field FROM {fields} WHERE NOT plain"
-
-
-def split_fields(fields: str, odd_split: str, out: str) -> str:
-    """Each field's addresses: plain fields split here, the others as Python's parser split them."""
-    return f"""
-    CREATE TABLE {out} AS
-    SELECT field, raw FROM (
-        SELECT field, unnest(regexp_split_to_array(regexp_replace(field, '^\\s+|\\s+$', '', 'g'), '\\s*[,;]\\s*')) AS raw
-        FROM {fields} WHERE plain)
-    WHERE raw <> ''
-    UNION ALL SELECT field, raw FROM {odd_split}"""
-
-
-_STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad", "direction",
-           "dir_bad", "thread_id", "in_reply_to")
-
-
-def explode_message_level(msg: str, split: str, out: str) -> str:
-    cols = ", ".join(f"m.{c}" for c in _STAGED)
-    return f"""
-    CREATE TABLE {out} AS
-    WITH m AS NOT MATERIALIZED (SELECT * FROM {msg}),
-    fields AS (
-        SELECT msg_row, 'to' AS role, to_field AS field FROM m WHERE to_field IS NOT NULL
-        UNION ALL SELECT msg_row, 'cc', cc_field FROM m WHERE cc_field IS NOT NULL
-        UNION ALL SELECT msg_row, 'bcc', bcc_field FROM m WHERE bcc_field IS NOT NULL
-    )
-    SELECT m.msg_row, {cols}, f.role, NULL::VARCHAR AS role_bad, s.raw
-    FROM fields f JOIN {split} s ON s.field = f.field JOIN m ON m.msg_row = f.msg_row"""
+    SELECT msg_row, {cols}, role, NULL::VARCHAR AS role_bad, raw FROM ({plain}) WHERE raw <> ''
+    UNION ALL
+    SELECT m.msg_row, {mcols}, f.role, NULL::VARCHAR AS role_bad, s.raw
+    FROM ({odd}) f JOIN {odd_split} s ON s.field = f.field JOIN {msg} m ON m.msg_row = f.msg_row"""
 
 
 def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: bool, has_log: bool,
