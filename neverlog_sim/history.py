@@ -316,7 +316,12 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     name = f"sent_{next(_counter)}"
     if direct is not None:
         constants = {c: _check_channel(channel) for c in table.column_names if c not in direct}  # a default channel
-        engine.register_parquet("src_arrow", parquet.duckdb_path, direct, constants, sql.SOURCE_ROW)
+        try:
+            engine.register_parquet("src_arrow", parquet.duckdb_path, direct, constants, sql.SOURCE_ROW)
+        except duckdb.Error as exc:
+            engine.close()
+            raise InputError(f"cannot read {what}: {quote(str(exc).splitlines()[0], 160)} — check that it is a "
+                             "valid Parquet file") from None
         typed_sent_at = True
     else:
         text = as_text(table, what)
