@@ -13,8 +13,10 @@ and as CSV (message level, sizes up to 10M), then measures:
   the rows sorted by domain, is shown apart (the simulate figures run with ``incremental=False``);
 * peak RSS of the process.
 
-Usage: ``python -m benchmarks [--quick | --full] [--sizes 1000000,10000000]``. ``--quick`` runs
-1M rows once (under a minute); the default runs 1M, 10M and 50M; ``--full`` adds 100M.
+Usage: ``python -m benchmarks [--quick | --full] [--sizes 1000000,10000000] [--memory-limit 5GB]``.
+``--quick`` runs 1M rows once (under a minute); the default runs 1M, 10M and 50M; ``--full`` adds
+100M. ``--memory-limit`` caps DuckDB (the toolkit's engines and the floors alike); what does not fit
+spills to disk. Each size runs in a fresh process, so its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ def _timed(fn):
 
 def _generate(folder: Path, rows: int, csv: bool) -> tuple[Path, Path | None]:
     import duckdb
-    con = duckdb.connect()
+
+    from neverlog_sim.engine.duckdb import _settings
+    con = duckdb.connect(config=_settings({}))  # under the run's memory limit: its peak is counted too
     params = {"rows": rows, "recipients": max(rows // 5, 1000), "domains": max(rows // 50, 100), "senders": 500}
     parquet = folder / "history.parquet"
     con.execute(f"COPY ({GEN}) TO '{parquet}' (FORMAT parquet)", params)
@@ -62,7 +66,9 @@ def _generate(folder: Path, rows: int, csv: bool) -> tuple[Path, Path | None]:
 
 def _floor_load(path: Path, reader: str) -> float:
     import duckdb
-    con = duckdb.connect()
+
+    from neverlog_sim.engine.duckdb import _settings
+    con = duckdb.connect(config=_settings({}))  # the floor runs under the memory limit the toolkit runs under
     con.execute("SET preserve_insertion_order = false")
     seconds, _ = _timed(lambda: con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}($1)", [str(path)]).fetchall())
     con.close()
@@ -198,9 +204,16 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, help="runs of each timed step; the best is kept (default 3, 1 with --quick)")
     ap.add_argument("--csv-max", type=int, default=10_000_000,
                     help="largest size at which the message-level CSV load is measured (default 10M)")
+    ap.add_argument("--memory-limit", help="DuckDB's memory limit for every engine of the run, e.g. 5GB "
+                    "(NEVERLOG_DUCKDB_MEMORY_LIMIT); larger tables spill to --temp-directory")
+    ap.add_argument("--temp-directory", help="where DuckDB spills (NEVERLOG_DUCKDB_TEMP_DIRECTORY)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size in this process
     args = ap.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
+    if args.memory_limit:
+        os.environ["NEVERLOG_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+    if args.temp_directory:
+        os.environ["NEVERLOG_DUCKDB_TEMP_DIRECTORY"] = args.temp_directory
     if args.one:
         print(json.dumps(measure(args.one, repeat, args.csv_max)))
         return 0
@@ -208,7 +221,9 @@ def main(argv=None) -> int:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
     else:
         sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000, 50_000_000] + ([100_000_000] if args.full else [])
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    limit = os.environ.get("NEVERLOG_DUCKDB_MEMORY_LIMIT", "DuckDB's default")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"memory limit: {limit}", flush=True)
     results = []
     for rows in sizes:
         # One process per size: its peak RSS is that size's alone.

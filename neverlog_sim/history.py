@@ -27,7 +27,7 @@ from .readers.canonical import MESSAGE_LEVEL, OPTIONAL, RECIPIENT_LEVEL, ROW_COL
 from .readers import hubspot, mailfiles
 from .readers.dates import check_dayfirst, iso_dates
 from .readers.events import load_contacts, load_tracking
-from .readers.tables import as_text, check_columns, frame_to_arrow, read_table
+from .readers.tables import ParquetFile, as_text, check_columns, direct_columns, frame_to_arrow, parquet_file, read_table
 from .rules import CHANNELS
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class SentMail:
 
     def __init__(self, engine: DuckDBEngine, table: str, problems: list[dict], source: str,
                  tracking: pd.DataFrame | None = None, set_aside: dict | None = None, *,
-                 known: dict | None = None):
+                 known: dict | None = None, loaded: dict | None = None):
         self.engine = engine
         #: What the load set aside: ``messages``/``messages_total`` and ``rows``/``rows_total``.
         self.set_aside = dict(set_aside or {"messages": 0, "messages_total": 0, "rows": 0, "rows_total": 0})
@@ -118,7 +118,8 @@ class SentMail:
         self.tracking = tracking
         # ``known``: the figures a reopened workspace brings (no pass over the rows; see save_workspace)
         if known is None:
-            stats = engine.rows(sql.sent_stats(table))[0]
+            # ``loaded``: the figures build_sent counted on its way (no pass over the rows again)
+            stats = loaded["stats"] if loaded else engine.rows(sql.sent_stats(table))[0]
             channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
         else:
             stats, channels = known["stats"], known["channels"]
@@ -140,7 +141,8 @@ class SentMail:
             self.incoming, self.thread_count, self.unresolved_replies = known["threads"]
             self.threads = f"{table}_threads" if known["has_threads"] else None
         else:
-            thread_rows, self.incoming = engine.rows(sql.has_thread_data(table))[0]
+            known_threads = loaded.get("thread_data") if loaded else None
+            thread_rows, self.incoming = known_threads or engine.rows(sql.has_thread_data(table))[0]
             examples = []
             if thread_rows:
                 self.threads = f"{table}_threads"
@@ -230,33 +232,35 @@ class SentMail:
 # --- building the canonical model ---------------------------------------------------------
 
 def _address_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
-    """Classify every distinct raw address once: SQL for the standard ones, Python for the rest."""
-    engine.run(sql.classify_fast(raw_table, "addr_fast"), [sql.STANDARD_ADDRESS])
-    odd = engine.rows(sql.odd_addresses("addr_fast"))
+    """Classify every distinct raw address once, counting the rows that name it: SQL for the standard ones,
+    Python for the rest. Leaves ``addr_map`` (every raw value) and ``addr_exc`` (the values not read as
+    ``lower(raw)``, the only ones a row is joined to)."""
+    engine.run(sql.address_counts(raw_table, "addr_counts"))
+    engine.run(sql.classify_counted("addr_counts", "addr_fast"), [sql.STANDARD_ADDRESS])
+    engine.run(sql.drop("addr_counts"))
+    odd = engine.rows(sql.odd_counted("addr_fast"))
     rows = [(raw, *classify_recipient(raw)) for (raw,) in tqdm(odd, desc="reading odd addresses", delay=1.0,
                                                               disable=not progress, leave=False)]
     odd_df = pd.DataFrame(rows, columns=["raw", "address", "status"]).astype(
         {"raw": "object", "address": "object", "status": "object"})
-    engine.register("addr_odd_df", odd_df)
-    engine.run(sql.address_map("addr_fast", "addr_odd_df", "addr_map"))
-    engine.unregister("addr_odd_df")
+    with engine.registered("addr_odd_df", odd_df) as frame:
+        engine.run(sql.counted_map("addr_fast", frame, "addr_map"))
     engine.run(sql.drop("addr_fast"))  # addr_map holds all of it now
+    engine.run(sql.address_exceptions("addr_map", "addr_exc"))
 
 
 def _explode_fields(engine: DuckDBEngine, progress) -> None:
-    """Split each distinct To/Cc/Bcc field with a real address parser (one call per distinct field)."""
-    fields = engine.rows(sql.distinct_fields("msg"))
-    out_field, out_pos, out_raw = [], [], []
+    """One row per address of each message: plain To/Cc/Bcc fields split in SQL, the rest (display names,
+    quotes, groups, comments) with a real address parser, one call per distinct field."""
+    fields = engine.rows(sql.odd_fields("msg"))
+    out_field, out_raw = [], []
     for (field,) in tqdm(fields, desc="parsing address fields", delay=1.0, disable=not progress, leave=False):
-        for pos, raw in enumerate(split_address_field(field)):
+        for raw in split_address_field(field):
             out_field.append(field)
-            out_pos.append(pos)
             out_raw.append(raw)
-    engine.register("field_split_df", pd.DataFrame({"field": pd.Series(out_field, dtype="object"),
-                                                 "pos": pd.Series(out_pos, dtype="int64"),
-                                                 "raw": pd.Series(out_raw, dtype="object")}))
-    engine.run(sql.explode_message_level("msg", "field_split_df", "raw_rows"))
-    engine.unregister("field_split_df")
+    odd = pd.DataFrame({"field": pd.Series(out_field, dtype="object"), "raw": pd.Series(out_raw, dtype="object")})
+    with engine.registered("field_split_df", odd) as frame:
+        engine.run(sql.explode_message_level("msg", frame, "raw_rows"))
 
 
 def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" = (), source: str = "",
@@ -283,7 +287,10 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     dayfirst = check_dayfirst(dayfirst, "build_sent")
     max_set_aside = check_max_set_aside(max_set_aside, "build_sent")
     what = f"sent mail from {source or 'input'}"
-    if isinstance(messages, pa.Table):
+    parquet = messages if isinstance(messages, ParquetFile) else None  # load_sent's one Parquet file
+    if parquet is not None:
+        table = parquet.schema.empty_table()
+    elif isinstance(messages, pa.Table):
         table = messages
     elif isinstance(messages, pd.DataFrame):
         table = frame_to_arrow(messages, what)
@@ -297,7 +304,14 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
         report.append(p)
     set_aside_before = sum(p["count"] for p in report if p["problem"] in READER_SET_ASIDE)
     table, level = canonical_table(table, columns, source, report, _check_channel(channel))
-    if table.num_rows == 0:
+    direct = None
+    if parquet is not None:
+        # The engine reads the file itself (no copy in Python) when every column reads as as_text() would
+        # read it; otherwise the file is read into Arrow and loaded as any table.
+        direct = direct_columns(parquet, table.column_names, columns)
+        if direct is None:
+            table, level = canonical_table(parquet.read(), columns, source, None, _check_channel(channel))
+    if (parquet.num_rows if direct is not None else table.num_rows) == 0:
         if set_aside_before:  # the reader set every message aside: say so, as any load over the threshold does
             _check_set_aside({"messages": set_aside_before, "messages_total": set_aside_before, "rows": 0,
                               "rows_total": 0}, max_set_aside, report, hints, what)
@@ -306,28 +320,44 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     for p in report:
         hints += p.pop("hints", [])
     engine = DuckDBEngine() if spark is None else _spark_engine(spark)
-    text = as_text(table, what)
-    if pa.types.is_string(text.schema.field("sent_at").type):
-        text = text.set_column(text.schema.get_field_index("sent_at"), "sent_at",
-                               iso_dates(text["sent_at"], dayfirst=dayfirst, what=what, column="sent_at"))
-    text = text.append_column(sql.SOURCE_ROW, pa.array(range(1, text.num_rows + 1), type=pa.int64()))
-    typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
-        text.schema.field("sent_at").type)
-    engine.register("src_arrow", text)
+    if direct is not None and spark is None:
+        constants = {c: _check_channel(channel) for c in table.column_names if c not in direct}  # a default channel
+        try:
+            engine.register_parquet("src_arrow", parquet.duckdb_path, direct, constants, sql.SOURCE_ROW)
+        except duckdb.Error as exc:
+            engine.close()
+            raise InputError(f"cannot read {what}: {quote(str(exc).splitlines()[0], 160)} — check that it is a "
+                             "valid Parquet file") from None
+        typed_sent_at = True
+    else:
+        if direct is not None:  # a Spark history: the file goes through Arrow, as any table
+            direct = None
+            table, level = canonical_table(parquet.read(), columns, source, None, _check_channel(channel))
+        text = as_text(table, what)
+        if pa.types.is_string(text.schema.field("sent_at").type):
+            text = text.set_column(text.schema.get_field_index("sent_at"), "sent_at",
+                                   iso_dates(text["sent_at"], dayfirst=dayfirst, what=what, column="sent_at"))
+        text = text.append_column(sql.SOURCE_ROW, pa.array(range(1, text.num_rows + 1), type=pa.int64()))
+        typed_sent_at = pa.types.is_timestamp(text.schema.field("sent_at").type) or pa.types.is_date(
+            text.schema.field("sent_at").type)
+        engine.register("src_arrow", text)
     return _build(engine, level, set(table.column_names), typed_sent_at, report, hints, set_aside_before,
-                  max_set_aside, what, source, tracking, dayfirst, progress)
+                  max_set_aside, what, source, tracking, dayfirst, progress, direct=direct is not None)
 
 
 def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hints: list, set_aside_before: int,
-           max_set_aside: float, what: str, source: str, tracking, dayfirst, progress: bool) -> SentMail:
-    """The canonical rows from the staged source ``src_arrow``: the SQL steps every engine runs."""
+           max_set_aside: float, what: str, source: str, tracking, dayfirst, progress: bool,
+           direct: bool = False) -> SentMail:
+    """The canonical rows from the staged source ``src_arrow``: the SQL steps every engine runs.
+
+    ``direct``: ``src_arrow`` is a view DuckDB reads from a Parquet file (dropped, not unregistered)."""
     name = f"sent_{next(_counter)}"
     steps = _progress(6, "loading sent mail", progress)
     try:
         if level == "message":
             engine.run(sql.stage_message_level("src_arrow", "msg", [c for c in ("to", "cc", "bcc") if c in has],
                                                 typed_sent_at, "log_enabled" in has, "direction" in has,
-                                                "thread_id" in has, "in_reply_to" in has))
+                                                "thread_id" in has, "in_reply_to" in has), [sql.PLAIN_FIELD])
             steps.update()
             _explode_fields(engine, progress)
         else:
@@ -338,27 +368,57 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
         steps.update()
         _address_map(engine, "raw_rows", progress)
         steps.update()
+        # The joined view reads every row with its address; only the load report's examples and the rare
+        # checks below read it (the counts come from the address map and the staged rows' flags).
         engine.run(sql.join_addresses("raw_rows", "addr_map", "joined"))
+        recipient_level = level == "recipient"
+        if not recipient_level:
+            engine.run(sql.row_id_sequence(name))
+        engine.run(sql.build_staged("raw_rows", "addr_exc", name, not recipient_level))
         steps.update()
-        engine.run(sql.repeated_keys("joined", "repeated"))
-        engine.run(sql.row_id_sequence(name))
-        engine.run(sql.build_rows("joined", "repeated", name))
-        steps.update()
-        msg = "msg" if level == "message" else None
-        loaded = _load_report(engine, name, msg)
-        report += loaded
-        rows, empty, msgs, msgs_kept = engine.rows(sql.set_aside_counts("raw_rows", name, msg))[0]
+        msg = None if recipient_level else "msg"
+        problems, kept, inbound, rewritten, empty, rows, recipients = _load_report(engine, name)
+        if msg:  # message level: every address read is a row; no row stands for an empty recipient
+            rows, empty = rows - empty, 0
+        no_recipient = None
+        if msg:  # before any merge: staged_without_recipient reads each staged row's message
+            count, examples = engine.rows(sql.staged_without_recipient(msg, name))[0]
+            no_recipient = _problem(sql.NO_RECIPIENT, count, examples or [])
+        rows_aside = problems[0]["count"] + empty
+        msgs_kept, shared = engine.rows(sql.staged_messages(name))[0]
+        if msg:
+            msgs = engine.rows(sql.row_count(msg))[0][0]
+        elif rows_aside:
+            msgs = engine.rows(sql.set_aside_counts("raw_rows", name, None))[0][2]
+        else:
+            msgs = msgs_kept  # every staged row was kept: the same message ids
+        # The exact check reads the staged source again: only when the staged rows cannot settle it.
+        if shared or rows_aside or rewritten or msg:
+            shared_ids = _problem(sql.SHARED_IDS, *engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0])
+        else:
+            shared_ids = _problem(sql.SHARED_IDS, 0, [])
+        engine.run(sql.staged_repeated(name, "repeated"))
+        conflicts = None
+        if engine.rows(sql.row_count("repeated"))[0][0]:  # repeated pairs: none in most exports
+            conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_staged(name, "repeated"))[0])
+            engine.run(sql.merge_repeated(name, "repeated", "merged", not recipient_level))
+            engine.run(sql.delete_repeated(name, "repeated"))
+            engine.run(sql.insert_merged(name, "merged"))
+            engine.run(sql.drop("merged"))
+        for statement in sql.drop_work_columns(name, not recipient_level):
+            engine.run(statement)
+        rows_kept = engine.rows(sql.row_count(name))[0][0]
+        problems.append(_problem(sql.DUPLICATES, kept - rows_kept, []))
+        if no_recipient is not None:
+            problems.append(no_recipient)
         if empty:
-            report.append(_problem(sql.EMPTY_RECIPIENT, empty,
-                                   [e for (e,) in engine.rows(sql.empty_recipient_examples("joined"))]))
-        rows_aside = loaded[0]["count"] + empty
-        if engine.rows(sql.row_count("repeated"))[0][0]:  # conflicts need repeated pairs: none in most exports
-            count, examples = engine.rows(sql.conflicting_pairs("joined", "repeated"))[0]
-            report.append(_problem(sql.CONFLICTS, count, examples))
-        count, examples = engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0]
-        report.append(_problem(sql.SHARED_IDS, count, examples))
-        # Message level: messages with no usable recipient (ids may repeat); recipient level: ids with no row kept.
-        msgs_aside = loaded[-1]["count"] if msg else msgs - msgs_kept
+            problems.append(_problem(sql.EMPTY_RECIPIENT, empty,
+                                     [e for (e,) in engine.rows(sql.empty_recipient_examples("joined"))]))
+        if conflicts is not None:
+            problems.append(conflicts)
+        problems.append(shared_ids)
+        report += problems
+        msgs_aside = no_recipient["count"] if msg else msgs - msgs_kept
         steps.update()
     except getattr(engine, "errors", (duckdb.Error,)) as exc:
         raise InputError(f"cannot load {what}: {quote(str(exc).splitlines()[0], 160)}") from None
@@ -366,8 +426,8 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
         steps.close()
     engine.run(sql.drop_view("joined"))
     engine.run(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows"))
-    engine.unregister("src_arrow")
-    for t in ("repeated", "addr_map", "msg"):
+    engine.run(sql.drop_view("src_arrow")) if direct else engine.unregister("src_arrow")
+    for t in ("repeated", "addr_map", "addr_exc", "msg"):
         engine.run(sql.drop(t))
     set_aside = {"messages": int(msgs_aside) + set_aside_before, "messages_total": int(msgs) + set_aside_before,
                  "rows": int(rows_aside), "rows_total": int(rows)}
@@ -375,7 +435,10 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
     _check_set_aside(set_aside, max_set_aside, report, hints, what)
     if tracking is not None and not isinstance(tracking, pd.DataFrame):
         tracking = load_tracking(tracking, dayfirst=dayfirst)
-    return SentMail(engine, name, report, source or "input", tracking, set_aside)
+    senders, first, last = engine.rows(sql.outbound_stats(name))[0]
+    threads = (0, 0) if not ({"thread_id", "in_reply_to"} & has) and not inbound else None
+    figures = {"stats": (rows_kept, msgs_kept, senders, recipients, first, last), "thread_data": threads}
+    return SentMail(engine, name, report, source or "input", tracking, set_aside, loaded=figures)
 
 
 def _spark_engine(spark, check_only: bool = False):
@@ -441,19 +504,28 @@ def _check_set_aside(set_aside: dict, limit: float, report: list[dict], hints: l
     raise SetAsideError(message, share=share, limit=limit, problems=report, hints=hints, cli_message=cli)
 
 
-def _load_report(engine: DuckDBEngine, rows: str, msg: str | None) -> list[dict]:
-    """Count every oddity in one pass; quote examples only for the ones that occur."""
-    *counts, kept = engine.rows(sql.load_report_counts("joined"))[0]
+def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, int, int, int, int, int]:
+    """The ten address and row problems of the load report: counts from the address map (one row per raw
+    value) and the staged rows' flags (one narrow pass); examples quoted only for the ones that occur.
+
+    Returns the problems, the rows kept, the inbound rows kept, the rows whose raw sender was rewritten,
+    the rows with no recipient, all rows staged and the distinct recipients kept.
+    """
+    unusable, non_standard, bad_senders, empty, total, recipients = engine.rows(sql.map_problem_counts("addr_map"))[0]
+    kept, *flagged, inbound, rewritten = engine.rows(sql.staged_counts(staged))[0]
+    counts = dict(zip(sql.FLAGGED, flagged))
+    counts.update(zip(sql.MAP_COUNTED, (unusable, non_standard, bad_senders)))
     out = []
-    for i, ((label, _, _), count) in enumerate(zip(sql.LOAD_PROBLEMS, counts)):
-        examples = [e for (e,) in engine.rows(sql.load_report_examples("joined", i))] if count else []
+    for i, (label, _, _) in enumerate(sql.LOAD_PROBLEMS):
+        count = counts[i]
+        if not count:
+            examples = []
+        elif i in sql.MAP_COUNTED:
+            examples = [e for (e,) in engine.rows(sql.map_problem_examples("addr_map", i))]
+        else:
+            examples = [e for (e,) in engine.rows(sql.load_report_examples("joined", i))]
         out.append(_problem(label, count, examples))
-    merged = kept - engine.rows(sql.row_count(rows))[0][0]
-    out.append(_problem(sql.DUPLICATES, merged, []))
-    if msg:
-        count, examples = engine.rows(sql.messages_without_recipient(msg, "joined"))[0]
-        out.append(_problem(sql.NO_RECIPIENT, count, examples or []))
-    return out
+    return out, kept, inbound, rewritten, empty, total, recipients
 
 
 def _check_channel(channel: str | None) -> str | None:
@@ -549,7 +621,11 @@ def _load_source(source, columns, format, progress, encoding, dayfirst, max_set_
         return load_mail(source, progress=progress, max_set_aside=max_set_aside, channel=channel or "extension",
                          spark=spark, **loader_options)
     notes: list[dict] = []
-    table, label = read_table(source, what="sent mail", encoding=encoding, report=notes)
+    parquet = parquet_file(source, what="sent mail", report=notes)  # one Parquet file: never read into Python
+    if parquet is not None:
+        table, label = parquet, parquet.label
+    else:
+        table, label = read_table(source, what="sent mail", encoding=encoding, report=notes)
     if format in ("hubspot_api", "hubspot_ui") or format is None:
         detected = hubspot.detect_format(table.column_names) if format is None else format
         if detected:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from neverlog_sim import InputError, MissingColumnsError, Policy, load_contacts, load_sent, load_tracking, simulate
 
@@ -386,3 +388,74 @@ def test_tracking_event_of_a_recipient_written_with_a_display_name_counts_for_th
                            "occurred_at": ["2024-01-01T11:00:00Z"]})
     m = simulate(load(frame()), Policy(team=["jo@acme.com"]), tracking=events).metrics()
     assert (1, 1) == (m["feed_events_of_blocked_recipients"], m["tracking_events_leaving_timelines"])
+
+
+def _messy_recipient_rows() -> pd.DataFrame:
+    """Recipient-level rows with every oddity the load report names, a repeated pair that disagrees,
+    a shared id, odd and mixed-case addresses, missing ids, unknown roles and channels."""
+    return pd.DataFrame({
+        "Message ID": ["m1", "m1", "m1", None, "m2", "m2", "m3", "m3", "m4", " m5 ", "m6", "m6"],
+        "sent_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:00", "2024-01-01 10:00", "2024-01-02 09:00",
+                                   "2024-01-03 08:00", "2024-01-03 08:00", "2024-01-04 07:00", "2024-01-05 07:00",
+                                   None, "2024-01-06 10:00", "2024-01-07 10:00", "2024-01-07 10:00"]),
+        "sender": ["ann@us.com", "ann@us.com", "Ann <ann@us.com>", "bob@us.com", "bob@us.com", "BOB@us.com",
+                   "cy@us.com", "cy@us.com", "not a sender", " dee@us.com", "eve@us.com", "eve@us.com"],
+        "channel": ["extension", "crm", "extension", "extension", "fax", "crm", "crm", "crm", "extension",
+                    "extension", "extension", "bcc_forward"],
+        "recipient": ["Jo@Acme.com", "jo@acme.com", "al@acme.com", "x@friend.org", "<y@friend.org>", "nobody",
+                      "q@rival..com", "r@rival.com", "s@rival.com", "  ", "t@x.com", "t@x.com"],
+        "role": ["to", "cc", "to", "cc", "bcc", "to", "boss", "to", "to", "to", "cc", "to"],
+    })
+
+
+def test_a_parquet_file_loads_as_its_dataframe_does(tmp_path):
+    # One Parquet file is read by DuckDB itself (never copied into Python): the rows, the load report
+    # and what was set aside must be those of the same rows given as a DataFrame.
+    df = _messy_recipient_rows()
+    path = tmp_path / "rows.parquet"
+    df.to_parquet(path, index=False)
+    from_file = load_sent(path, progress=False, max_set_aside=1.0)
+    from_frame = load_sent(df, progress=False, max_set_aside=1.0)
+    order = ["message_id", "recipient"]
+    expected = from_frame.to_pandas().sort_values(order).reset_index(drop=True)
+    actual = from_file.to_pandas().sort_values(order).reset_index(drop=True)
+    pd.testing.assert_frame_equal(expected, actual)
+    assert from_frame.problems.to_dict("records") == from_file.problems.to_dict("records")
+    assert from_frame.set_aside == from_file.set_aside
+    assert from_frame.summary()["rows"] == from_file.summary()["rows"]
+
+
+def test_a_parquet_file_with_a_default_channel_loads_as_its_dataframe_does(tmp_path):
+    df = _messy_recipient_rows().drop(columns=["channel"])
+    path = tmp_path / "rows.parquet"
+    df.to_parquet(path, index=False)
+    from_file = load_sent(path, progress=False, max_set_aside=1.0, channel="Client")
+    from_frame = load_sent(df, progress=False, max_set_aside=1.0, channel="Client")
+    assert ["client"] == sorted(set(from_file.to_pandas()["channel"]))
+    assert from_frame.problems.to_dict("records") == from_file.problems.to_dict("records")
+    assert len(from_frame) == len(from_file)
+
+
+_PIECE = st.from_regex(r"[A-Za-z0-9._+-]{1,6}@[A-Za-z0-9.-]{1,6}", fullmatch=True)
+_SEP = st.from_regex(r"[ \t\r\n\f]{0,2}[,;][ \t\r\n\f]{0,2}", fullmatch=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_SEP, st.one_of(_PIECE, st.just(""))), max_size=5), _PIECE,
+       st.from_regex(r"[ \t]{0,2}", fullmatch=True))
+def test_plain_address_fields_split_in_sql_as_the_address_parser_splits_them(rest, first, pad):
+    # Plain To/Cc/Bcc fields (addresses of letters, digits and . _ + - separated by , or ;) are split
+    # by the engine, the rest by Python's address parser: both must give the same addresses.
+    import duckdb
+
+    from neverlog_sim.engine import sql
+    from neverlog_sim.entries import split_address_field
+    field = pad + first + "".join(sep + piece for sep, piece in rest) + pad
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT 1 AS _source_row, 'm1' AS message_id, TIMESTAMP '2024-01-01' AS sent_at, "
+                "'ann@us.com' AS sender, 'extension' AS channel, $1::VARCHAR AS \"to\"", [field])
+    con.execute(sql.stage_message_level("src", "m", ["to"], True, False, False), [sql.PLAIN_FIELD])
+    assert [] == con.execute(sql.odd_fields("m")).fetchall()  # a plain field: no Python parser needed
+    con.execute("CREATE TABLE odd (field VARCHAR, raw VARCHAR)")
+    con.execute(sql.explode_message_level("m", "odd", "sp"))
+    assert split_address_field(field) == [r for (r,) in con.execute("SELECT raw FROM sp").fetchall()]

@@ -121,6 +121,15 @@ def test_tables_views_rename_and_drop(engines):
     assert [(2, 1)] == same(engines, "SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM v)", setup=setup)
 
 
+def test_delete_insert_and_drop_column_change_a_table_as_in_duckdb(engines):
+    """The load merges repeated rows in place (DELETE, INSERT ... SELECT) and drops its working columns."""
+    setup = ["CREATE TABLE u AS SELECT a, y, t FROM t", "CREATE TABLE m AS SELECT 'new' AS a, 9 AS y",
+             "DELETE FROM u WHERE y IN (SELECT y FROM t WHERE y >= 3) OR a = 'ab'",  # NULL a with y=4: deleted by y
+             "INSERT INTO u (a, y) SELECT a, y FROM m", "ALTER TABLE u DROP COLUMN t"]
+    rows = same(engines, "SELECT * FROM u ORDER BY y", setup=setup)
+    assert [("o'b@acme.com", 1), ("new", 9)] == rows
+
+
 def test_parameters_stay_bound_lists_as_arrays(engines):
     duck, spark = engines
     statement = "SELECT count(*) FROM t WHERE list_contains($names, a) OR a = $one"

@@ -120,6 +120,19 @@ class DuckDBEngine:
     def unregister(self, name: str) -> None:
         self.con.unregister(name)
 
+    def register_parquet(self, name: str, path: str, columns: dict, constants: dict, row_column: str) -> None:
+        """Make one Parquet file readable as the view ``name`` without reading it into Python.
+
+        ``columns`` maps our names to the file's, ``constants`` our names to a value every row takes;
+        ``row_column`` numbers the rows from 1 in file order. Names and values travel as expressions of
+        DuckDB's relation API, never as SQL text.
+        """
+        rel = self.con.read_parquet(path, file_row_number=True)
+        exprs = [duckdb.ColumnExpression(theirs).alias(ours) for ours, theirs in columns.items()]
+        exprs += [duckdb.ConstantExpression(value).alias(ours) for ours, value in constants.items()]
+        exprs.append((duckdb.ColumnExpression("file_row_number") + duckdb.ConstantExpression(1)).alias(row_column))
+        rel.select(*exprs).create_view(name)
+
     @contextmanager
     def registered(self, name: str, frame):
         """A frame readable as ``name`` for the duration of a ``with`` block."""

@@ -218,7 +218,8 @@ _TEXT = ("positional_parameters", "list_length")
 # Statement shapes handled by the engine itself (not SQL on Spark): CREATE TABLE ... AS → a
 # checkpointed DataFrame as a temporary view; CREATE VIEW → a lazy one; CREATE SEQUENCE → nothing
 # (see row_ids); DROP TABLE/VIEW → the view dropped and its data released; ALTER ... RENAME → the
-# DataFrame registered under the new name.
+# DataFrame registered under the new name; ALTER ... DROP COLUMN → the DataFrame without it;
+# DELETE → the rows kept, checkpointed; INSERT ... SELECT → the union by column name, checkpointed.
 
 
 class _Plan:
@@ -316,9 +317,30 @@ class SparkEngine:
         cacheable = True
         if isinstance(tree, exp.Drop):
             plan = _Plan("drop", (tree.this or tree.args["tables"][0]).name)
+        elif isinstance(tree, exp.Alter) and isinstance(tree.args["actions"][0], exp.Drop):
+            # ALTER TABLE t DROP COLUMN c: the table's DataFrame without the column.
+            plan = _Plan("drop_column", tree.this.name, source=tree.args["actions"][0].args["tables"][0].name)
         elif isinstance(tree, exp.Alter):
             rename = tree.args["actions"][0]
             plan = _Plan("rename", tree.this.name, source=rename.this.name)
+        elif isinstance(tree, (exp.Delete, exp.Insert)):
+            # A temporary view cannot change in place: DELETE keeps the rows its condition does not hold
+            # for (NULL keeps the row, as in DuckDB); INSERT appends the SELECT's rows by column name.
+            if isinstance(tree, exp.Delete):
+                target = tree.this.name
+                keep = exp.Not(this=exp.Coalesce(this=exp.Paren(this=tree.args["where"].this.copy()),
+                                                  expressions=[exp.false()]))
+                select = exp.select("*").from_(target).where(keep)
+                kind = "delete"
+            else:
+                target = tree.this.this.name
+                select = tree.expression.copy()
+                kind = "insert"
+            for name, override in OVERRIDES.items():
+                if name not in _TEXT:
+                    select = override(select, self)
+            select = self._qualify(select)
+            plan = _Plan(kind, target, select.sql("spark", unsupported_level=sqlglot.ErrorLevel.RAISE))
         elif isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "SEQUENCE":
             plan = _Plan("nothing")
         else:
@@ -393,6 +415,14 @@ class SparkEngine:
             frame = self._frame(plan.target)
             self._drop(plan.target)
             self._put(plan.source, frame)
+        elif plan.kind == "drop_column":
+            self._put(plan.target, self._frame(plan.target).drop(plan.source))
+        elif plan.kind == "delete":
+            self._put(plan.target, self._collect(lambda: self._sql(plan.text, params).localCheckpoint(eager=True)))
+        elif plan.kind == "insert":
+            rows = self._sql(plan.text, params)
+            frame = self._frame(plan.target).unionByName(rows, allowMissingColumns=True)
+            self._put(plan.target, self._collect(lambda: frame.localCheckpoint(eager=True)))
         return SparkResult(None, self)
 
     def _drop(self, name: str) -> None:

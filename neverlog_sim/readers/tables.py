@@ -157,6 +157,81 @@ def read_table(source, *, what: str = "input", encoding: str | None = None, repo
     return _read_csv(files, what, source, encoding, report), str(source)
 
 
+class ParquetFile:
+    """One Parquet file for an engine to read itself, never copied into Python: its path and schema.
+
+    ``read()`` gives the Arrow table when the engine cannot take the file as it is (see
+    ``direct_columns``).
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, num_rows: int, what: str, label: str):
+        self.path, self.schema, self.num_rows, self.what, self.label = path, schema, num_rows, what, label
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    @property
+    def duckdb_path(self) -> str:
+        return _duckdb_path(self.path)
+
+    def read(self) -> pa.Table:
+        return _read_parquet([self.path], self.what, self.label)
+
+
+def parquet_file(source, *, what: str = "input", report: list | None = None) -> "ParquetFile | None":
+    """``source`` as a :class:`ParquetFile` when it names exactly one Parquet file, else None (read it
+    with :func:`read_table`). The checks and load-report notes are read_table's."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    notes: list = []
+    files = find_files(source, TABLE_SUFFIXES, what, notes)
+    if len(files) != 1 or files[0].suffix.lower() not in (".parquet", ".pq"):
+        return None
+    import pyarrow.parquet as pq
+    try:
+        meta = pq.read_metadata(files[0])
+        schema = meta.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError, ValueError):
+        return None  # read_table names the fault
+    for name in schema.names:
+        _check_type(schema.field(name).type, name, f"{what} {str(source)!r}")
+    if report is not None:
+        report.extend(notes)
+    return ParquetFile(files[0], schema, meta.num_rows, what, str(source))
+
+
+def _plain(t: pa.DataType) -> bool:
+    """Types the engine reads from Parquet exactly as ``as_text`` would give them."""
+    if pa.types.is_dictionary(t):
+        return pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t) or pa.types.is_boolean(t)
+            or pa.types.is_timestamp(t) or pa.types.is_date(t))
+
+
+def direct_columns(parquet: ParquetFile, mapped: list[str], columns: dict | None) -> dict | None:
+    """Our column name → the file's, for the columns ``map_columns`` kept, when the engine can read the file
+    itself; None when a column needs Arrow's reading (lists, floats, dates written as text, ...)."""
+    columns = columns or {}
+    names = parquet.column_names
+    if "file_row_number" in names:
+        return None
+    ours = {}
+    for name in names:
+        new = columns[name] if name in columns else canon_name(name)
+        if new is not None:
+            ours.setdefault(new, name)
+    out = {}
+    for col in mapped:
+        if col not in ours:
+            continue  # a column the loader adds (a default channel)
+        t = parquet.schema.field(ours[col]).type
+        if not _plain(t) or (col == "sent_at" and not (pa.types.is_timestamp(t) or pa.types.is_date(t))):
+            return None
+        out[col] = ours[col]
+    return out
+
+
 def _read_parquet(files: list[Path], what: str, source) -> pa.Table:
     con = duckdb.connect()
     try:

@@ -10,7 +10,9 @@ from .common import CHANNELS
 
 
 def _text(col: str) -> str:
-    return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+    # trim() copies every string; only values that start or end with a space need it (the rest pass as they are).
+    c = f"CAST({col} AS VARCHAR)"
+    return f"NULLIF(CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN trim({c}) ELSE {c} END, '')"
 
 
 # The 1-based row number of the source table, added by ingest.build_sent: DuckDB's own row order
@@ -53,12 +55,17 @@ def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thre
 
 def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at: bool, has_log: bool,
                         has_dir: bool, has_thread: bool = False, has_reply: bool = False) -> str:
+    """One row per message, its fields read; ``*_plain`` says whether a To/Cc/Bcc field is a plain list of
+    addresses that SQL splits ($1: ``PLAIN_FIELD``)."""
     fields = ", ".join(
         f"{_text(q(c))} AS {c}_field" if c in addr_cols else f"NULL::VARCHAR AS {c}_field" for c in ("to", "cc", "bcc"))
+    plain = ", ".join(f"coalesce(regexp_full_match({c}_field, $1), false) AS {c}_plain" for c in ("to", "cc", "bcc"))
     return f"""
     CREATE TABLE {out} AS
-    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {fields}
-    FROM {src}"""
+    SELECT *, {plain} FROM (
+        SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)},
+               {fields}
+        FROM {src})"""
 
 
 def q(name: str) -> str:
@@ -66,29 +73,46 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def distinct_fields(msg: str) -> str:
+# A To/Cc/Bcc field of plain addresses only (letters, digits, . _ + - around one @), separated by , or ;
+# with optional white space: split_address_field gives each address as written, so SQL can split it.
+_PLAIN_ADDRESS = r"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+"
+PLAIN_FIELD = rf"\s*{_PLAIN_ADDRESS}(\s*[,;]\s*({_PLAIN_ADDRESS})?)*\s*"
+
+
+def _split_plain(field: str) -> str:
+    return f"unnest(string_split_regex(regexp_replace({field}, '^\\s+|\\s+$', '', 'g'), '\\s*[,;]\\s*'))"
+
+
+def odd_fields(msg: str) -> str:
+    """The distinct To/Cc/Bcc fields that are not plain: Python's address parser splits these."""
     return f"""
-    SELECT DISTINCT field FROM (
-        SELECT to_field AS field FROM {msg} UNION ALL SELECT cc_field FROM {msg} UNION ALL SELECT bcc_field FROM {msg}
-    ) WHERE field IS NOT NULL"""
+    SELECT field FROM (
+        SELECT to_field AS field FROM {msg} WHERE NOT to_plain UNION SELECT cc_field FROM {msg} WHERE NOT cc_plain
+        UNION SELECT bcc_field FROM {msg} WHERE NOT bcc_plain)
+    WHERE field IS NOT NULL ORDER BY field"""
 
 
-_STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad", "direction",
-           "dir_bad", "thread_id", "in_reply_to")
+_STAGED = ("message_id", "sent_at", "sent_at_bad", "sender_raw", "channel", "channel_bad", "log_enabled", "log_bad",
+           "direction", "dir_bad", "thread_id", "in_reply_to")
 
 
-def explode_message_level(msg: str, split: str, out: str) -> str:
-    cols = ", ".join(f"m.{c}" for c in _STAGED)
+def explode_message_level(msg: str, odd_split: str, out: str) -> str:
+    """One row per address read from a message's To/Cc/Bcc fields: plain fields split here, the others
+    joined to ``odd_split`` (``field, raw``: each odd field's addresses as Python's parser gave them)."""
+    cols = ", ".join(_STAGED)
+    plain = " UNION ALL ".join(
+        f"SELECT msg_row, {cols}, '{c}' AS role, {_split_plain(f'{c}_field')} AS raw FROM {msg} WHERE {c}_plain"
+        for c in ("to", "cc", "bcc"))
+    odd = " UNION ALL ".join(
+        f"SELECT msg_row, '{c}' AS role, {c}_field AS field FROM {msg} WHERE NOT {c}_plain AND {c}_field IS NOT NULL"
+        for c in ("to", "cc", "bcc"))
+    mcols = ", ".join(f"m.{c}" for c in _STAGED)
     return f"""
     CREATE TABLE {out} AS
-    WITH m AS NOT MATERIALIZED (SELECT * FROM {msg}),
-    fields AS (
-        SELECT msg_row, 'to' AS role, to_field AS field FROM m WHERE to_field IS NOT NULL
-        UNION ALL SELECT msg_row, 'cc', cc_field FROM m WHERE cc_field IS NOT NULL
-        UNION ALL SELECT msg_row, 'bcc', bcc_field FROM m WHERE bcc_field IS NOT NULL
-    )
-    SELECT m.msg_row, {cols}, f.role, NULL::VARCHAR AS role_bad, s.raw
-    FROM fields f JOIN {split} s ON s.field = f.field JOIN m ON m.msg_row = f.msg_row"""
+    SELECT msg_row, {cols}, role, NULL::VARCHAR AS role_bad, raw FROM ({plain}) WHERE raw <> ''
+    UNION ALL
+    SELECT m.msg_row, {mcols}, f.role, NULL::VARCHAR AS role_bad, s.raw
+    FROM ({odd}) f JOIN {odd_split} s ON s.field = f.field JOIN {msg} m ON m.msg_row = f.msg_row"""
 
 
 def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: bool, has_log: bool,
@@ -105,37 +129,9 @@ def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: boo
     FROM {src}"""
 
 
-def classify_fast(raw_rows: str, out: str) -> str:
-    """Every distinct raw recipient and sender, with its address where the ASCII fast path settles it."""
-    return f"""
-    CREATE TABLE {out} AS
-    WITH raws AS (SELECT raw FROM {raw_rows} WHERE raw IS NOT NULL
-                  UNION SELECT sender_raw FROM {raw_rows} WHERE sender_raw IS NOT NULL),
-    norm AS (SELECT raw, lower(trim(raw)) AS a FROM raws)
-    SELECT raw,
-           CASE WHEN regexp_full_match(a, $1)
-                 AND length(split_part(a, '@', 1)) <= 64 AND length(split_part(a, '@', 2)) <= 253
-                 AND length(a) <= 254
-                 AND NOT (starts_with(a, '''') OR split_part(a, '@', 1)[-1:] = '''')
-                THEN a END AS address
-    FROM norm"""
-
-
-def odd_addresses(fast: str) -> str:
-    return f"SELECT raw FROM {fast} WHERE address IS NULL ORDER BY raw"
-
-
-def address_map(fast: str, odd: str, out: str) -> str:
-    return f"""
-    CREATE TABLE {out} AS
-    SELECT raw, address, 'standard' AS status FROM {fast} WHERE address IS NOT NULL
-    UNION ALL SELECT raw, address, status FROM {odd}"""
-
-
 def join_addresses(raw_rows: str, amap: str, out: str) -> str:
-    """Every staged row with its recipient and sender read (the rows and the load report come from here).
-
-    A view: a materialised copy of every staged row would be the largest thing a load holds.
+    """Every staged row with its recipient and sender read, through the whole address map: a view the
+    load report's examples (and the rare exact checks) read; the rows themselves come from ``build_staged``.
     """
     return f"""
     CREATE VIEW {out} AS
@@ -147,41 +143,6 @@ def join_addresses(raw_rows: str, amap: str, out: str) -> str:
     FROM {raw_rows} r
     LEFT JOIN {amap} a ON a.raw = r.raw
     LEFT JOIN {amap} s ON s.raw = r.sender_raw"""
-
-
-_KEY = "hash(coalesce(message_id, 'row-' || msg_row), recipient)"
-
-
-def repeated_keys(joined: str, out: str) -> str:
-    """Hashes of (message, recipient) pairs staged more than once: the only rows that need merging.
-
-    An 8-byte key per row keeps this pass small; a hash shared by two different pairs only sends
-    both through the exact merge below.
-    """
-    return f"""
-    CREATE TABLE {out} AS
-    SELECT k FROM (SELECT {_KEY} AS k FROM {joined} WHERE recipient IS NOT NULL) GROUP BY k HAVING count(*) > 1"""
-
-
-def build_rows(joined: str, repeated: str, out: str) -> str:
-    """The canonical rows table: one row per message × recipient (role by To > Cc > Bcc)."""
-    cols = "message_id, recipient, sent_at, sender, channel, role, log_enabled, direction, thread_id, in_reply_to"
-    return f"""
-    CREATE TABLE {out} AS
-    WITH j AS NOT MATERIALIZED (
-        SELECT coalesce(message_id, 'row-' || msg_row) AS message_id, recipient, sent_at, sender, channel, role,
-               log_enabled, direction, thread_id, in_reply_to, {_KEY} AS k, msg_row
-        FROM {joined} WHERE recipient IS NOT NULL
-    ), merged AS (
-        SELECT message_id, recipient, arg_min(sent_at, msg_row) AS sent_at, arg_min(sender, msg_row) AS sender,
-               arg_min(channel, msg_row) AS channel, arg_min(role, {_ROLE_RANK}) AS role,
-               bool_and(log_enabled) AS log_enabled, arg_min(direction, msg_row) AS direction,
-               arg_min(thread_id, msg_row) AS thread_id, arg_min(in_reply_to, msg_row) AS in_reply_to
-        FROM j WHERE k IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient
-    )
-    SELECT nextval('{out}_row_id') AS row_id, message_id, sent_at, sender, channel, role, recipient,
-           split_part(recipient, '@', -1) AS rdomain, log_enabled, direction, thread_id, in_reply_to
-    FROM (SELECT {cols} FROM j WHERE k NOT IN (SELECT k FROM {repeated}) UNION ALL SELECT {cols} FROM merged)"""
 
 
 def row_id_sequence(out: str) -> str:
@@ -209,9 +170,204 @@ DUPLICATES = "recipient listed twice in one message (one row kept, role To > Cc 
 NO_RECIPIENT = "messages with no usable recipient (set aside)"
 
 
-def load_report_counts(joined: str) -> str:
-    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in LOAD_PROBLEMS)
-    return f"SELECT {counts}, count(*) FILTER (WHERE {_KEPT}) FROM {joined}"
+# --- the fast load: few passes over the rows (see benchmarks/README.md, "Where the time goes") ------------
+# 1. ``address_counts``: one aggregation over the raw recipient and sender values (how many rows name
+#    each); the standard ones are read by a regular expression over these distinct values only, the
+#    odd ones in Python (``history._address_map``).
+# 2. ``build_staged``: one pass writes every kept row with its canonical columns, plus four working
+#    columns (``msg_row``, the pair key ``k``, the raw sender's hash ``sh`` and the load report's
+#    ``flags``), joined only to the few raw values whose address is not ``lower(raw)``.
+# 3. Narrow passes over that table: the flag counts, the repeated pair keys, the messages. Rows are
+#    merged (``merge_repeated``) only when a pair repeats; the working columns are then dropped.
+
+def address_counts(raw_rows: str, out: str) -> str:
+    """Each distinct raw recipient and sender (NULL included) with the rows that name it as recipient / sender."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT raw, count(*) FILTER (WHERE side = 0) AS nr, count(*) FILTER (WHERE side = 1) AS ns
+    FROM (SELECT raw, 0 AS side FROM {raw_rows} UNION ALL SELECT sender_raw, 1 FROM {raw_rows})
+    GROUP BY raw"""
+
+
+def classify_counted(counts: str, out: str) -> str:
+    """``address_counts`` with the address where the ASCII fast path settles it ($1: the standard pattern)."""
+    return f"""
+    CREATE TABLE {out} AS
+    WITH norm AS (SELECT raw, nr, ns, lower(trim(raw)) AS a FROM {counts})
+    SELECT raw, nr, ns,
+           CASE WHEN regexp_full_match(a, $1)
+                 AND length(split_part(a, '@', 1)) <= 64 AND length(split_part(a, '@', 2)) <= 253
+                 AND length(a) <= 254
+                 AND NOT (starts_with(a, '''') OR split_part(a, '@', 1)[-1:] = '''')
+                THEN a END AS address
+    FROM norm"""
+
+
+def odd_counted(fast: str) -> str:
+    return f"SELECT raw FROM {fast} WHERE raw IS NOT NULL AND address IS NULL ORDER BY raw"
+
+
+def counted_map(fast: str, odd: str, out: str) -> str:
+    """Every distinct raw value: its row counts, address and status (the odd ones as Python read them)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT f.raw, f.nr, f.ns, coalesce(f.address, o.address) AS address,
+           CASE WHEN f.address IS NOT NULL THEN 'standard' ELSE o.status END AS status
+    FROM {fast} f LEFT JOIN {odd} o ON o.raw = f.raw"""
+
+
+def address_exceptions(amap: str, out: str) -> str:
+    """The raw values whose reading is not simply ``lower(raw)``: the only ones a row must be joined to."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT raw, address FROM {amap}
+    WHERE raw IS NOT NULL AND (address IS DISTINCT FROM lower(raw) OR status <> 'standard')"""
+
+
+def map_problem_counts(amap: str) -> str:
+    """Problems settled per raw value (rows counted through ``nr``/``ns``): unusable recipients,
+    non-standard recipients, senders that are not an address, rows with no recipient, all rows,
+    distinct recipients kept."""
+    return f"""
+    SELECT coalesce(sum(nr) FILTER (WHERE raw IS NOT NULL AND address IS NULL), 0),
+           coalesce(sum(nr) FILTER (WHERE status = 'non_standard'), 0),
+           coalesce(sum(ns) FILTER (WHERE address IS NULL), 0),
+           coalesce(sum(nr) FILTER (WHERE raw IS NULL), 0),
+           coalesce(sum(nr), 0),
+           count(DISTINCT address) FILTER (WHERE nr > 0)
+    FROM {amap}"""
+
+
+def map_problem_examples(amap: str, index: int) -> str:
+    """Examples of a map-settled problem (``LOAD_PROBLEMS`` 0, 1 and 6), as ``load_report_examples`` quotes them."""
+    expr, cond = {0: ("raw", "nr > 0 AND raw IS NOT NULL AND address IS NULL"),
+                  1: ("address", "nr > 0 AND status = 'non_standard'"),
+                  6: ("coalesce(lower(raw), '(empty)')", "ns > 0 AND address IS NULL")}[index]
+    return f"SELECT DISTINCT {expr} AS example FROM {amap} WHERE {cond} ORDER BY 1 LIMIT 3"
+
+
+#: ``LOAD_PROBLEMS`` counted over kept rows (a flag bit each); 0, 1 and 6 are counted on the address map.
+FLAGGED = (2, 3, 4, 5, 7, 8, 9)
+MAP_COUNTED = (0, 1, 6)
+
+
+def _flags() -> str:
+    parts = []
+    for i in FLAGGED:
+        cond = LOAD_PROBLEMS[i][1]
+        assert cond.startswith(f"{_KEPT} AND ")
+        parts.append(f"CASE WHEN {cond[len(_KEPT) + 5:]} THEN {1 << i} ELSE 0 END")
+    return " + ".join(parts)
+
+
+STAGED_COLUMNS = ("row_id", "message_id", "sent_at", "sender", "channel", "role", "recipient", "rdomain",
+                  "log_enabled", "direction", "thread_id", "in_reply_to")
+#: The flag bit of rows whose raw sender is not already its reading (``shared_message_ids`` then runs exactly).
+SENDER_REWRITTEN = 1 << 15
+_PAIR = "hash(message_id, recipient)"  # the pair key, on the staged table (message_id already given its row-N id)
+
+
+def work_columns(message_level: bool) -> tuple[str, ...]:
+    return ("msg_row", "flags") if message_level else ("flags",)
+
+
+def build_staged(raw_rows: str, exceptions: str, out: str, message_level: bool) -> str:
+    """Every kept row: the canonical columns and the working ones (``flags``; ``msg_row`` at message level),
+    in one pass, before any merge. ``row_id``: the source row at recipient level (unique), a sequence at
+    message level (a message gives several rows)."""
+    rid = f"nextval('{out}_row_id')" if message_level else "msg_row"
+    return f"""
+    CREATE TABLE {out} AS
+    WITH j AS NOT MATERIALIZED (
+        SELECT r.*, CASE WHEN a.raw IS NULL THEN lower(r.raw) ELSE a.address END AS rec,
+               coalesce(s.address, lower(r.sender_raw)) AS snd,
+               r.raw IS NOT NULL AND (a.raw IS NULL OR a.address IS NOT NULL) AS kept  -- rec IS NOT NULL, without lower()
+        FROM {raw_rows} r LEFT JOIN {exceptions} a ON a.raw = r.raw LEFT JOIN {exceptions} s ON s.raw = r.sender_raw
+    )
+    SELECT {rid} AS row_id, coalesce(message_id, 'row-' || msg_row) AS message_id, sent_at, snd AS sender,
+           channel, role, rec AS recipient, split_part(rec, '@', -1) AS rdomain, log_enabled, direction,
+           thread_id, in_reply_to, {"msg_row, " if message_level else ""}
+           CAST({_flags()} + CASE WHEN sender_raw IS DISTINCT FROM snd THEN {SENDER_REWRITTEN} ELSE 0 END
+                AS INTEGER) AS flags  -- INTEGER, not USMALLINT: Spark has no unsigned types
+    FROM j WHERE kept"""
+
+
+def staged_counts(staged: str) -> str:
+    """Kept rows, each flagged problem's count (``FLAGGED`` order), inbound rows, rows whose sender was rewritten."""
+    counts = ", ".join(f"count(*) FILTER (WHERE flags & {1 << i} <> 0)" for i in FLAGGED)
+    return (f"SELECT count(*), {counts}, count(*) FILTER (WHERE direction = 'inbound'), "
+            f"count(*) FILTER (WHERE flags & {SENDER_REWRITTEN} <> 0) FROM {staged}")
+
+
+def staged_repeated(staged: str, out: str) -> str:
+    """Pair keys (an 8-byte hash) staged more than once: the only rows ``merge_repeated`` merges; a hash
+    shared by two different pairs only sends both through the exact merge."""
+    return f"CREATE TABLE {out} AS SELECT {_PAIR} AS k FROM {staged} GROUP BY k HAVING count(*) > 1"
+
+
+def staged_messages(staged: str) -> str:
+    """Messages kept, and how many have rows that differ in sender or date (``shared_message_ids`` exactly,
+    when every raw sender was already its reading and no row was set aside)."""
+    return f"""
+    SELECT count(*), count(*) FILTER (WHERE shared) FROM (
+        SELECT message_id, min(sender) <> max(sender) OR min(sent_at) <> max(sent_at) AS shared FROM {staged}
+        GROUP BY message_id)"""
+
+
+def staged_without_recipient(msg: str, staged: str) -> str:
+    """Message level: staged messages none of whose rows was kept (count and three ids)."""
+    return f"""
+    SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
+        SELECT msg_row, message_id FROM {msg} m
+        WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.msg_row = m.msg_row))"""
+
+
+def conflicting_staged(staged: str, repeated: str) -> str:
+    """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
+    def values(col: str, label: str) -> str:
+        return (f"CASE WHEN count(DISTINCT {col}) > 1 "
+                f"THEN '{label} ' || string_agg(DISTINCT CAST({col} AS VARCHAR), ' / ' ORDER BY CAST({col} AS VARCHAR)) END")
+    return f"""
+    SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
+        SELECT message_id || ' to ' || recipient || ': '
+               || concat_ws('; ', {values('sender', 'senders')}, {values('channel', 'channels')}, {values('sent_at', 'dates')}) AS ex
+        FROM {staged}
+        WHERE {_PAIR} IN (SELECT k FROM {repeated})
+        GROUP BY message_id, recipient
+        HAVING count(DISTINCT sender) > 1 OR count(DISTINCT channel) > 1 OR count(DISTINCT sent_at) > 1)"""
+
+
+def merge_repeated(staged: str, repeated: str, out: str, message_level: bool) -> str:
+    """The exact merge of the pairs whose key repeats: one row per message × recipient (role To > Cc > Bcc,
+    the rest from the first source row)."""
+    order = "msg_row" if message_level else "row_id"
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT min(row_id) AS row_id, message_id, arg_min(sent_at, {order}) AS sent_at, arg_min(sender, {order}) AS sender,
+           arg_min(channel, {order}) AS channel, arg_min(role, {_ROLE_RANK}) AS role, recipient,
+           split_part(recipient, '@', -1) AS rdomain, bool_and(log_enabled) AS log_enabled,
+           arg_min(direction, {order}) AS direction, arg_min(thread_id, {order}) AS thread_id,
+           arg_min(in_reply_to, {order}) AS in_reply_to
+    FROM {staged} WHERE {_PAIR} IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient"""
+
+
+def delete_repeated(staged: str, repeated: str) -> str:
+    return f"DELETE FROM {staged} WHERE {_PAIR} IN (SELECT k FROM {repeated})"
+
+
+def insert_merged(staged: str, merged: str) -> str:
+    cols = ", ".join(STAGED_COLUMNS)
+    return f"INSERT INTO {staged} ({cols}) SELECT {cols} FROM {merged}"
+
+
+def drop_work_columns(staged: str, message_level: bool) -> list[str]:
+    return [f"ALTER TABLE {staged} DROP COLUMN {c}" for c in work_columns(message_level)]
+
+
+def outbound_stats(table: str) -> str:
+    """The figures of ``sent_stats`` the load does not already know: outbound senders and the date span."""
+    return (f"SELECT count(DISTINCT sender) FILTER (WHERE direction = 'outbound'), min(sent_at), "
+            f"max(sent_at) FROM {table}")
 
 
 def load_report_examples(joined: str, index: int) -> str:
@@ -219,31 +375,9 @@ def load_report_examples(joined: str, index: int) -> str:
     return f"SELECT DISTINCT {expr} AS example FROM {joined} WHERE {cond} ORDER BY 1 LIMIT 3"
 
 
-def messages_without_recipient(msg: str, joined: str) -> str:
-    return f"""
-    SELECT count(*), list(coalesce(message_id, '?') ORDER BY msg_row)[1:3] FROM (
-        SELECT msg_row, message_id FROM {msg}
-        WHERE msg_row NOT IN (SELECT msg_row FROM {joined} WHERE {_KEPT}))"""
-
-
 CONFLICTS = "rows for one message and recipient that disagree on sender, channel or date (the first row kept)"
 SHARED_IDS = "message ids shared by different messages (different sender or date)"
 EMPTY_RECIPIENT = "rows with an empty recipient (set aside)"
-
-
-def conflicting_pairs(joined: str, repeated: str) -> str:
-    """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
-    return f"""
-    SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
-        SELECT coalesce(message_id, 'row-' || min(msg_row)) || ' to ' || recipient || ': ' || concat_ws('; ',
-                   CASE WHEN count(DISTINCT sender) > 1 THEN 'senders ' || string_agg(DISTINCT sender, ' / ') END,
-                   CASE WHEN count(DISTINCT channel) > 1 THEN 'channels ' || string_agg(DISTINCT channel, ' / ') END,
-                   CASE WHEN count(DISTINCT sent_at) > 1
-                        THEN 'dates ' || string_agg(DISTINCT CAST(sent_at AS VARCHAR), ' / ') END) AS ex
-        FROM {joined}
-        WHERE recipient IS NOT NULL AND {_KEY} IN (SELECT k FROM {repeated})
-        GROUP BY message_id, CASE WHEN message_id IS NULL THEN msg_row END, recipient
-        HAVING count(DISTINCT sender) > 1 OR count(DISTINCT channel) > 1 OR count(DISTINCT sent_at) > 1)"""
 
 
 def shared_message_ids(staged: str) -> str:
