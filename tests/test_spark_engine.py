@@ -183,6 +183,20 @@ def test_a_spark_dataframe_a_table_and_parquet_and_csv_paths_load_as_pandas_does
     assert [expected] * 4 == got
 
 
+def test_repeated_rows_merge_on_spark_as_on_duckdb(spark):
+    """A message x recipient staged twice (To and Cc, or with a conflicting channel) is merged in place."""
+    rows = pd.DataFrame({
+        "message_id": ["m1", "m1", "m1", "m2", "m2", "m3"],
+        "sent_at": ["2024-01-01 10:00"] * 3 + ["2024-01-02 10:00"] * 2 + ["2024-01-03 10:00"],
+        "sender": ["ann@us.com"] * 6, "channel": ["extension", "extension", "extension", "crm", "extension", "crm"],
+        "recipient": ["jo@acme.com", "JO@acme.com", "kim@acme.com", "zz@rival.com", "zz@rival.com", "jo@acme.com"],
+        "role": ["cc", "to", "to", "to", "bcc", "to"]})
+    expected = summary_of(load_sent(rows, progress=False, max_set_aside=1.0))
+    got = summary_of(load_sent(spark.createDataFrame(rows), progress=False, max_set_aside=1.0, spark=spark))
+    assert expected == got
+    assert 4 == expected[0]  # m1: jo (To wins) and kim; m2: zz once; m3: jo
+
+
 def test_columns_map_a_spark_dataframe_like_a_file(spark):
     theirs = HISTORY.rename(columns={"to": "To Address"}).iloc[:2].astype(object)
     frame = spark.createDataFrame(theirs.where(theirs.notna(), None))

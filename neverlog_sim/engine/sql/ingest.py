@@ -324,9 +324,12 @@ def staged_without_recipient(msg: str, staged: str) -> str:
 
 def conflicting_staged(staged: str, repeated: str) -> str:
     """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
+    # The distinct values in order, as a sorted list (not string_agg(DISTINCT ... ORDER BY ...), which
+    # Spark's planner cannot rewrite): the same text on both engines.
     def values(col: str, label: str) -> str:
         return (f"CASE WHEN count(DISTINCT {col}) > 1 "
-                f"THEN '{label} ' || string_agg(DISTINCT CAST({col} AS VARCHAR), ' / ' ORDER BY CAST({col} AS VARCHAR)) END")
+                f"THEN '{label} ' || array_to_string(list_sort(list_distinct(list(CAST({col} AS VARCHAR)) "
+                f"FILTER (WHERE {col} IS NOT NULL))), ' / ') END")
     return f"""
     SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
         SELECT message_id || ' to ' || recipient || ': '
