@@ -19,10 +19,3 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # One SparkSession for the whole run: the tests that run on both engines (tests/engines.py) share it.
 from engines import spark_session  # noqa: E402,F401
 
-
-def pytest_collection_modifyitems(config, items):
-    from engines import spark_share
-    kept, dropped = spark_share(items)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept

@@ -73,22 +73,3 @@ def both_engines(*names: str):
                 monkeypatch.setattr(request.module, name, functools.partial(original, spark=session))
         return request.param
     return engine
-
-
-def spark_share(items: list) -> tuple[list, list]:
-    """``(kept, deselected)``: on Spark, a parametrized test runs its first parameter set only.
-
-    Every rule test runs on Spark, each with one of its cases; the other cases vary a profile or a
-    channel through the same SQL steps, which tests/test_engines.py compares on the sample company under
-    every profile. This keeps the Spark side of the suite within its time budget (a Spark statement
-    costs about 0.1 s on local[2], a DuckDB one about 1 ms).
-    """
-    kept, dropped = [], []
-    for item in items:
-        spec = getattr(item, "callspec", None)
-        if spec is not None and spec.params.get("engine") == "spark" and \
-                any(index for name, index in spec.indices.items() if name != "engine"):
-            dropped.append(item)
-        else:
-            kept.append(item)
-    return kept, dropped
