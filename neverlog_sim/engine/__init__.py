@@ -3,6 +3,7 @@
 ``DuckDBEngine`` (the default) runs them in-process. Nothing outside ``engine`` executes SQL.
 """
 
-from .duckdb import SETTINGS, DuckDBEngine, EngineError, arrow_table, configure, one_row
+from .base import Engine, one_row
+from .duckdb import SETTINGS, DuckDBEngine, EngineError, arrow_table, configure
 
-__all__ = ["DuckDBEngine", "EngineError", "SETTINGS", "arrow_table", "configure", "one_row"]
+__all__ = ["DuckDBEngine", "Engine", "EngineError", "SETTINGS", "arrow_table", "configure", "one_row"]

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from contextlib import contextmanager
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+
+from .base import Engine
 
 __all__ = ["DuckDBEngine", "EngineError", "configure", "SETTINGS"]
 
@@ -59,7 +60,7 @@ class EngineError(RuntimeError):
     """A SQL step failed inside the engine (a bug or a resource limit, never bad user input)."""
 
 
-class DuckDBEngine:
+class DuckDBEngine(Engine):
     """Runs SQL steps on one DuckDB connection (in memory unless ``database`` names a file).
 
     Parameters: ``database`` a DuckDB file or ``":memory:"``; ``threads``, ``memory_limit`` and
@@ -87,22 +88,8 @@ class DuckDBEngine:
         """Run one statement; ``params`` are bound (``$name`` or ``$1``), never formatted into the text."""
         return self.con.execute(statement, params) if params else self.con.execute(statement)
 
-    def run(self, statement: str, params: dict | list | None = None) -> None:
-        """Run a statement for its effect (CREATE ..., DROP ...)."""
-        self.execute(statement, params).fetchall()
-
-    def rows(self, statement: str, params: dict | list | None = None) -> list[tuple]:
-        return self.execute(statement, params).fetchall()
-
-    def df(self, statement: str, params: dict | list | None = None) -> pd.DataFrame:
-        return self.execute(statement, params).df()
-
     def arrow(self, statement: str, params: dict | list | None = None) -> pa.Table:
         return arrow_table(self.execute(statement, params))
-
-    def one_row(self, statement: str, params: dict | list | None = None) -> dict:
-        """A one-row result as ``{column: value}``, NULL (an empty sum) read as 0."""
-        return one_row(self.execute(statement, params))
 
     def relation(self, table: str):
         """The DuckDB relation of a table or view, for results too big to become pandas."""
@@ -133,25 +120,12 @@ class DuckDBEngine:
         exprs.append((duckdb.ColumnExpression("file_row_number") + duckdb.ConstantExpression(1)).alias(row_column))
         rel.select(*exprs).create_view(name)
 
-    @contextmanager
-    def registered(self, name: str, frame):
-        """A frame readable as ``name`` for the duration of a ``with`` block."""
-        self.register(name, frame)
-        try:
-            yield name
-        finally:
-            self.unregister(name)
-
     def close(self) -> None:
         self.con.close()
 
     def __repr__(self) -> str:
         return f"<DuckDBEngine {self.con}>"
 
-
-def one_row(result) -> dict:
-    """A one-row DuckDB result as ``{column: value}``, NULL (an empty sum) read as 0."""
-    return {d[0]: (0 if v is None else v) for d, v in zip(result.description, result.fetchall()[0])}
 
 
 def arrow_table(result) -> pa.Table:

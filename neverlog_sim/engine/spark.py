@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from contextlib import contextmanager
 
 import pandas as pd
 import pyarrow as pa
@@ -35,6 +34,7 @@ except ImportError as _missing:  # pragma: no cover - exercised by tests/test_sp
     raise ImportError(f"the Spark engine needs pyspark and sqlglot ({_missing}); install them with "
                       f"pip install 'neverlog-sim[spark]'") from None
 
+from .base import Engine
 from .duckdb import EngineError
 
 __all__ = ["SparkEngine", "SparkResult", "OVERRIDES", "BROADCAST_ROWS", "COLLECT_LIMIT"]
@@ -257,7 +257,7 @@ class SparkResult:
         return self.frame is not None and self._engine._collect(self.frame.limit(limit + 1).count) > limit
 
 
-class SparkEngine:
+class SparkEngine(Engine):
     """Runs the SQL steps of ``engine.sql`` on a ``SparkSession`` (yours; local, Databricks, EMR, ...).
 
     Parameters: ``session`` the SparkSession; ``collect_limit`` how many rows a result table may bring
@@ -430,23 +430,8 @@ class SparkEngine:
         self._small.discard(name)
         self.spark.catalog.dropTempView(self.view(name))
 
-    def run(self, statement: str, params: dict | list | None = None) -> None:
-        """Run a statement for its effect (CREATE ..., DROP ...)."""
-        self.execute(statement, params).fetchall()
-
-    def rows(self, statement: str, params: dict | list | None = None) -> list[tuple]:
-        return self.execute(statement, params).fetchall()
-
-    def df(self, statement: str, params: dict | list | None = None) -> pd.DataFrame:
-        return self.execute(statement, params).df()
-
     def arrow(self, statement: str, params: dict | list | None = None) -> pa.Table:
         return self.execute(statement, params).to_arrow_table()
-
-    def one_row(self, statement: str, params: dict | list | None = None) -> dict:
-        """A one-row result as ``{column: value}``, NULL (an empty sum) read as 0."""
-        from .duckdb import one_row
-        return one_row(self.execute(statement, params))
 
     def relation(self, table: str) -> "DataFrame":
         """The Spark DataFrame of one of the engine's tables or views."""
@@ -481,15 +466,6 @@ class SparkEngine:
 
     def unregister(self, name: str) -> None:
         self._drop(name)
-
-    @contextmanager
-    def registered(self, name: str, frame):
-        """A frame readable as ``name`` for the duration of a ``with`` block."""
-        self.register(name, frame)
-        try:
-            yield name
-        finally:
-            self.unregister(name)
 
     def close(self) -> None:
         """Drop every table and view the engine made (the session stays yours)."""
