@@ -306,9 +306,9 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     table, level = canonical_table(table, columns, source, report, _check_channel(channel))
     direct = None
     if parquet is not None:
-        # The engine reads the file itself (no copy in Python) when every column reads as as_text() would
-        # read it; otherwise the file is read into Arrow and loaded as any table.
-        direct = direct_columns(parquet, table.column_names, columns)
+        # DuckDB reads the file itself (no copy in Python) when every column reads as as_text() would
+        # read it; otherwise (and for a Spark history) the file is read into Arrow and loaded as any table.
+        direct = direct_columns(parquet, table.column_names, columns) if spark is None else None
         if direct is None:
             table, level = canonical_table(parquet.read(), columns, source, None, _check_channel(channel))
     if (parquet.num_rows if direct is not None else table.num_rows) == 0:
@@ -320,7 +320,7 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
     for p in report:
         hints += p.pop("hints", [])
     engine = DuckDBEngine() if spark is None else _spark_engine(spark)
-    if direct is not None and spark is None:
+    if direct is not None:
         constants = {c: _check_channel(channel) for c in table.column_names if c not in direct}  # a default channel
         try:
             engine.register_parquet("src_arrow", parquet.duckdb_path, direct, constants, sql.SOURCE_ROW)
@@ -330,9 +330,6 @@ def build_sent(messages: pd.DataFrame | pa.Table, *, problems: "Iterable[dict]" 
                              "valid Parquet file") from None
         typed_sent_at = True
     else:
-        if direct is not None:  # a Spark history: the file goes through Arrow, as any table
-            direct = None
-            table, level = canonical_table(parquet.read(), columns, source, None, _check_channel(channel))
         text = as_text(table, what)
         if pa.types.is_string(text.schema.field("sent_at").type):
             text = text.set_column(text.schema.get_field_index("sent_at"), "sent_at",
