@@ -222,6 +222,12 @@ _TEXT = ("positional_parameters", "list_length")
 # DELETE → the rows kept, checkpointed; INSERT ... SELECT → the union by column name, checkpointed.
 
 
+def _cacheable(tree: exp.Expression) -> bool:
+    """Whether a query's Spark text may be reused: not when ``* EXCLUDE`` is spelled out from the
+    columns a table has now (star_exclude)."""
+    return not any((s.args.get("except_") or s.args.get("except")) for s in tree.find_all(exp.Star))
+
+
 class _Plan:
     __slots__ = ("kind", "target", "text", "source")
 
@@ -336,11 +342,8 @@ class SparkEngine(Engine):
                 target = tree.this.this.name
                 select = tree.expression.copy()
                 kind = "insert"
-            for name, override in OVERRIDES.items():
-                if name not in _TEXT:
-                    select = override(select, self)
-            select = self._qualify(select)
-            plan = _Plan(kind, target, select.sql("spark", unsupported_level=sqlglot.ErrorLevel.RAISE))
+            cacheable = _cacheable(select)
+            plan = _Plan(kind, target, self._spark_sql(self._overridden(select)))
         elif isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "SEQUENCE":
             plan = _Plan("nothing")
         else:
@@ -349,20 +352,28 @@ class SparkEngine(Engine):
                 kind = "table" if str(tree.args.get("kind")).upper() == "TABLE" else "view"
                 target = tree.this.name
                 tree = tree.expression
-            cacheable = not any((s.args.get("except_") or s.args.get("except")) for s in tree.find_all(exp.Star))
-            for name, override in OVERRIDES.items():
-                if name not in _TEXT:
-                    tree = override(tree, self)
+            cacheable = _cacheable(tree)
+            tree = self._overridden(tree)
             source = None
             if isinstance(tree, exp.Select) and len(tree.expressions) == 1 and isinstance(tree.expressions[0], exp.Star) \
                     and not tree.args.get("where") and not tree.args.get("joins") and tree.args.get("from_") \
                     and isinstance(tree.args["from_"].this, exp.Table):
                 source = tree.args["from_"].this.name
-            tree = self._qualify(tree)
-            plan = _Plan(kind, target, tree.sql("spark", unsupported_level=sqlglot.ErrorLevel.RAISE), source)
+            plan = _Plan(kind, target, self._spark_sql(tree), source)
         if cacheable:
             self._plans[statement] = plan
         return plan
+
+    def _overridden(self, tree: exp.Expression) -> exp.Expression:
+        """A query with every tree override of :data:`OVERRIDES` applied."""
+        for name, override in OVERRIDES.items():
+            if name not in _TEXT:
+                tree = override(tree, self)
+        return tree
+
+    def _spark_sql(self, tree: exp.Expression) -> str:
+        """A query's Spark text, its tables named by the engine's views."""
+        return self._qualify(tree).sql("spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
     # --- running steps ------------------------------------------------------------------------
     def _args(self, params) -> dict | None:
@@ -402,10 +413,10 @@ class SparkEngine(Engine):
             return SparkResult(self._sql(plan.text, params), self)
         if plan.kind == "table":
             if plan.source in self._small:  # a copy of a small registered frame stays small and broadcast
-                frame = F.broadcast(self._collect(self._frames[plan.source].localCheckpoint))
+                frame = F.broadcast(self._checkpoint(self._frames[plan.source]))
                 self._small.add(plan.target)
             else:
-                frame = self._collect(lambda: self._sql(plan.text, params).localCheckpoint(eager=True))
+                frame = self._checkpoint(self._sql(plan.text, params))
             self._put(plan.target, frame)
         elif plan.kind == "view":
             self._put(plan.target, self._sql(plan.text, params))
@@ -418,12 +429,15 @@ class SparkEngine(Engine):
         elif plan.kind == "drop_column":
             self._put(plan.target, self._frame(plan.target).drop(plan.source))
         elif plan.kind == "delete":
-            self._put(plan.target, self._collect(lambda: self._sql(plan.text, params).localCheckpoint(eager=True)))
+            self._put(plan.target, self._checkpoint(self._sql(plan.text, params)))
         elif plan.kind == "insert":
             rows = self._sql(plan.text, params)
-            frame = self._frame(plan.target).unionByName(rows, allowMissingColumns=True)
-            self._put(plan.target, self._collect(lambda: frame.localCheckpoint(eager=True)))
+            self._put(plan.target, self._checkpoint(self._frame(plan.target).unionByName(rows, allowMissingColumns=True)))
         return SparkResult(None, self)
+
+    def _checkpoint(self, frame: "DataFrame") -> "DataFrame":
+        """The frame computed once and kept (its lineage cut), as a DuckDB table is."""
+        return self._collect(lambda: frame.localCheckpoint(eager=True))
 
     def _drop(self, name: str) -> None:
         self._frames.pop(name, None)
