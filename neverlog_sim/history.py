@@ -120,7 +120,9 @@ class SentMail:
         if known is None:
             # ``loaded``: the figures build_sent counted on its way (no pass over the rows again)
             stats = loaded["stats"] if loaded else engine.rows(sql.sent_stats(table))[0]
-            channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
+            channels = (loaded or {}).get("channels")
+            if channels is None:
+                channels = [c for (c,) in engine.rows(sql.distinct_channels(table))]
         else:
             stats, channels = known["stats"], known["channels"]
         self._rows, self.messages, self.senders, self.recipients, first, last = stats
@@ -130,8 +132,8 @@ class SentMail:
         # row counts by channel, role, direction and toggle. Built once, they spare the first
         # simulation on a history a pass over every row (see simulate.py).
         self.profile, self.row_profile = f"{table}_profile", f"{table}_rowprofile"
-        if known is None:  # a reopened workspace brings its profiles, threads and figures
-            engine.run(sql.recipient_profile(table, self.profile))
+        if known is None and not (loaded and loaded.get("profiles")):  # the load builds them on its way;
+            engine.run(sql.recipient_profile(table, self.profile))  # a reopened workspace brings them
             engine.run(sql.row_profile(table, self.row_profile))
         self.workspace: Path | None = None
         # Reply threads (docs/rules.md#reply-threads): which thread each message belongs to, when the
@@ -231,22 +233,53 @@ class SentMail:
 
 # --- building the canonical model ---------------------------------------------------------
 
-def _address_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
-    """Classify every distinct raw address once, counting the rows that name it: SQL for the standard ones,
-    Python for the rest. Leaves ``addr_map`` (every raw value) and ``addr_exc`` (the values not read as
-    ``lower(raw)``, the only ones a row is joined to)."""
-    engine.run(sql.address_counts(raw_table, "addr_counts"))
+def _read_odd(engine, values: list, progress, desc: str) -> pd.DataFrame:
+    """Python's lenient reading (``classify_recipient``) of the few values the SQL fast path did not settle:
+    ``raw, n, address, status`` (``values``: ``(raw, n)`` pairs)."""
+    rows = [(raw, n, *classify_recipient(raw)) for raw, n in tqdm(values, desc=desc, delay=1.0,
+                                                                  disable=not progress, leave=False)]
+    return pd.DataFrame(rows, columns=["raw", "n", "address", "status"]).astype(
+        {"raw": "object", "n": "int64", "address": "object", "status": "object"})
+
+
+def _sender_map(engine: DuckDBEngine, raw_table: str, progress) -> bool:
+    """Read every distinct raw sender once (SQL for the standard ones, Python for the rest). Leaves
+    ``addr_senders`` (``raw, n, address, status``) and ``addr_exc`` (the senders not read as ``lower(raw)``,
+    the only ones a row is joined to); returns whether there are any."""
+    engine.run(sql.sender_counts(raw_table, "addr_counts"))
     engine.run(sql.classify_counted("addr_counts", "addr_fast"), [sql.STANDARD_ADDRESS])
     engine.run(sql.drop("addr_counts"))
-    odd = engine.rows(sql.odd_counted("addr_fast"))
-    rows = [(raw, *classify_recipient(raw)) for (raw,) in tqdm(odd, desc="reading odd addresses", delay=1.0,
-                                                              disable=not progress, leave=False)]
-    odd_df = pd.DataFrame(rows, columns=["raw", "address", "status"]).astype(
-        {"raw": "object", "address": "object", "status": "object"})
-    with engine.registered("addr_odd_df", odd_df) as frame:
-        engine.run(sql.counted_map("addr_fast", frame, "addr_map"))
-    engine.run(sql.drop("addr_fast"))  # addr_map holds all of it now
-    engine.run(sql.address_exceptions("addr_map", "addr_exc"))
+    odd = _read_odd(engine, [(raw, 0) for (raw,) in engine.rows(sql.odd_counted("addr_fast"))], progress,
+                    "reading odd senders")
+    with engine.registered("addr_odd_df", odd) as frame:
+        engine.run(sql.counted_map("addr_fast", frame, "addr_senders"))
+    engine.run(sql.drop("addr_fast"))
+    engine.run(sql.address_exceptions("addr_senders", "addr_exc"))
+    return bool(engine.rows(sql.row_count("addr_exc"))[0][0])
+
+
+def _recipient_map(engine: DuckDBEngine, raw_table: str, staged: str, senders: str | None, message_level: bool,
+                   progress) -> None:
+    """Read every distinct recipient once, from the staged rows (each read as ``lower(raw)``): the standard ones
+    by SQL; the rows of the others are read from the source again, their raw values by Python, and replace
+    their staged rows. Leaves ``addr_odd`` (``raw, n, address, status`` of those raw values; empty when there
+    are none) and ``addr_recipients`` (every recipient kept and its profile bitmask)."""
+    engine.run(sql.recipient_counts(staged, "addr_counts"))
+    engine.run(sql.classify_counted("addr_counts", "addr_fast", read=False), [sql.STANDARD_ADDRESS])
+    engine.run(sql.drop("addr_counts"))
+    odd_found = bool(engine.rows(sql.odd_count("addr_fast"))[0][0])
+    values = []
+    if odd_found:
+        engine.run(sql.odd_rows(raw_table, "addr_fast", "odd_rows"))
+        values = engine.rows(sql.odd_values("odd_rows"))
+    odd = _read_odd(engine, values, progress, "reading odd addresses")
+    with engine.registered("addr_odd_df", odd) as frame:
+        engine.run(sql.odd_map(frame, "addr_odd"))
+    if odd_found:
+        engine.run(sql.delete_odd(staged, "addr_fast"))
+        engine.run(sql.build_staged("odd_rows", staged, message_level, senders, odd="addr_odd"))
+        engine.run(sql.drop("odd_rows"))
+    engine.run(sql.recipient_map("addr_fast", "addr_odd" if odd_found else None, staged, "addr_recipients"))
 
 
 def _explode_fields(engine: DuckDBEngine, progress) -> None:
@@ -363,18 +396,20 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
                                                   "thread_id" in has, "in_reply_to" in has))
             steps.update()
         steps.update()
-        _address_map(engine, "raw_rows", progress)
-        steps.update()
-        # The joined view reads every row with its address; only the load report's examples and the rare
-        # checks below read it (the counts come from the address map and the staged rows' flags).
-        engine.run(sql.join_addresses("raw_rows", "addr_map", "joined"))
         recipient_level = level == "recipient"
+        senders = "addr_exc" if _sender_map(engine, "raw_rows", progress) else None
         if not recipient_level:
             engine.run(sql.row_id_sequence(name))
-        engine.run(sql.build_staged("raw_rows", "addr_exc", name, not recipient_level))
+        engine.run(sql.build_staged("raw_rows", name, not recipient_level, senders))
         steps.update()
+        _recipient_map(engine, "raw_rows", name, senders, not recipient_level, progress)
+        steps.update()
+        # The joined view reads every row with its address; only the load report's examples and the rare
+        # checks below read it (the counts come from the address maps and the staged rows' flags).
+        engine.run(sql.join_addresses("raw_rows", "addr_senders", "addr_odd", "joined"))
+        engine.run(sql.row_stats(name, "row_stats"))
         msg = None if recipient_level else "msg"
-        problems, kept, inbound, rewritten, empty, rows, recipients = _load_report(engine, name)
+        problems, kept, inbound, rewritten, empty, rows, recipients, span = _load_report(engine, name)
         if msg:  # message level: every address read is a row; no row stands for an empty recipient
             rows, empty = rows - empty, 0
         no_recipient = None
@@ -382,7 +417,8 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
             count, examples = engine.rows(sql.staged_without_recipient(msg, name))[0]
             no_recipient = _problem(sql.NO_RECIPIENT, count, examples or [])
         rows_aside = problems[0]["count"] + empty
-        msgs_kept, shared = engine.rows(sql.staged_messages(name))[0]
+        engine.run(sql.message_check(name, "msg_check"))
+        msgs_kept, shared, maybe_repeated = engine.rows(sql.message_counts("msg_check"))[0]
         if msg:
             msgs = engine.rows(sql.row_count(msg))[0][0]
         elif rows_aside:
@@ -394,14 +430,31 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
             shared_ids = _problem(sql.SHARED_IDS, *engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0])
         else:
             shared_ids = _problem(sql.SHARED_IDS, 0, [])
-        engine.run(sql.staged_repeated(name, "repeated"))
         conflicts = None
-        if engine.rows(sql.row_count("repeated"))[0][0]:  # repeated pairs: none in most exports
-            conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_staged(name, "repeated"))[0])
-            engine.run(sql.merge_repeated(name, "repeated", "merged", not recipient_level))
-            engine.run(sql.delete_repeated(name, "repeated"))
+        engine.run(sql.profile_from_map("addr_recipients", f"{name}_profile"))
+        if maybe_repeated:
+            engine.run(sql.candidate_rows(name, "msg_check", "candidates"))
+            engine.run(sql.staged_repeated("candidates", "repeated"))
+        if maybe_repeated and engine.rows(sql.row_count("repeated"))[0][0]:  # repeated pairs: none in most exports
+            engine.run(sql.repeated_rows("candidates", "repeated", "repeated_rows"))
+            conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_staged("repeated_rows"))[0])
+            engine.run(sql.merge_repeated("repeated_rows", "merged", not recipient_level))
+            engine.run(sql.delete_repeated(name, "repeated_rows"))
             engine.run(sql.insert_merged(name, "merged"))
-            engine.run(sql.drop("merged"))
+            # The merged pairs' recipients may have lost a (channel, toggle) pair with the rows merged away.
+            engine.run(sql.merged_recipients("merged", "merged_recipients"))
+            engine.run(sql.delete_profiles(f"{name}_profile", "merged_recipients"))
+            engine.run(sql.insert_profiles(f"{name}_profile", name, "merged_recipients"))
+            engine.run(sql.row_profile_merged("row_stats", "repeated_rows", "merged", f"{name}_rowprofile"))
+            for t in ("merged", "merged_recipients", "repeated_rows"):
+                engine.run(sql.drop(t))
+            # a merge keeps one sender and date per pair: count them again when the rows disagreed
+            senders_out, first, last = (engine.rows(sql.outbound_stats(name))[0] if conflicts["count"] else
+                                        (engine.rows(sql.outbound_senders_count(name))[0][0], *span))
+        else:
+            engine.run(sql.row_profile_from_stats("row_stats", f"{name}_rowprofile"))
+            senders_out, first, last = engine.rows(sql.outbound_senders_count(name))[0][0], *span
+        channels = [c for (c,) in engine.rows(sql.profile_channels(f"{name}_rowprofile"))]
         for statement in sql.drop_work_columns(name, not recipient_level):
             engine.run(statement)
         rows_kept = engine.rows(sql.row_count(name))[0][0]
@@ -424,7 +477,8 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
     engine.run(sql.drop_view("joined"))
     engine.run(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows"))
     engine.run(sql.drop_view("src_arrow")) if direct else engine.unregister("src_arrow")
-    for t in ("repeated", "addr_map", "addr_exc", "msg"):
+    engine.run(sql.drop_view("addr_recipients"))
+    for t in ("candidates", "repeated", "msg_check", "row_stats", "addr_senders", "addr_exc", "addr_odd", "addr_fast", "msg"):
         engine.run(sql.drop(t))
     set_aside = {"messages": int(msgs_aside) + set_aside_before, "messages_total": int(msgs) + set_aside_before,
                  "rows": int(rows_aside), "rows_total": int(rows)}
@@ -432,9 +486,10 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
     _check_set_aside(set_aside, max_set_aside, report, hints, what)
     if tracking is not None and not isinstance(tracking, pd.DataFrame):
         tracking = load_tracking(tracking, dayfirst=dayfirst)
-    senders, first, last = engine.rows(sql.outbound_stats(name))[0]
     threads = (0, 0) if not ({"thread_id", "in_reply_to"} & has) and not inbound else None
-    figures = {"stats": (rows_kept, msgs_kept, senders, recipients, first, last), "thread_data": threads}
+    figures = {"stats": (rows_kept, msgs_kept, senders_out, recipients, first, last), "thread_data": threads,
+               "profiles": True,
+               "channels": channels}
     return SentMail(engine, name, report, source or "input", tracking, set_aside, loaded=figures)
 
 
@@ -501,15 +556,17 @@ def _check_set_aside(set_aside: dict, limit: float, report: list[dict], hints: l
     raise SetAsideError(message, share=share, limit=limit, problems=report, hints=hints, cli_message=cli)
 
 
-def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, int, int, int, int, int]:
-    """The ten address and row problems of the load report: counts from the address map (one row per raw
-    value) and the staged rows' flags (one narrow pass); examples quoted only for the ones that occur.
+def _load_report(engine: DuckDBEngine, staged: str) -> tuple:
+    """The ten address and row problems of the load report: counts from the address maps (one row per
+    distinct value) and the staged rows' flags (``row_stats``); examples quoted only for the ones that occur.
 
     Returns the problems, the rows kept, the inbound rows kept, the rows whose raw sender was rewritten,
-    the rows with no recipient, all rows staged and the distinct recipients kept.
+    the rows with no recipient, all rows staged, the distinct recipients kept and the first and last date.
     """
-    unusable, non_standard, bad_senders, empty, total, recipients = engine.rows(sql.map_problem_counts("addr_map"))[0]
-    kept, *flagged, inbound, rewritten = engine.rows(sql.staged_counts(staged))[0]
+    unusable, non_standard, bad_senders, recipients, rewritten = engine.rows(
+        sql.map_problem_counts("addr_senders", "addr_odd", "addr_recipients"))[0]
+    kept, *flagged, inbound, first, last = engine.rows(sql.staged_counts("row_stats"))[0]
+    total = engine.rows(sql.row_count("raw_rows"))[0][0]
     counts = dict(zip(sql.FLAGGED, flagged))
     counts.update(zip(sql.MAP_COUNTED, (unusable, non_standard, bad_senders)))
     out = []
@@ -518,11 +575,12 @@ def _load_report(engine: DuckDBEngine, staged: str) -> tuple[list[dict], int, in
         if not count:
             examples = []
         elif i in sql.MAP_COUNTED:
-            examples = [e for (e,) in engine.rows(sql.map_problem_examples("addr_map", i))]
+            examples = [e for (e,) in engine.rows(sql.map_problem_examples("addr_senders", "addr_odd", i))]
         else:
             examples = [e for (e,) in engine.rows(sql.load_report_examples("joined", i))]
         out.append(_problem(label, count, examples))
-    return out, kept, inbound, rewritten, empty, total, recipients
+    empty = total - kept - unusable  # every row names a usable recipient, an unusable one, or none
+    return out, kept, inbound, rewritten, empty, total, recipients, (first, last)
 
 
 def _check_channel(channel: str | None) -> str | None:

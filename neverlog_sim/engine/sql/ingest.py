@@ -26,31 +26,39 @@ _OUTBOUND = "('outbound', 'outgoing', 'out', 'sent')"
 _KNOWN_CHANNELS = "(" + ", ".join(f"'{c}'" for c in CHANNELS) + ")"
 
 
-def _message_columns(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thread: bool = False,
-                     has_reply: bool = False) -> str:
-    """The message-level columns of a staged row, read once: dates parsed, flags and directions normalised.
-
-    Odd values are kept beside the reading (``*_bad``) so that the load report can quote them.
-    """
-    if typed_sent_at:
-        sent = "CAST(sent_at AS TIMESTAMP) AS sent_at, NULL::VARCHAR AS sent_at_bad"
-    else:
-        # Dates may carry an offset: read as TIMESTAMPTZ (session zone UTC), keep the UTC wall time.
-        parsed = f"CAST(TRY_CAST({_text('sent_at')} AS TIMESTAMPTZ) AS TIMESTAMP)"
-        sent = f"{parsed} AS sent_at, CASE WHEN {parsed} IS NULL THEN {_text('sent_at')} END AS sent_at_bad"
-    log = _text("log_enabled") if has_log else "NULL::VARCHAR"
-    dr = _text("direction") if has_dir else "NULL::VARCHAR"
-    return f"""{_text('message_id')} AS message_id, {sent}, {_text('sender')} AS sender_raw,
-           lower({_text('channel')}) AS channel,
-           CASE WHEN {_text('channel')} IS NULL AND lower({dr}) IN {_INBOUND} THEN NULL  -- read as client (2026)
-                WHEN {_text('channel')} IS NULL OR lower({_text('channel')}) NOT IN {_KNOWN_CHANNELS}
-                THEN coalesce({_text('channel')}, '(empty)') END AS channel_bad,
-           coalesce(lower({log}) NOT IN {_FALSE}, true) AS log_enabled,
-           CASE WHEN lower({log}) NOT IN {_TRUE} AND lower({log}) NOT IN {_FALSE} THEN {log} END AS log_bad,
-           CASE WHEN lower({dr}) IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
-           CASE WHEN lower({dr}) NOT IN {_INBOUND} AND lower({dr}) NOT IN {_OUTBOUND} THEN {dr} END AS dir_bad,
+def _message_texts(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thread: bool = False,
+                   has_reply: bool = False) -> str:
+    """The message-level fields of a source row as text, each trimmed once (``_message_columns`` reads them)."""
+    sent = "CAST(sent_at AS TIMESTAMP) AS sent_at" if typed_sent_at else f"{_text('sent_at')} AS sent_text"
+    return f"""{SOURCE_ROW} AS msg_row, {_text('message_id')} AS message_id, {sent}, {_text('sender')} AS sender_raw,
+           {_text('channel')} AS channel_text,
+           {_text('log_enabled') if has_log else 'NULL::VARCHAR'} AS log_text,
+           {_text('direction') if has_dir else 'NULL::VARCHAR'} AS dir_text,
            {_text('thread_id') if has_thread else 'NULL::VARCHAR'} AS thread_id,
            {_text('in_reply_to') if has_reply else 'NULL::VARCHAR'} AS in_reply_to"""
+
+
+def _message_columns(typed_sent_at: bool) -> str:
+    """The message-level columns of a staged row, from ``_message_texts``: dates parsed, flags and directions
+    normalised. Odd values are kept beside the reading (``*_bad``) so that the load report can quote them.
+    """
+    if typed_sent_at:
+        sent = "sent_at, NULL::VARCHAR AS sent_at_bad"
+    else:
+        # Dates may carry an offset: read as TIMESTAMPTZ (session zone UTC), keep the UTC wall time.
+        parsed = "CAST(TRY_CAST(sent_text AS TIMESTAMPTZ) AS TIMESTAMP)"
+        sent = f"{parsed} AS sent_at, CASE WHEN {parsed} IS NULL THEN sent_text END AS sent_at_bad"
+    log, dr = "lower(log_text)", "lower(dir_text)"
+    return f"""msg_row, message_id, {sent}, sender_raw,
+           lower(channel_text) AS channel,
+           CASE WHEN channel_text IS NULL AND {dr} IN {_INBOUND} THEN NULL  -- read as client (2026)
+                WHEN channel_text IS NULL OR lower(channel_text) NOT IN {_KNOWN_CHANNELS}
+                THEN coalesce(channel_text, '(empty)') END AS channel_bad,
+           coalesce({log} NOT IN {_FALSE}, true) AS log_enabled,
+           CASE WHEN {log} NOT IN {_TRUE} AND {log} NOT IN {_FALSE} THEN log_text END AS log_bad,
+           CASE WHEN {dr} IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
+           CASE WHEN {dr} NOT IN {_INBOUND} AND {dr} NOT IN {_OUTBOUND} THEN dir_text END AS dir_bad,
+           thread_id, in_reply_to"""
 
 
 def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at: bool, has_log: bool,
@@ -63,9 +71,8 @@ def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at:
     return f"""
     CREATE TABLE {out} AS
     SELECT *, {plain} FROM (
-        SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)},
-               {fields}
-        FROM {src})"""
+        SELECT {_message_columns(typed_sent_at)}, {", ".join(f"{c}_field" for c in ("to", "cc", "bcc"))}
+        FROM (SELECT {_message_texts(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {fields} FROM {src}))"""
 
 
 def q(name: str) -> str:
@@ -122,27 +129,30 @@ def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: boo
     # would hold every row a second time.
     return f"""
     CREATE VIEW {out} AS
-    SELECT {SOURCE_ROW} AS msg_row, {_message_columns(typed_sent_at, has_log, has_dir, has_thread, has_reply)},
-           CASE WHEN {role} IN ('to', 'cc', 'bcc') THEN {role} ELSE 'to' END AS role,
-           CASE WHEN {role} NOT IN ('to', 'cc', 'bcc') THEN {role} END AS role_bad,
-           {_text('recipient')} AS raw
-    FROM {src}"""
+    SELECT {_message_columns(typed_sent_at)},
+           CASE WHEN role_text IN ('to', 'cc', 'bcc') THEN role_text ELSE 'to' END AS role,
+           CASE WHEN role_text NOT IN ('to', 'cc', 'bcc') THEN role_text END AS role_bad, raw
+    FROM (SELECT {_message_texts(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {role} AS role_text,
+                 {_text('recipient')} AS raw
+          FROM {src})"""
 
 
-def join_addresses(raw_rows: str, amap: str, out: str) -> str:
-    """Every staged row with its recipient and sender read, through the whole address map: a view the
-    load report's examples (and the rare exact checks) read; the rows themselves come from ``build_staged``.
+def join_addresses(raw_rows: str, senders: str, odd: str, out: str) -> str:
+    """Every staged row with its recipient and sender read (``senders``: every raw sender's reading; ``odd``:
+    the raw recipients not read as ``lower(raw)``): a view the load report's examples (and the rare exact
+    checks) read; the rows themselves come from ``build_staged``.
     """
     return f"""
     CREATE VIEW {out} AS
     SELECT r.msg_row, r.message_id, r.sent_at, r.sent_at_bad, r.channel,
            r.channel_bad,
            r.log_enabled, r.log_bad, r.direction, r.dir_bad, r.role, r.role_bad, r.raw, r.thread_id, r.in_reply_to,
-           a.address AS recipient, a.status, s.address IS NOT NULL AS sender_ok,
+           CASE WHEN o.raw IS NULL THEN lower(r.raw) ELSE o.address END AS recipient,
+           coalesce(o.status, 'standard') AS status, s.address IS NOT NULL AS sender_ok,
            coalesce(s.address, lower(r.sender_raw)) AS sender
     FROM {raw_rows} r
-    LEFT JOIN {amap} a ON a.raw = r.raw
-    LEFT JOIN {amap} s ON s.raw = r.sender_raw"""
+    LEFT JOIN {odd} o ON o.raw = r.raw
+    LEFT JOIN {senders} s ON s.raw = r.sender_raw"""
 
 
 def row_id_sequence(out: str) -> str:
@@ -170,31 +180,39 @@ DUPLICATES = "recipient listed twice in one message (one row kept, role To > Cc 
 NO_RECIPIENT = "messages with no usable recipient (set aside)"
 
 
-# --- the fast load: few passes over the rows (see benchmarks/README.md, "Where the time goes") ------------
-# 1. ``address_counts``: one aggregation over the raw recipient and sender values (how many rows name
-#    each); the standard ones are read by a regular expression over these distinct values only, the
-#    odd ones in Python (``history._address_map``).
-# 2. ``build_staged``: one pass writes every kept row with its canonical columns, plus four working
-#    columns (``msg_row``, the pair key ``k``, the raw sender's hash ``sh`` and the load report's
-#    ``flags``), joined only to the few raw values whose address is not ``lower(raw)``.
-# 3. Narrow passes over that table: the flag counts, the repeated pair keys, the messages. Rows are
-#    merged (``merge_repeated``) only when a pair repeats; the working columns are then dropped.
+# --- the fast load: few passes over the rows (see benchmarks/README.md, "Loading: where the time went") ----
+# 1. ``sender_counts``: the distinct raw senders (few: the org's users, and the people who wrote in), read
+#    as addresses; only the ones whose reading is not ``lower(raw)`` are joined to a row.
+# 2. ``build_staged``: one pass writes every row that names a recipient, its recipient read as
+#    ``lower(raw)``, plus the working columns (``flags`` for the load report; ``msg_row`` at message level).
+# 3. ``recipient_counts``: one aggregation of that table by recipient gives every distinct recipient, the
+#    rows naming it, and the bitmask of (channel, log toggle) pairs its outbound rows used (the recipient
+#    profile the simulation reads): the standard ones are settled there by a regular expression. The rare
+#    values that are not (display names, quotes, no usable address) are read from the source again, by
+#    Python's address parser, and their rows replaced (``odd_rows``, ``delete_odd``, ``build_staged``).
+# 4. ``row_stats``: the load report's flag counts, the row profile and the date span, in one small grouping.
+# 5. ``message_check``: one aggregation by message gives the message count, the ids shared by two
+#    messages, and the only messages that may name a recipient twice (a 63-bit fingerprint of their
+#    recipients has fewer bits than they have rows); ``staged_repeated`` checks exactly those alone.
 
-def address_counts(raw_rows: str, out: str) -> str:
-    """Each distinct raw recipient and sender (NULL included) with the rows that name it as recipient / sender."""
+def _codes_bit() -> str:
+    return f"CAST(1 AS BIGINT) << ({channel_code()} * 2 + CAST(log_enabled AS INTEGER))"
+
+
+def sender_counts(raw_rows: str, out: str) -> str:
+    """Each distinct raw sender (NULL included) with the rows that name it."""
+    return f"CREATE TABLE {out} AS SELECT sender_raw AS raw, count(*) AS n FROM {raw_rows} GROUP BY sender_raw"
+
+
+def classify_counted(counts: str, out: str, read: bool = True) -> str:
+    """``counts`` (``raw, n``; and ``codes`` from ``recipient_counts``) with the address where the ASCII fast
+    path settles it ($1: the standard pattern). ``read=False``: the values are already trimmed and lower case
+    (``recipient_counts``)."""
+    a, cols = ("lower(trim(raw))", "raw, n") if read else ("raw", "raw, n, codes")
     return f"""
     CREATE TABLE {out} AS
-    SELECT raw, count(*) FILTER (WHERE side = 0) AS nr, count(*) FILTER (WHERE side = 1) AS ns
-    FROM (SELECT raw, 0 AS side FROM {raw_rows} UNION ALL SELECT sender_raw, 1 FROM {raw_rows})
-    GROUP BY raw"""
-
-
-def classify_counted(counts: str, out: str) -> str:
-    """``address_counts`` with the address where the ASCII fast path settles it ($1: the standard pattern)."""
-    return f"""
-    CREATE TABLE {out} AS
-    WITH norm AS (SELECT raw, nr, ns, lower(trim(raw)) AS a FROM {counts})
-    SELECT raw, nr, ns,
+    WITH norm AS (SELECT {cols}, {a} AS a FROM {counts})
+    SELECT {cols},
            CASE WHEN regexp_full_match(a, $1)
                  AND length(split_part(a, '@', 1)) <= 64 AND length(split_part(a, '@', 2)) <= 253
                  AND length(a) <= 254
@@ -208,10 +226,10 @@ def odd_counted(fast: str) -> str:
 
 
 def counted_map(fast: str, odd: str, out: str) -> str:
-    """Every distinct raw value: its row counts, address and status (the odd ones as Python read them)."""
+    """Every distinct raw sender: its row count, address and status (the odd ones as Python read them)."""
     return f"""
     CREATE TABLE {out} AS
-    SELECT f.raw, f.nr, f.ns, coalesce(f.address, o.address) AS address,
+    SELECT f.raw, f.n, coalesce(f.address, o.address) AS address,
            CASE WHEN f.address IS NOT NULL THEN 'standard' ELSE o.status END AS status
     FROM {fast} f LEFT JOIN {odd} o ON o.raw = f.raw"""
 
@@ -224,29 +242,80 @@ def address_exceptions(amap: str, out: str) -> str:
     WHERE raw IS NOT NULL AND (address IS DISTINCT FROM lower(raw) OR status <> 'standard')"""
 
 
-def map_problem_counts(amap: str) -> str:
-    """Problems settled per raw value (rows counted through ``nr``/``ns``): unusable recipients,
-    non-standard recipients, senders that are not an address, rows with no recipient, all rows,
-    distinct recipients kept."""
+def recipient_counts(staged: str, out: str) -> str:
+    """Each distinct recipient as staged (``lower(raw)``): its rows, and its outbound rows' profile bitmask
+    (NULL when it has none)."""
     return f"""
-    SELECT coalesce(sum(nr) FILTER (WHERE raw IS NOT NULL AND address IS NULL), 0),
-           coalesce(sum(nr) FILTER (WHERE status = 'non_standard'), 0),
-           coalesce(sum(ns) FILTER (WHERE address IS NULL), 0),
-           coalesce(sum(nr) FILTER (WHERE raw IS NULL), 0),
-           coalesce(sum(nr), 0),
-           count(DISTINCT address) FILTER (WHERE nr > 0)
-    FROM {amap}"""
+    CREATE TABLE {out} AS
+    SELECT recipient AS raw, count(*) AS n, bit_or({_codes_bit()}) FILTER (WHERE direction = 'outbound') AS codes
+    FROM {staged} GROUP BY recipient"""
 
 
-def map_problem_examples(amap: str, index: int) -> str:
+def odd_rows(raw_rows: str, fast: str, out: str) -> str:
+    """The source rows whose recipient the fast path did not settle, kept to be read by Python."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT * FROM {raw_rows} WHERE lower(raw) IN (SELECT raw FROM {fast} WHERE address IS NULL)"""
+
+
+def odd_count(fast: str) -> str:
+    return f"SELECT count(*) FROM {fast} WHERE address IS NULL"
+
+
+def odd_values(rows: str) -> str:
+    return f"SELECT raw, count(*) FROM {rows} GROUP BY raw ORDER BY raw"
+
+
+def odd_map(values: str, out: str) -> str:
+    """The odd raw recipients as Python read them (``raw, n, address, status``); empty when there are none."""
+    return f"CREATE TABLE {out} AS SELECT raw, n, address, status FROM {values}"
+
+
+def delete_odd(staged: str, fast: str) -> str:
+    return f"DELETE FROM {staged} WHERE recipient IN (SELECT raw FROM {fast} WHERE address IS NULL)"
+
+
+def recipient_map(fast: str, odd: str | None, staged: str, out: str) -> str:
+    """Every recipient kept and its profile bitmask (a view): the fast path's, and the odd ones' counted again
+    over the rows (an odd value may read as an address that is also written plainly). ``odd`` None: there
+    were none, every recipient is the fast path's."""
+    if odd is None:
+        return f"CREATE VIEW {out} AS SELECT raw AS recipient, codes FROM {fast}"
+    return f"""
+    CREATE VIEW {out} AS
+    SELECT raw AS recipient, codes FROM {fast} f
+    WHERE address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {odd} o WHERE o.address = f.raw)
+    UNION ALL
+    SELECT recipient, bit_or({_codes_bit()}) FILTER (WHERE direction = 'outbound') FROM {staged}
+    WHERE recipient IN (SELECT address FROM {odd} WHERE address IS NOT NULL) GROUP BY recipient"""
+
+
+def profile_from_map(rmap: str, out: str) -> str:
+    """The recipient profile (``recipient_profile``'s table) from the recipient map: its outbound recipients."""
+    return f"CREATE TABLE {out} AS SELECT recipient, codes FROM {rmap} WHERE codes IS NOT NULL"
+
+
+def map_problem_counts(senders: str, odd: str, rmap: str) -> str:
+    """Problems settled per distinct value (rows counted through ``n``): unusable recipients, non-standard
+    recipients, senders that are not an address; the distinct recipients kept; and the rows whose raw sender
+    is not already its reading (``shared_message_ids`` then runs exactly)."""
+    return f"""
+    SELECT (SELECT coalesce(sum(n), 0) FROM {odd} WHERE address IS NULL),
+           (SELECT coalesce(sum(n), 0) FROM {odd} WHERE status = 'non_standard'),
+           (SELECT coalesce(sum(n), 0) FROM {senders} WHERE address IS NULL),
+           (SELECT count(*) FROM {rmap}),
+           (SELECT coalesce(sum(n), 0) FROM {senders} WHERE raw IS DISTINCT FROM address)"""
+
+
+def map_problem_examples(senders: str, odd: str, index: int) -> str:
     """Examples of a map-settled problem (``LOAD_PROBLEMS`` 0, 1 and 6), as ``load_report_examples`` quotes them."""
-    expr, cond = {0: ("raw", "nr > 0 AND raw IS NOT NULL AND address IS NULL"),
-                  1: ("address", "nr > 0 AND status = 'non_standard'"),
-                  6: ("coalesce(lower(raw), '(empty)')", "ns > 0 AND address IS NULL")}[index]
-    return f"SELECT DISTINCT {expr} AS example FROM {amap} WHERE {cond} ORDER BY 1 LIMIT 3"
+    table, expr, cond = {0: (odd, "raw", "address IS NULL"),
+                         1: (odd, "address", "status = 'non_standard'"),
+                         6: (senders, "coalesce(lower(raw), '(empty)')", "address IS NULL")}[index]
+    return f"SELECT DISTINCT {expr} AS example FROM {table} WHERE n > 0 AND {cond} ORDER BY 1 LIMIT 3"
 
 
-#: ``LOAD_PROBLEMS`` counted over kept rows (a flag bit each); 0, 1 and 6 are counted on the address map.
+#: ``LOAD_PROBLEMS`` counted over kept rows (a flag bit each); 0, 1 and 6 are counted on the address maps.
 FLAGGED = (2, 3, 4, 5, 7, 8, 9)
 MAP_COUNTED = (0, 1, 6)
 
@@ -262,56 +331,144 @@ def _flags() -> str:
 
 STAGED_COLUMNS = ("row_id", "message_id", "sent_at", "sender", "channel", "role", "recipient", "rdomain",
                   "log_enabled", "direction", "thread_id", "in_reply_to")
-#: The flag bit of rows whose raw sender is not already its reading (``shared_message_ids`` then runs exactly).
-SENDER_REWRITTEN = 1 << 15
-_PAIR = "hash(message_id, recipient)"  # the pair key, on the staged table (message_id already given its row-N id)
 
 
 def work_columns(message_level: bool) -> tuple[str, ...]:
     return ("msg_row", "flags") if message_level else ("flags",)
 
 
-def build_staged(raw_rows: str, exceptions: str, out: str, message_level: bool) -> str:
-    """Every kept row: the canonical columns and the working ones (``flags``; ``msg_row`` at message level),
-    in one pass, before any merge. ``row_id``: the source row at recipient level (unique), a sequence at
-    message level (a message gives several rows)."""
+def build_staged(raw_rows: str, out: str, message_level: bool, senders: str | None = None,
+                 odd: str | None = None) -> str:
+    """Every row that names a recipient: the canonical columns and the working ones (``flags``; ``msg_row`` at
+    message level), in one pass, before any merge. ``row_id``: the source row at recipient level (unique), a
+    sequence at message level (a message gives several rows).
+
+    ``senders``: the raw senders whose reading is not ``lower(raw)`` (``address_exceptions``; None when there
+    are none). ``odd``: append (INSERT) the rows of ``raw_rows`` whose raw recipient ``odd`` reads as an
+    address, instead of creating ``out`` from every row, its recipient read as ``lower(raw)``.
+    """
     rid = f"nextval('{out}_row_id')" if message_level else "msg_row"
+    snd = "coalesce(s.address, lower(r.sender_raw))" if senders else "lower(r.sender_raw)"
+    if odd:
+        source, rec = f"{raw_rows} r JOIN {odd} o ON o.raw = r.raw AND o.address IS NOT NULL", "o.address"
+    else:
+        source, rec = f"{raw_rows} r", "lower(r.raw)"
+    if senders:
+        source += f" LEFT JOIN {senders} s ON s.raw = r.sender_raw"
+    cols = ", ".join(STAGED_COLUMNS) + (", msg_row" if message_level else "") + ", flags"
+    head = f"INSERT INTO {out} ({cols})" if odd else f"CREATE TABLE {out} AS"
     return f"""
-    CREATE TABLE {out} AS
-    WITH j AS NOT MATERIALIZED (
-        SELECT r.*, CASE WHEN a.raw IS NULL THEN lower(r.raw) ELSE a.address END AS rec,
-               coalesce(s.address, lower(r.sender_raw)) AS snd,
-               r.raw IS NOT NULL AND (a.raw IS NULL OR a.address IS NOT NULL) AS kept  -- rec IS NOT NULL, without lower()
-        FROM {raw_rows} r LEFT JOIN {exceptions} a ON a.raw = r.raw LEFT JOIN {exceptions} s ON s.raw = r.sender_raw
-    )
+    {head}
     SELECT {rid} AS row_id, coalesce(message_id, 'row-' || msg_row) AS message_id, sent_at, snd AS sender,
            channel, role, rec AS recipient, split_part(rec, '@', -1) AS rdomain, log_enabled, direction,
            thread_id, in_reply_to, {"msg_row, " if message_level else ""}
-           CAST({_flags()} + CASE WHEN sender_raw IS DISTINCT FROM snd THEN {SENDER_REWRITTEN} ELSE 0 END
-                AS INTEGER) AS flags  -- INTEGER, not USMALLINT: Spark has no unsigned types
-    FROM j WHERE kept"""
+           CAST({_flags()} AS INTEGER) AS flags  -- INTEGER, not USMALLINT: Spark has no unsigned types
+    FROM (SELECT r.*, {rec} AS rec, {snd} AS snd FROM {source} WHERE r.raw IS NOT NULL)"""
 
 
-def staged_counts(staged: str) -> str:
-    """Kept rows, each flagged problem's count (``FLAGGED`` order), inbound rows, rows whose sender was rewritten."""
-    counts = ", ".join(f"count(*) FILTER (WHERE flags & {1 << i} <> 0)" for i in FLAGGED)
-    return (f"SELECT count(*), {counts}, count(*) FILTER (WHERE direction = 'inbound'), "
-            f"count(*) FILTER (WHERE flags & {SENDER_REWRITTEN} <> 0) FROM {staged}")
-
-
-def staged_repeated(staged: str, out: str) -> str:
-    """Pair keys (an 8-byte hash) staged more than once: the only rows ``merge_repeated`` merges; a hash
-    shared by two different pairs only sends both through the exact merge."""
-    return f"CREATE TABLE {out} AS SELECT {_PAIR} AS k FROM {staged} GROUP BY k HAVING count(*) > 1"
-
-
-def staged_messages(staged: str) -> str:
-    """Messages kept, and how many have rows that differ in sender or date (``shared_message_ids`` exactly,
-    when every raw sender was already its reading and no row was set aside)."""
+def row_stats(staged: str, out: str) -> str:
+    """Rows by the columns the rules look at and the load report's flags, with their date span (a few dozen
+    rows): the flag counts, the row profile and the span all come from it."""
     return f"""
-    SELECT count(*), count(*) FILTER (WHERE shared) FROM (
-        SELECT message_id, min(sender) <> max(sender) OR min(sent_at) <> max(sent_at) AS shared FROM {staged}
-        GROUP BY message_id)"""
+    CREATE TABLE {out} AS
+    SELECT channel, role, direction, log_enabled, flags, count(*) AS n, min(sent_at) AS first, max(sent_at) AS last
+    FROM {staged} GROUP BY channel, role, direction, log_enabled, flags"""
+
+
+def staged_counts(stats: str) -> str:
+    """Kept rows, each flagged problem's count (``FLAGGED`` order), inbound rows, and the first and last date."""
+    counts = ", ".join(f"coalesce(sum(n) FILTER (WHERE flags & {1 << i} <> 0), 0)" for i in FLAGGED)
+    return (f"SELECT coalesce(sum(n), 0), {counts}, coalesce(sum(n) FILTER (WHERE direction = 'inbound'), 0), "
+            f"min(first), max(last) FROM {stats}")
+
+
+def row_profile_from_stats(stats: str, out: str) -> str:
+    """``row_profile``'s table from ``row_stats`` (when no rows were merged since)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT channel, role, direction, log_enabled, CAST(sum(n) AS BIGINT) AS n FROM {stats}
+    GROUP BY channel, role, direction, log_enabled"""
+
+
+def message_check(staged: str, out: str) -> str:
+    """One row per message kept: whether its rows differ in sender or date (``shared``), and whether it may
+    name a recipient twice (``maybe_repeated``). From the recipients' hashes: two rows may repeat when their
+    hashes are equal; of three, the middle hash is the XOR of all three less the smallest and the largest,
+    and may repeat one of them only if equal to it; beyond three, a 63-bit fingerprint with fewer bits set
+    than rows says it may. A repeat always gives equal hashes, so a message cleared here names each recipient
+    once; ``staged_repeated`` checks exactly the ones it cannot clear (repeats, and rare hash collisions)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT message_id, shared,
+           CASE WHEN n <= 2 THEN lo = hi
+                WHEN n = 3 THEN lo = hi OR xor(xor(x, lo), hi) IN (lo, hi)
+                ELSE bits < n END AS maybe_repeated
+    FROM (
+        SELECT message_id, min(sender) <> max(sender) OR min(sent_at) <> max(sent_at) AS shared, count(*) AS n,
+               min(h) AS lo, max(h) AS hi, bit_xor(h) AS x,
+               bit_count(bit_or(CAST(1 AS BIGINT) << CAST(h % 63 AS INTEGER))) AS bits
+        FROM (SELECT message_id, sender, sent_at, hash(recipient) AS h FROM {staged}) GROUP BY message_id)"""
+
+
+def message_counts(checked: str) -> str:
+    """Messages kept, how many have rows that differ in sender or date (``shared_message_ids`` exactly, when
+    every raw sender was already its reading and no row was set aside), and how many may repeat a recipient."""
+    return (f"SELECT count(*), count(*) FILTER (WHERE shared), count(*) FILTER (WHERE maybe_repeated) "
+            f"FROM {checked}")
+
+
+def candidate_rows(staged: str, checked: str, out: str) -> str:
+    """The rows of the messages ``message_check`` could not clear (the others name each recipient once)."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT * FROM {staged} WHERE message_id IN (SELECT message_id FROM {checked} WHERE maybe_repeated)"""
+
+
+def staged_repeated(candidates: str, out: str) -> str:
+    """The (message, recipient) pairs staged more than once, among ``candidate_rows``."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT message_id, recipient FROM {candidates} GROUP BY message_id, recipient HAVING count(*) > 1"""
+
+
+def repeated_rows(candidates: str, repeated: str, out: str) -> str:
+    """The staged rows of the repeated pairs: the only rows ``merge_repeated`` merges."""
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT c.* FROM {candidates} c JOIN {repeated} p ON p.message_id = c.message_id AND p.recipient = c.recipient"""
+
+
+def row_profile_merged(stats: str, rows: str, merged: str, out: str) -> str:
+    """``row_profile``'s table after a merge: ``row_stats`` less the repeated pairs' rows, plus the merged ones."""
+    cols = "channel, role, direction, log_enabled"
+    return f"""
+    CREATE TABLE {out} AS
+    SELECT {cols}, CAST(sum(n) AS BIGINT) AS n FROM (
+        SELECT {cols}, n FROM {stats}
+        UNION ALL SELECT {cols}, -1 AS n FROM {rows}
+        UNION ALL SELECT {cols}, 1 AS n FROM {merged})
+    GROUP BY {cols} HAVING sum(n) <> 0"""
+
+
+def profile_channels(row_profile: str) -> str:
+    """``distinct_channels`` from the row profile."""
+    return f"SELECT DISTINCT channel FROM {row_profile} WHERE direction = 'outbound' ORDER BY channel"
+
+
+def merged_recipients(merged: str, out: str) -> str:
+    return f"CREATE TABLE {out} AS SELECT DISTINCT recipient FROM {merged}"
+
+
+def delete_profiles(profile: str, recipients: str) -> str:
+    return f"DELETE FROM {profile} WHERE recipient IN (SELECT recipient FROM {recipients})"
+
+
+def insert_profiles(profile: str, staged: str, recipients: str) -> str:
+    """The profile rows of ``recipients`` counted again over the rows (after their repeated rows were merged)."""
+    return f"""
+    INSERT INTO {profile} (recipient, codes)
+    SELECT recipient, bit_or({_codes_bit()}) FROM {staged}
+    WHERE direction = 'outbound' AND recipient IN (SELECT recipient FROM {recipients}) GROUP BY recipient"""
 
 
 def staged_without_recipient(msg: str, staged: str) -> str:
@@ -322,8 +479,9 @@ def staged_without_recipient(msg: str, staged: str) -> str:
         WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.msg_row = m.msg_row))"""
 
 
-def conflicting_staged(staged: str, repeated: str) -> str:
-    """(message, recipient) pairs staged more than once whose rows disagree: count and three examples."""
+def conflicting_staged(rows: str) -> str:
+    """(message, recipient) pairs staged more than once whose rows disagree (``rows``: the rows of the repeated
+    pairs, ``repeated_rows``): count and three examples."""
     # The distinct values in order, as a sorted list (not string_agg(DISTINCT ... ORDER BY ...), which
     # Spark's planner cannot rewrite): the same text on both engines.
     def values(col: str, label: str) -> str:
@@ -334,13 +492,12 @@ def conflicting_staged(staged: str, repeated: str) -> str:
     SELECT count(*), coalesce(list(ex ORDER BY ex)[1:3], []) FROM (
         SELECT message_id || ' to ' || recipient || ': '
                || concat_ws('; ', {values('sender', 'senders')}, {values('channel', 'channels')}, {values('sent_at', 'dates')}) AS ex
-        FROM {staged}
-        WHERE {_PAIR} IN (SELECT k FROM {repeated})
+        FROM {rows}
         GROUP BY message_id, recipient
         HAVING count(DISTINCT sender) > 1 OR count(DISTINCT channel) > 1 OR count(DISTINCT sent_at) > 1)"""
 
 
-def merge_repeated(staged: str, repeated: str, out: str, message_level: bool) -> str:
+def merge_repeated(rows: str, out: str, message_level: bool) -> str:
     """The exact merge of the pairs whose key repeats: one row per message × recipient (role To > Cc > Bcc,
     the rest from the first source row)."""
     order = "msg_row" if message_level else "row_id"
@@ -351,11 +508,11 @@ def merge_repeated(staged: str, repeated: str, out: str, message_level: bool) ->
            split_part(recipient, '@', -1) AS rdomain, bool_and(log_enabled) AS log_enabled,
            arg_min(direction, {order}) AS direction, arg_min(thread_id, {order}) AS thread_id,
            arg_min(in_reply_to, {order}) AS in_reply_to
-    FROM {staged} WHERE {_PAIR} IN (SELECT k FROM {repeated}) GROUP BY message_id, recipient"""
+    FROM {rows} GROUP BY message_id, recipient"""
 
 
-def delete_repeated(staged: str, repeated: str) -> str:
-    return f"DELETE FROM {staged} WHERE {_PAIR} IN (SELECT k FROM {repeated})"
+def delete_repeated(staged: str, rows: str) -> str:
+    return f"DELETE FROM {staged} WHERE row_id IN (SELECT row_id FROM {rows})"
 
 
 def insert_merged(staged: str, merged: str) -> str:
@@ -365,6 +522,10 @@ def insert_merged(staged: str, merged: str) -> str:
 
 def drop_work_columns(staged: str, message_level: bool) -> list[str]:
     return [f"ALTER TABLE {staged} DROP COLUMN {c}" for c in work_columns(message_level)]
+
+
+def outbound_senders_count(table: str) -> str:
+    return f"SELECT count(DISTINCT sender) FILTER (WHERE direction = 'outbound') FROM {table}"
 
 
 def outbound_stats(table: str) -> str:
