@@ -242,10 +242,9 @@ def _read_odd(engine, values: list, progress, desc: str) -> pd.DataFrame:
         {"raw": "object", "n": "int64", "address": "object", "status": "object"})
 
 
-def _sender_map(engine: DuckDBEngine, raw_table: str, progress) -> bool:
+def _sender_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
     """Read every distinct raw sender once (SQL for the standard ones, Python for the rest). Leaves
-    ``addr_senders`` (``raw, n, address, status``) and ``addr_exc`` (the senders not read as ``lower(raw)``,
-    the only ones a row is joined to); returns whether there are any."""
+    ``addr_senders`` (``raw, n, address, status, reading, sid``), which every row is joined to."""
     engine.run(sql.sender_counts(raw_table, "addr_counts"))
     engine.run(sql.classify_counted("addr_counts", "addr_fast"), [sql.STANDARD_ADDRESS])
     engine.run(sql.drop("addr_counts"))
@@ -254,11 +253,9 @@ def _sender_map(engine: DuckDBEngine, raw_table: str, progress) -> bool:
     with engine.registered("addr_odd_df", odd) as frame:
         engine.run(sql.counted_map("addr_fast", frame, "addr_senders"))
     engine.run(sql.drop("addr_fast"))
-    engine.run(sql.address_exceptions("addr_senders", "addr_exc"))
-    return bool(engine.rows(sql.row_count("addr_exc"))[0][0])
 
 
-def _recipient_map(engine: DuckDBEngine, raw_table: str, staged: str, senders: str | None, message_level: bool,
+def _recipient_map(engine: DuckDBEngine, raw_table: str, staged: str, senders: str, message_level: bool,
                    progress) -> None:
     """Read every distinct recipient once, from the staged rows (each read as ``lower(raw)``): the standard ones
     by SQL; the rows of the others are read from the source again, their raw values by Python, and replace
@@ -397,7 +394,8 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
             steps.update()
         steps.update()
         recipient_level = level == "recipient"
-        senders = "addr_exc" if _sender_map(engine, "raw_rows", progress) else None
+        _sender_map(engine, "raw_rows", progress)
+        senders = "addr_senders"
         if not recipient_level:
             engine.run(sql.row_id_sequence(name))
         engine.run(sql.build_staged("raw_rows", name, not recipient_level, senders))
@@ -478,7 +476,7 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
     engine.run(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows"))
     engine.run(sql.drop_view("src_arrow")) if direct else engine.unregister("src_arrow")
     engine.run(sql.drop_view("addr_recipients"))
-    for t in ("candidates", "repeated", "msg_check", "row_stats", "addr_senders", "addr_exc", "addr_odd", "addr_fast", "msg"):
+    for t in ("candidates", "repeated", "msg_check", "row_stats", "addr_senders", "addr_odd", "addr_fast", "msg"):
         engine.run(sql.drop(t))
     set_aside = {"messages": int(msgs_aside) + set_aside_before, "messages_total": int(msgs) + set_aside_before,
                  "rows": int(rows_aside), "rows_total": int(rows)}

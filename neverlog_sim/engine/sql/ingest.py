@@ -182,7 +182,7 @@ NO_RECIPIENT = "messages with no usable recipient (set aside)"
 
 # --- the fast load: few passes over the rows (see benchmarks/README.md, "Loading: where the time went") ----
 # 1. ``sender_counts``: the distinct raw senders (few: the org's users, and the people who wrote in), read
-#    as addresses; only the ones whose reading is not ``lower(raw)`` are joined to a row.
+#    as addresses, each reading numbered (``sid``); every row is joined to this small map.
 # 2. ``build_staged``: one pass writes every row that names a recipient, its recipient read as
 #    ``lower(raw)``, plus the working columns (``flags`` for the load report; ``msg_row`` at message level).
 # 3. ``recipient_counts``: one aggregation of that table by recipient gives every distinct recipient, the
@@ -226,20 +226,16 @@ def odd_counted(fast: str) -> str:
 
 
 def counted_map(fast: str, odd: str, out: str) -> str:
-    """Every distinct raw sender: its row count, address and status (the odd ones as Python read them)."""
+    """Every distinct raw sender: its row count, address and status (the odd ones as Python read them), the
+    sender its rows get (``reading``: the address, else the raw value in lower case) and a small number per
+    reading (``sid``: ``message_check`` compares a message's senders by it, not by their text)."""
     return f"""
     CREATE TABLE {out} AS
-    SELECT f.raw, f.n, coalesce(f.address, o.address) AS address,
-           CASE WHEN f.address IS NOT NULL THEN 'standard' ELSE o.status END AS status
-    FROM {fast} f LEFT JOIN {odd} o ON o.raw = f.raw"""
-
-
-def address_exceptions(amap: str, out: str) -> str:
-    """The raw values whose reading is not simply ``lower(raw)``: the only ones a row must be joined to."""
-    return f"""
-    CREATE TABLE {out} AS
-    SELECT raw, address FROM {amap}
-    WHERE raw IS NOT NULL AND (address IS DISTINCT FROM lower(raw) OR status <> 'standard')"""
+    SELECT *, CAST(dense_rank() OVER (ORDER BY reading) AS INTEGER) AS sid FROM (
+        SELECT f.raw, f.n, coalesce(f.address, o.address) AS address,
+               CASE WHEN f.address IS NOT NULL THEN 'standard' ELSE o.status END AS status,
+               coalesce(f.address, o.address, lower(f.raw)) AS reading
+        FROM {fast} f LEFT JOIN {odd} o ON o.raw = f.raw)"""
 
 
 def recipient_counts(staged: str, out: str) -> str:
@@ -334,36 +330,34 @@ STAGED_COLUMNS = ("row_id", "message_id", "sent_at", "sender", "channel", "role"
 
 
 def work_columns(message_level: bool) -> tuple[str, ...]:
-    return ("msg_row", "flags") if message_level else ("flags",)
+    return ("msg_row", "flags", "sid") if message_level else ("flags", "sid")
 
 
-def build_staged(raw_rows: str, out: str, message_level: bool, senders: str | None = None,
-                 odd: str | None = None) -> str:
-    """Every row that names a recipient: the canonical columns and the working ones (``flags``; ``msg_row`` at
-    message level), in one pass, before any merge. ``row_id``: the source row at recipient level (unique), a
-    sequence at message level (a message gives several rows).
+def build_staged(raw_rows: str, out: str, message_level: bool, senders: str, odd: str | None = None) -> str:
+    """Every row that names a recipient: the canonical columns and the working ones (``flags``, ``sid``;
+    ``msg_row`` at message level), in one pass, before any merge. ``row_id``: the source row at recipient
+    level (unique), a sequence at message level (a message gives several rows).
 
-    ``senders``: the raw senders whose reading is not ``lower(raw)`` (``address_exceptions``; None when there
-    are none). ``odd``: append (INSERT) the rows of ``raw_rows`` whose raw recipient ``odd`` reads as an
-    address, instead of creating ``out`` from every row, its recipient read as ``lower(raw)``.
+    ``senders``: every raw sender's reading (``counted_map``). ``odd``: append (INSERT) the rows of
+    ``raw_rows`` whose raw recipient ``odd`` reads as an address, instead of creating ``out`` from every row,
+    its recipient read as ``lower(raw)``.
     """
     rid = f"nextval('{out}_row_id')" if message_level else "msg_row"
-    snd = "coalesce(s.address, lower(r.sender_raw))" if senders else "lower(r.sender_raw)"
     if odd:
         source, rec = f"{raw_rows} r JOIN {odd} o ON o.raw = r.raw AND o.address IS NOT NULL", "o.address"
     else:
         source, rec = f"{raw_rows} r", "lower(r.raw)"
-    if senders:
-        source += f" LEFT JOIN {senders} s ON s.raw = r.sender_raw"
-    cols = ", ".join(STAGED_COLUMNS) + (", msg_row" if message_level else "") + ", flags"
+    source += f" LEFT JOIN {senders} s ON s.raw = r.sender_raw"
+    cols = ", ".join(STAGED_COLUMNS) + (", msg_row" if message_level else "") + ", flags, sid"
     head = f"INSERT INTO {out} ({cols})" if odd else f"CREATE TABLE {out} AS"
     return f"""
     {head}
     SELECT {rid} AS row_id, coalesce(message_id, 'row-' || msg_row) AS message_id, sent_at, snd AS sender,
            channel, role, rec AS recipient, split_part(rec, '@', -1) AS rdomain, log_enabled, direction,
            thread_id, in_reply_to, {"msg_row, " if message_level else ""}
-           CAST({_flags()} AS INTEGER) AS flags  -- INTEGER, not USMALLINT: Spark has no unsigned types
-    FROM (SELECT r.*, {rec} AS rec, {snd} AS snd FROM {source} WHERE r.raw IS NOT NULL)"""
+           CAST({_flags()} AS INTEGER) AS flags,  -- INTEGER, not USMALLINT: Spark has no unsigned types
+           sid
+    FROM (SELECT r.*, {rec} AS rec, s.reading AS snd, s.sid FROM {source} WHERE r.raw IS NOT NULL)"""
 
 
 def row_stats(staged: str, out: str) -> str:
@@ -404,10 +398,10 @@ def message_check(staged: str, out: str) -> str:
                 WHEN n = 3 THEN lo = hi OR xor(xor(x, lo), hi) IN (lo, hi)
                 ELSE bits < n END AS maybe_repeated
     FROM (
-        SELECT message_id, min(sender) <> max(sender) OR min(sent_at) <> max(sent_at) AS shared, count(*) AS n,
+        SELECT message_id, min(sid) <> max(sid) OR min(sent_at) <> max(sent_at) AS shared, count(*) AS n,
                min(h) AS lo, max(h) AS hi, bit_xor(h) AS x,
                bit_count(bit_or(CAST(1 AS BIGINT) << CAST(h % 63 AS INTEGER))) AS bits
-        FROM (SELECT message_id, sender, sent_at, hash(recipient) AS h FROM {staged}) GROUP BY message_id)"""
+        FROM (SELECT message_id, sid, sent_at, hash(recipient) AS h FROM {staged}) GROUP BY message_id)"""
 
 
 def message_counts(checked: str) -> str:
