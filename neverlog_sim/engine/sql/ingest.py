@@ -38,9 +38,10 @@ def _message_texts(typed_sent_at: bool, has_log: bool, has_dir: bool, has_thread
            {_text('in_reply_to') if has_reply else 'NULL::VARCHAR'} AS in_reply_to"""
 
 
-def _message_columns(typed_sent_at: bool) -> str:
+def _message_columns(typed_sent_at: bool, has_log: bool = True, has_dir: bool = True) -> str:
     """The message-level columns of a staged row, from ``_message_texts``: dates parsed, flags and directions
     normalised. Odd values are kept beside the reading (``*_bad``) so that the load report can quote them.
+    Without a ``log_enabled`` or ``direction`` column the defaults are constants (nothing to read per row).
     """
     if typed_sent_at:
         sent = "sent_at, NULL::VARCHAR AS sent_at_bad"
@@ -49,15 +50,25 @@ def _message_columns(typed_sent_at: bool) -> str:
         parsed = "CAST(TRY_CAST(sent_text AS TIMESTAMPTZ) AS TIMESTAMP)"
         sent = f"{parsed} AS sent_at, CASE WHEN {parsed} IS NULL THEN sent_text END AS sent_at_bad"
     log, dr = "lower(log_text)", "lower(dir_text)"
+    if has_log:
+        logs = f"""coalesce({log} NOT IN {_FALSE}, true) AS log_enabled,
+           CASE WHEN {log} NOT IN {_TRUE} AND {log} NOT IN {_FALSE} THEN log_text END AS log_bad"""
+    else:
+        logs = "true AS log_enabled, NULL::VARCHAR AS log_bad"
+    if has_dir:
+        no_channel = f"channel_text IS NULL AND {dr} IN {_INBOUND}"
+        dirs = f"""CASE WHEN {dr} IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
+           CASE WHEN {dr} NOT IN {_INBOUND} AND {dr} NOT IN {_OUTBOUND} THEN dir_text END AS dir_bad"""
+    else:
+        no_channel = "false"
+        dirs = "'outbound' AS direction, NULL::VARCHAR AS dir_bad"
     return f"""msg_row, message_id, {sent}, sender_raw,
            lower(channel_text) AS channel,
-           CASE WHEN channel_text IS NULL AND {dr} IN {_INBOUND} THEN NULL  -- read as client (2026)
+           CASE WHEN {no_channel} THEN NULL  -- read as client (2026)
                 WHEN channel_text IS NULL OR lower(channel_text) NOT IN {_KNOWN_CHANNELS}
                 THEN coalesce(channel_text, '(empty)') END AS channel_bad,
-           coalesce({log} NOT IN {_FALSE}, true) AS log_enabled,
-           CASE WHEN {log} NOT IN {_TRUE} AND {log} NOT IN {_FALSE} THEN log_text END AS log_bad,
-           CASE WHEN {dr} IN {_INBOUND} THEN 'inbound' ELSE 'outbound' END AS direction,
-           CASE WHEN {dr} NOT IN {_INBOUND} AND {dr} NOT IN {_OUTBOUND} THEN dir_text END AS dir_bad,
+           {logs},
+           {dirs},
            thread_id, in_reply_to"""
 
 
@@ -71,7 +82,7 @@ def stage_message_level(src: str, out: str, addr_cols: list[str], typed_sent_at:
     return f"""
     CREATE TABLE {out} AS
     SELECT *, {plain} FROM (
-        SELECT {_message_columns(typed_sent_at)}, {", ".join(f"{c}_field" for c in ("to", "cc", "bcc"))}
+        SELECT {_message_columns(typed_sent_at, has_log, has_dir)}, {", ".join(f"{c}_field" for c in ("to", "cc", "bcc"))}
         FROM (SELECT {_message_texts(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {fields} FROM {src}))"""
 
 
@@ -129,7 +140,7 @@ def stage_recipient_level(src: str, out: str, typed_sent_at: bool, has_role: boo
     # would hold every row a second time.
     return f"""
     CREATE VIEW {out} AS
-    SELECT {_message_columns(typed_sent_at)},
+    SELECT {_message_columns(typed_sent_at, has_log, has_dir)},
            CASE WHEN role_text IN ('to', 'cc', 'bcc') THEN role_text ELSE 'to' END AS role,
            CASE WHEN role_text NOT IN ('to', 'cc', 'bcc') THEN role_text END AS role_bad, raw
     FROM (SELECT {_message_texts(typed_sent_at, has_log, has_dir, has_thread, has_reply)}, {role} AS role_text,
