@@ -233,9 +233,9 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
             sent, state_key, lists, lambda: _keyed(entries()), totals, counts))
     else:
         # The figures are known; the tables are built by the full simulation if and when one is read.
-        totals, counts, keyed = figures
+        totals, counts, keyed, equal = figures
         result = SimulationResult(**common, rows=rows, build=build, totals=totals, entry_counts=counts)
-        _remember(sent, state_key, lists, keyed, totals, counts)
+        _remember(sent, state_key, lists, keyed, totals, counts, equal)
     # What reading the contacts and tracking tables set aside or left out (tracking events that are
     # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
     result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
@@ -329,9 +329,13 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
 # and tracking), only the recipients those entries match can change, and every figure of metrics()
 # is a sum over recipients (or tracking events of their rows). The new figures are the old ones
 # minus those recipients' share under the old policy plus their share under the new one, both
-# counted by the full simulation's own SELECTs over those recipients' rows alone
-# (sql.whatif_figures). The rows are read from a copy sorted by domain and recipient, built once
-# per history, where DuckDB skips every row group the edit does not touch.
+# counted by the full simulation's own SELECTs over those recipients' rows alone. When only the
+# candidate changed and no baseline entry can match a touched recipient (an analyst editing the
+# candidate, the usual case), one pass counts both: the old candidate as the "before" side, the new
+# one as "after", the baseline's outcome being the one with no list (sql.whatif_pair_figures);
+# otherwise each pair is counted apart (sql.whatif_figures). The rows are read from a copy sorted
+# by domain and recipient, built once per history, where DuckDB skips every row group the edit
+# does not touch. Of the remembered pairs, the one whose changes touch the fewest rows is used.
 #
 # Where this is not exact, simulate() runs in full: profile 2026's replies_only rule (blocking one
 # contact stops other contacts' replies in its threads) and the sub-domain what-if (A2: a domain
@@ -352,8 +356,8 @@ def _frame_key(df: pd.DataFrame | None):
 
 
 def _lists(baseline: Policy, candidate: Policy) -> dict:
-    """(scenario, list, owner) → the list's entry records (cached on each list; one step per list)."""
-    return {(scenario, lst.scope, lst.owner or ""): lst._entry_records()
+    """(scenario, list, owner) → (the list's entry texts, the list): both made with the list, one step per list."""
+    return {(scenario, lst.scope, lst.owner or ""): (lst._entry_texts(), lst)
             for scenario, policy in (("baseline", baseline), ("candidate", candidate)) for lst in policy.lists}
 
 
@@ -381,11 +385,15 @@ def _records_frame(rows: list[tuple]) -> pa.Table:
     return pa.table(cols, schema=_KEYED)
 
 
-def _remember(sent: SentMail, key: tuple, lists: dict, frame, totals: dict, counts: tuple) -> None:
+def _remember(sent: SentMail, key: tuple, lists: dict, frame, totals: dict, counts: tuple, equal: list | None = None) -> None:
     """Keep a simulated policy pair's figures and entries for later what-ifs on this history (the latest few).
 
-    ``frame`` is its ``_keyed`` entries, or a callable that makes them (the full route's, made on first use)."""
-    states = [s for s in sent.cache.get(key, []) if s["lists"] != lists]
+    ``frame`` is its ``_keyed`` entries, or a callable that makes them (the full route's, made on first use);
+    ``equal`` the remembered pairs already found equal to this one (None: compare them here)."""
+    if equal is None:
+        states = [s for s in sent.cache.get(key, []) if _changed(s["lists"], lists) != ([], [])]
+    else:
+        states = [s for s in sent.cache.get(key, []) if not any(s is e for e in equal)]
     totals = {**totals, "changes": dict(totals["changes"])}
     states.append({"lists": lists, "frame": frame, "totals": totals, "counts": tuple(int(c) for c in counts)})
     sent.cache[key] = states[-WHATIF_REMEMBERED:]
@@ -399,14 +407,15 @@ def _frame(state: dict) -> pa.Table:
 
 def _changed(old: dict, new: dict) -> tuple[list, list] | None:
     """The entries (``(scenario, *record)``) one pair of policies has and the other has not — gone and
-    came — comparing list by list (a list rebuilt with the same entries compares equal); None when
-    more than WHATIF_MAX_CHANGES differ."""
+    came — comparing list by list, on the entries' texts (a list rebuilt with the same entries compares
+    equal); None when more than WHATIF_MAX_CHANGES differ."""
     gone, came = [], []
+    none = ((), None)
     for k in old.keys() | new.keys():  # one step per list
-        a, b = old.get(k, []), new.get(k, [])
-        if a is b or a == b:
+        (ta, a), (tb, b) = old.get(k, none), new.get(k, none)
+        if ta is tb or ta == tb:
             continue
-        a, b = set(a), set(b)
+        a, b = set(a._entry_records() if a is not None else []), set(b._entry_records() if b is not None else [])
         gone += [(k[0], *r) for r in a - b]
         came += [(k[0], *r) for r in b - a]
         if len(gone) + len(came) > WHATIF_MAX_CHANGES:
@@ -443,21 +452,28 @@ def _whatif_tracking(sent: SentMail, tracking_df: pd.DataFrame, rows: str, inbou
 
 
 def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late: bool,
-            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple, pa.Table] | None:
-    """The figures of a policy pair (``lists``) from a remembered pair a few entries away, and its
-    keyed entries; None when no remembered pair is near."""
-    best = None
+            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple, pa.Table, list] | None:
+    """The figures of a policy pair (``lists``) from a remembered pair a few entries away, its keyed
+    entries and the remembered pairs equal to it; None when no remembered pair is near."""
+    best, equal = None, []
     for state in sent.cache.get(key, []):  # at most WHATIF_REMEMBERED pairs
         changed = _changed(state["lists"], lists)
-        if changed is not None and (best is None or sum(map(len, changed)) < sum(map(len, best[1]))):
-            best = (state, changed)
+        if changed is None:
+            continue
+        if changed == ([], []):
+            equal.append(state)
+        # The nearest pair is the one whose changes touch the fewest rows: a domain entry re-counts
+        # its whole domain, an address entry one recipient; then the fewest changed entries.
+        cost = (sum(r[2] == "domain" for part in changed for r in part), sum(map(len, changed)))
+        if best is None or cost < best[0]:
+            best = (cost, state, changed)
     if best is None:
         return None
-    state, (gone, came) = best
-    n_entries = sum(len(records) for (scenario, _, _), records in lists.items() if scenario == "candidate")
+    _, state, (gone, came) = best
+    n_entries = sum(len(texts) for (scenario, _, _), (texts, _) in lists.items() if scenario == "candidate")
     old = _frame(state)
     if not gone and not came:
-        return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old
+        return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old, equal
     srows = _whatif_rows(sent, rows, run)
     if srows is None:
         return None
@@ -469,20 +485,31 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
     # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
     near = pc.unique(changed["dom"])
     bound = {"w_keys": keys.to_pylist()}
+    sides = {}
     for side, table in (("old", old), ("new", new)):
         table = table.filter(pc.is_in(table["dom"], near))
-        bound[f"w_{side}"] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
-            ["ident", "dom"]).to_pylist()
+        sides[side] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
+            ["ident", "dom"])
     # With no list in force before, the timeline entries that leave are the difference of the totals
     # (as in SimulationResult._totals), so the changed ones are counted only when a baseline is in force.
-    baseline = any(records for (scenario, _, _), records in lists.items() if scenario == "baseline")
+    baseline = any(texts for (scenario, _, _), (texts, _) in lists.items() if scenario == "baseline")
     candidate_changed = any(r[0] == "candidate" for r in gone + came)
-    statement = sql.whatif_figures(sql.touched_rows(srows), {"old": sql.whatif_entries("w_old"),
-                                                              "new": sql.whatif_entries("w_new")}, ctab, late, tracking,
-                                   timeline=baseline, dead=candidate_changed)
-    share = one_row(run(statement, extra=bound))
+    touched = sql.touched_rows(srows)
+    if all(r[0] == "candidate" for r in gone + came) and not pc.any(pc.equal(sides["old"]["scenario"], "baseline")).as_py():
+        # Only the candidate changed and no baseline entry can match a touched recipient: one pass
+        # counts both pairs, the old candidate as its "before" side (sql.whatif_pair_figures).
+        olds = sides["old"].set_column(0, "scenario", pa.array(["baseline"] * sides["old"].num_rows, pa.string()))
+        # A registered table, not a bound list: DuckDB plans a bound list's every value, a table's none.
+        with sent.engine.registered(f"{prefix}_pair", pa.concat_tables([olds, sides["new"]])) as pair:
+            statement = sql.whatif_pair_figures(touched, f"(FROM {pair})", ctab, late, tracking, timeline=baseline)
+            share = one_row(run(statement, extra=bound))
+    else:
+        bound.update({f"w_{side}": table.to_pylist() for side, table in sides.items()})
+        statement = sql.whatif_figures(touched, {"old": sql.whatif_entries("w_old"), "new": sql.whatif_entries("w_new")},
+                                       ctab, late, tracking, timeline=baseline, dead=candidate_changed)
+        share = one_row(run(statement, extra=bound))
     n_dead = state["counts"][1] - share["old"].get("dead", 0) + share["new"].get("dead", 0)
-    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new
+    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new, equal
 
 
 def _shift(totals: dict, old: dict, new: dict) -> dict:

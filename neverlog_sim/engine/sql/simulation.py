@@ -221,16 +221,18 @@ def contact_stats_select(source: str, contacts: str, *, two_sided: bool = True, 
 UNLISTED = ("exists_unlisted", "created_at_unlisted", "timeline_unlisted", "timeline_incoming_unlisted")
 
 
-def change_class() -> str:
-    """docs/rules.md#change-classes: the first class that holds."""
-    return """CASE
-        WHEN exists_before AND NOT exists_after THEN 'not_created'
-        WHEN exists_before AND exists_after AND created_at_after > created_at_before THEN 'created_later'
-        WHEN exists_before AND exists_after AND timeline_before > 0 AND timeline_after = 0 THEN 'timeline_emptied'
-        WHEN timeline_after < timeline_before AND timeline_after > 0 THEN 'timeline_reduced'
-        WHEN NOT exists_before AND exists_after THEN 'newly_created'
-        WHEN exists_before AND exists_after AND created_at_after < created_at_before THEN 'created_earlier'
-        WHEN timeline_after > timeline_before THEN 'timeline_added'
+def change_class(before: str = "before", after: str = "after") -> str:
+    """docs/rules.md#change-classes: the first class that holds, between the outcome columns ``*_{before}``
+    and ``*_{after}``."""
+    b, a = before, after
+    return f"""CASE
+        WHEN exists_{b} AND NOT exists_{a} THEN 'not_created'
+        WHEN exists_{b} AND exists_{a} AND created_at_{a} > created_at_{b} THEN 'created_later'
+        WHEN exists_{b} AND exists_{a} AND timeline_{b} > 0 AND timeline_{a} = 0 THEN 'timeline_emptied'
+        WHEN timeline_{a} < timeline_{b} AND timeline_{a} > 0 THEN 'timeline_reduced'
+        WHEN NOT exists_{b} AND exists_{a} THEN 'newly_created'
+        WHEN exists_{b} AND exists_{a} AND created_at_{a} < created_at_{b} THEN 'created_earlier'
+        WHEN timeline_{a} > timeline_{b} THEN 'timeline_added'
         ELSE 'unchanged' END"""
 
 
@@ -315,8 +317,12 @@ def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str, gated
     return f"CREATE TABLE {out} AS {feed_select(tracking, rows, contacts, blocks_t, gated)}"
 
 
-def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: bool = False) -> str:
-    """The SELECT of :func:`feed`."""
+def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: bool = False,
+                unlisted: bool = False) -> str:
+    """The SELECT of :func:`feed`; ``unlisted`` adds ``on_timeline_unlisted`` (``contacts`` has the
+    two-sided statistics' ``*_unlisted`` columns: what-ifs, see :func:`whatif_pair_figures`)."""
+    u_inner = f"coalesce({_on_timeline('unlisted', 'c', gated)}, false) AS on_timeline_unlisted," if unlisted else ""
+    u_outer = "on_timeline_unlisted AND recipient IS NOT NULL AS on_timeline_unlisted," if unlisted else ""
     return f"""
     WITH r AS (
         SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after
@@ -325,7 +331,7 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
     ), t AS (
         SELECT t.*, r.row_id IS NOT NULL AS known_row,
                coalesce({_on_timeline('before', 'c', gated)}, false) AS on_timeline_before,
-               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after,
+               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after, {u_inner}
                coalesce(r.blocked_after, false) AS blocked_after, coalesce(r.blocked_before, false) AS blocked_before
         FROM {tracking} t
         LEFT JOIN r ON r.message_id = t.message_id AND r.recipient = t.recipient
@@ -334,7 +340,7 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
     )
     SELECT message_id, recipient, event, occurred_at, true AS in_feed_before, true AS in_feed_after,
            on_timeline_before AND recipient IS NOT NULL AS on_timeline_before,
-           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after,
+           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after, {u_outer}
            blocked_before, blocked_after, known_row
     FROM t ORDER BY occurred_at NULLS LAST, message_id, recipient NULLS FIRST, event"""
 
@@ -619,3 +625,68 @@ def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: b
             figures.append(f"feed := (SELECT x FROM ({feed_totals(f'w_{side}_f')}) x)")
         sides.append(f"struct_pack({', '.join(figures)}) AS {side}")
     return f"WITH {', '.join(ctes)}\nSELECT {', '.join(sides)}"
+
+
+def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, tracking: str | None = None,
+                        timeline: bool = True) -> str:
+    """One pass for an edit of the candidate alone: the touched recipients' figures under the old and
+    the new candidate, when no entry of the baseline (the same in both pairs) can match them.
+
+    There the baseline's outcome is the one with no list (the ``unlisted`` side of the statistics),
+    so one two-sided run answers both pairs: ``entries`` (a SELECT of ``_entries_frame`` rows with
+    ``changed``) holds the old candidate's entries near the edit as scenario ``baseline`` and the new
+    candidate's as ``candidate``; ``*_before`` is then the old candidate's outcome, ``*_after`` the
+    new one's. Each side's figures are a struct column ``old`` / ``new`` shaped as
+    :func:`whatif_figures`' (the baseline's share: unlisted figures, nothing blocked), read the same way.
+    ``timeline``: the timeline entries that leave (a baseline is in force elsewhere).
+    """
+    ctes = [f"w_rows AS ({touched})", f"w_e AS {entries}", f"w_m AS ({matches_select('w_rows', 'w_e')})",
+            f"w_b AS ({blocks_select('w_m')})", f"w_a AS ({affected_select('w_rows', 'w_m', 'w_b', everyone=True)})",
+            f"w_s AS ({contact_stats_select('w_a', contacts, late=late)})"]
+    if tracking is not None:
+        ctes += [f"w_t AS (SELECT * FROM {tracking} WHERE recipient IN (SELECT recipient FROM w_rows))",
+                 f"w_f AS ({feed_select('w_t', 'w_rows', 'w_s', 'w_b', unlisted=True)})"]
+    # Each figure is aggregated once for both sides (fewer operators: planning is most of an edit's time).
+    sides = (("old", "before", "baseline"), ("new", "after", "candidate"))
+    ctes += ["w_cs AS (SELECT " + ", ".join(
+        [f"{_contact_totals_struct('unlisted', column)} AS listed_{side}, "
+         f"map_entries(histogram({change_class('unlisted', column)})) AS changes_{side}" for side, column, _ in sides]
+        + [f"{_contact_totals_struct('unlisted', 'unlisted')} AS unlisted"]) + " FROM w_s)",
+             "w_bs AS (SELECT " + ", ".join(f"count(*) FILTER (WHERE blocked_{column}) AS {side}"
+                                            for side, column, _ in sides) + " FROM w_b)",
+             "w_ds AS (SELECT " + ", ".join(f"count(*) FILTER (WHERE e.scenario = '{scenario}') AS {side}"
+                                            for side, _, scenario in sides) + """ FROM w_e e
+                WHERE e.changed AND NOT EXISTS (
+                SELECT 1 FROM w_m m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+                  AND coalesce(m.owner, '') = coalesce(e.owner, '')))"""]
+    reads = ["w_cs", "w_bs", "w_ds"]
+    if timeline:
+        ctes.append("w_ts AS (SELECT " + ", ".join(f"count(*) FILTER (WHERE on_u AND NOT on_{side}) AS {side}"
+                                                   for side, _, _ in sides)
+                    + f" FROM (SELECT {_on_timeline('unlisted', 'c')} AS on_u, {_on_timeline('before', 'c')} AS on_old, "
+                      f"{_on_timeline('after', 'c')} AS on_new FROM w_a a JOIN w_s c ON c.contact = a.recipient))")
+        reads.append("w_ts")
+    if tracking is not None:
+        ctes.append("w_fs AS (SELECT count(*) AS events, count(*) FILTER (WHERE recipient IS NULL) AS unattributed, "
+                    "count(*) FILTER (WHERE NOT known_row AND recipient IS NOT NULL) AS unmatched, "
+                    "count(*) FILTER (WHERE on_timeline_unlisted) AS on_unlisted, "
+                    + ", ".join(f"count(*) FILTER (WHERE on_timeline_{column}) AS on_{side}, "
+                                f"count(*) FILTER (WHERE blocked_{column}) AS blocked_{side}, "
+                                f"count(*) FILTER (WHERE on_timeline_unlisted AND NOT on_timeline_{column}) AS left_{side}"
+                                for side, column, _ in sides) + " FROM w_f)")
+        reads.append("w_fs")
+    out = []
+    for side, _, _ in sides:
+        parts = [f"contacts := struct_pack(listed := w_cs.listed_{side}, unlisted := w_cs.unlisted, "
+                 f"changes := w_cs.changes_{side})",
+                 f"blocked := struct_pack(blocked_before := 0, blocked_after := w_bs.{side})", f"dead := w_ds.{side}"]
+        if timeline:
+            parts.append(f"timeline := struct_pack(left_timeline := w_ts.{side})")
+        if tracking is not None:
+            parts.append(f"feed := struct_pack(events := w_fs.events, unattributed := w_fs.unattributed, "
+                         f"on_timeline_before := w_fs.on_unlisted, on_timeline_after := w_fs.on_{side}, "
+                         f"blocked_before := 0, blocked_after := w_fs.blocked_{side}, unmatched := w_fs.unmatched, "
+                         f"left_timeline := w_fs.left_{side})")
+        out.append(f"struct_pack({', '.join(parts)}) AS {side}")
+    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(out)} FROM {', '.join(reads)}"
+
