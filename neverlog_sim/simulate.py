@@ -497,12 +497,46 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
     touched = sql.touched_rows(srows)
     if all(r[0] == "candidate" for r in gone + came) and not pc.any(pc.equal(sides["old"]["scenario"], "baseline")).as_py():
         # Only the candidate changed and no baseline entry can match a touched recipient: one pass
-        # counts both pairs, the old candidate as its "before" side (sql.whatif_pair_figures).
-        olds = sides["old"].set_column(0, "scenario", pa.array(["baseline"] * sides["old"].num_rows, pa.string()))
-        # A registered table, not a bound list: DuckDB plans a bound list's every value, a table's none.
-        with sent.engine.registered(f"{prefix}_pair", pa.concat_tables([olds, sides["new"]])) as pair:
-            statement = sql.whatif_pair_figures(touched, f"(FROM {pair})", ctab, late, tracking, timeline=baseline)
-            share = one_row(run(statement, extra=bound))
+        # counts both pairs, the old candidate as its "before" side (sql.whatif_pair_figures) — and a
+        # domain whose team entry alone came or went is read from the per-domain shares instead.
+        shares = {"old": [], "new": []}
+        whole = {}
+        if tracking is None:
+            # Made at the first what-if, beside the sorted rows, so that no later edit waits for it.
+            recipients = _whatif_recipients(sent, key[1], rows, ctab, late, baseline, run)
+            whole = _whole_domains(gone_t, came_t, sides)
+        found = None
+        if whole:
+            # Their rows are not counted: the domain's share is read from the per-recipient table,
+            # and only the recipients the other side names are counted (sql.whatif_recipients).
+            bound.update({f"w_dom{i}": dom for i, dom in enumerate(whole)},
+                         w_named=[a for named in whole.values() for a in named])
+            bound["w_keys"] = ([k for k in bound["w_keys"] if _key_domain(k) not in whole]
+                               + [{"kind": "address", "key": a} for a in bound["w_named"]])
+            sides = {side: table.set_column(table.schema.get_field_index("changed"), "changed", pc.and_(
+                table["changed"], pc.invert(pc.and_(pc.equal(table["kind"], "domain"), pc.is_in(table["key"], pa.array(list(whole)))))))
+                for side, table in sides.items()}
+            if not bound["w_keys"]:
+                found = run(sql.whatif_recipient_shares(recipients, baseline, len(whole)),
+                            extra={k: v for k, v in bound.items() if k != "w_keys"}).fetchall()
+        if bound["w_keys"]:
+            olds = sides["old"].set_column(0, "scenario", pa.array(["baseline"] * sides["old"].num_rows, pa.string()))
+            # A registered table, not a bound list: DuckDB plans a bound list's every value, a table's none.
+            with sent.engine.registered(f"{prefix}_pair", pa.concat_tables([olds, sides["new"]])) as pair:
+                statement = sql.whatif_pair_figures(touched, f"(FROM {pair})", ctab, late, tracking, timeline=baseline,
+                                                    recipients=recipients if whole else None, n_domains=len(whole))
+                share = one_row(run(statement, extra=bound))
+            for side in shares:
+                shares[side].append(share[side])
+            if whole:
+                found = [(d["part"], d["rdomain"], d["full"], d["none"]) for d in share["domains"] or []]
+        if whole:
+            with_entry = set(gone_t["dom"].to_pylist())  # the domains whose entry the old side has
+            for dom, part in _domain_shares(whole, found, baseline).items():
+                side, other = ("old", "new") if dom in with_entry else ("new", "old")
+                shares[side] += [part["full"], _negated(part["named_full"])]
+                shares[other] += [part["none"], _negated(part["named_none"])]
+        share = {side: _sum_shares(parts) for side, parts in shares.items()}
     else:
         bound.update({f"w_{side}": table.to_pylist() for side, table in sides.items()})
         statement = sql.whatif_figures(touched, {"old": sql.whatif_entries("w_old"), "new": sql.whatif_entries("w_new")},
@@ -510,6 +544,113 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
         share = one_row(run(statement, extra=bound))
     n_dead = state["counts"][1] - share["old"].get("dead", 0) + share["new"].get("dead", 0)
     return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new, equal
+
+
+def _key_domain(key: dict) -> str:
+    """The domain whose recipients a changed key (``kind, key``) can touch."""
+    return key["key"] if key["kind"] == "domain" else key["key"].rsplit("@", 1)[-1]
+
+
+def _domains_of(table: pa.Table) -> pa.Array:
+    """The domain each entry's recipients are in (its key's part after the last ``@``)."""
+    return pa.array([k.rsplit("@", 1)[-1] for k in table["key"].to_pylist()], pa.string())
+
+
+def _whole_domains(gone: pa.Table, came: pa.Table, sides: dict) -> dict[str, list[str]]:
+    """The domains whose one changed entry is the candidate's team entry ``*@domain``, where the other
+    side has address entries at most: domain → the addresses those name.
+
+    The side with the entry blocks every governed row of the domain whatever else matches there: its
+    share is the domain's with every governed row blocked (sql.whatif_domains). On the other side a
+    recipient no entry names keeps its no-list outcome: the share is the domain's with no list, but
+    for the named recipients, counted alone."""
+    by_domain: dict[str, list] = {}
+    for e in pa.concat_tables([gone, came]).to_pylist():
+        by_domain.setdefault(e["dom"], []).append(e)
+    with_entry = {"old": {e["dom"] for e in gone.to_pylist()}, "new": {e["dom"] for e in came.to_pylist()}}
+    whole = {}
+    for dom, entries in by_domain.items():
+        if len(entries) != 1 or (entries[0]["kind"], entries[0]["list"], entries[0]["scenario"]) != ("domain", "team",
+                                                                                                   "candidate"):
+            continue
+        other = "new" if dom in with_entry["old"] else "old"
+        near = sides[other].filter(pc.equal(_domains_of(sides[other]), dom))
+        if pc.all(pc.equal(near["kind"], "address")).as_py() is not False:
+            whole[dom] = sorted(set(near["key"].to_pylist()))
+    return whole
+
+
+def _whatif_recipients(sent: SentMail, rules: Rules, rows: str, ctab: str, late: bool, timeline: bool, run) -> str:
+    """Every recipient's outcome with no list and with every governed row blocked (sql.whatif_recipients;
+    cached per history, rules and contacts)."""
+    key = ("whatif_recipients", rows, rules, ctab, late, timeline)
+    if key not in sent.cache:
+        name = f"{rows}_wrec{len(sent.cache)}"
+        run(sql.whatif_recipients(rows, ctab, late, timeline, name)).fetchall()
+        sent.cache[key] = name
+    return sent.cache[key]
+
+
+def _domain_shares(whole: dict[str, list[str]], found: list[tuple], timeline: bool) -> dict:
+    """Per domain of ``whole`` (``_whole_domains``), shares shaped as sql.whatif_pair_figures' sides:
+    ``full`` (every governed row blocked) and ``none`` (no list) of all its recipients, ``named_full``
+    and ``named_none`` of the recipients the other side names — from ``found``, the rows
+    ``(part, rdomain, full, none)`` of sql.whatif_recipient_shares."""
+    found = {(part, dom): (full, none) for part, dom, full, none in found}
+    empty = (None, dict.fromkeys(sql.CONTACT_TOTALS, 0))  # no recipient counted (none, or none named)
+    out = {}
+    for dom in whole:
+        shares = {}
+        for part, prefix in (("domain", ""), ("named", "named_")):
+            full, none = found.get((part, dom), empty)
+            governed = int(full["governed"]) if full else 0
+            blocked = {"contacts": {"listed": dict(full["listed"]) if full else none, "unlisted": none,
+                                    "changes": _changes(full["changes"]) if full else {}},
+                       "blocked": {"blocked_before": 0, "blocked_after": governed},
+                       # The domain's entry matches nothing when no row of the domain is governed.
+                       "dead": int(governed == 0) if part == "domain" else 0}
+            unblocked = {"contacts": {"listed": none, "unlisted": none,
+                                      "changes": {"unchanged": int(none["recipients"])} if none["recipients"] else {}},
+                         "blocked": {"blocked_before": 0, "blocked_after": 0}, "dead": 0}
+            if timeline:
+                blocked["timeline"] = {"left_timeline": int(full["left_timeline"]) if full else 0}
+                unblocked["timeline"] = {"left_timeline": 0}
+            shares[f"{prefix}full"], shares[f"{prefix}none"] = blocked, unblocked
+        out[dom] = shares
+    return out
+
+
+def _changes(value) -> dict:
+    """Change-class counts as a dict, from a DuckDB ``map_entries`` list (None when no recipient) or a dict."""
+    if isinstance(value, dict):
+        return value
+    return {item["key"]: int(item["value"]) for item in value or []}
+
+
+def _negated(part: dict) -> dict:
+    """A share with every figure negated (taken away when added up)."""
+    return {name: _negated(value) if isinstance(value, dict) else -int(value) for name, value in part.items()}
+
+
+def _sum_shares(parts: list[dict]) -> dict:
+    """Shares of disjoint sets of recipients (sql.whatif_pair_figures rows, ``_domain_shares``) added up."""
+    def add(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for name, value in b.items():
+            if name == "changes":
+                counts = dict(out.get(name, {}))
+                for k, v in _changes(value).items():
+                    counts[k] = counts.get(k, 0) + v
+                out[name] = counts
+            elif isinstance(value, dict):
+                out[name] = add(out.get(name, {}), value)
+            else:
+                out[name] = out.get(name, 0) + int(value)
+        return out
+    total: dict = {}
+    for part in parts:
+        total = add(total, part)
+    return total
 
 
 def _shift(totals: dict, old: dict, new: dict) -> dict:
@@ -535,8 +676,8 @@ def _shift(totals: dict, old: dict, new: dict) -> dict:
     changes = dict(out["changes"])
     counted = {}
     for part, sign in ((old, -1), (new, 1)):
-        for item in part["changes"] or []:
-            counted[item["key"]] = counted.get(item["key"], 0) + sign * int(item["value"])
+        for name, value in _changes(part["changes"]).items():
+            counted[name] = counted.get(name, 0) + sign * int(value)
     everyone = sum(changes.values())
     for name in changes:
         if name != "unchanged":

@@ -11,6 +11,8 @@ route). The example budget is a fifth of the Hypothesis profile's (tests/conftes
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -240,3 +242,37 @@ def test_an_edit_the_baseline_can_reach_counts_each_pair_apart(monkeypatch):
         expected = simulate(load(session), candidate, baseline=baseline, incremental=False, **kwargs)
         assert everything(expected) == everything(result)
     assert ["both", "both"] == routes
+
+
+def test_a_domain_entry_added_or_removed_is_read_from_the_per_recipient_table(monkeypatch):
+    """Adding or removing ``*@gmail.com`` on the team list, where the other side has only address
+    entries in gmail.com (here a personal one, whose recipient is counted alone), takes the domain's
+    share from the per-recipient table (every governed row blocked, or none) instead of re-counting its
+    rows — with a baseline in force elsewhere (timeline entries), and alone or beside another edit.
+    Every figure and table equals a full simulation."""
+    from neverlog_sim import Policy
+    module = importlib.import_module("neverlog_sim.simulate")
+    looked_up = []
+    original = module._domain_shares
+
+    def spy(whole, *args):
+        looked_up.append(dict(whole))
+        return original(whole, *args)
+    monkeypatch.setattr(module, "_domain_shares", spy)
+    session = _busy_session()
+    sent = load(session)
+    kwargs = dict(baseline=["*@rival.com"], contacts=session["contacts"])
+    start = Policy(team=["*@rival.com"], personal={SENDERS[1]: ["b@gmail.com"]})
+    simulate(sent, start, **kwargs).metrics()
+    steps = [Policy(team=["*@rival.com", "*@gmail.com"], personal={SENDERS[1]: ["b@gmail.com"]}),  # add, alone
+             Policy(team=["*@rival.com"], personal={SENDERS[1]: ["b@gmail.com"]}),  # remove it again
+             Policy(team=["*@rival.com", "*@gmail.com", "jo@acme.com"], personal={SENDERS[1]: ["b@gmail.com"]}),
+             Policy(team=["*@rival.com", "*@acme.com"], personal={SENDERS[1]: ["b@gmail.com"]})]
+    for candidate in steps:
+        result = simulate(sent, candidate, **kwargs)
+        assert result._build is not None
+        expected = simulate(load(session), candidate, incremental=False, **kwargs)
+        assert everything(expected) == everything(result)
+    # The second edit is the starting policy again (answered from its figures), the third adds an
+    # address to the first (counted), the fourth adds *@acme.com to the second.
+    assert [{"gmail.com": ["b@gmail.com"]}, {"acme.com": []}] == looked_up

@@ -321,8 +321,8 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
                 unlisted: bool = False) -> str:
     """The SELECT of :func:`feed`; ``unlisted`` adds ``on_timeline_unlisted`` (``contacts`` has the
     two-sided statistics' ``*_unlisted`` columns: what-ifs, see :func:`whatif_pair_figures`)."""
-    u_inner = f"coalesce({_on_timeline('unlisted', 'c', gated)}, false) AS on_timeline_unlisted," if unlisted else ""
-    u_outer = "on_timeline_unlisted AND recipient IS NOT NULL AS on_timeline_unlisted," if unlisted else ""
+    u_inner = f" coalesce({_on_timeline('unlisted', 'c', gated)}, false) AS on_timeline_unlisted," if unlisted else ""
+    u_outer = " on_timeline_unlisted AND recipient IS NOT NULL AS on_timeline_unlisted," if unlisted else ""
     return f"""
     WITH r AS (
         SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after
@@ -331,7 +331,7 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
     ), t AS (
         SELECT t.*, r.row_id IS NOT NULL AS known_row,
                coalesce({_on_timeline('before', 'c', gated)}, false) AS on_timeline_before,
-               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after, {u_inner}
+               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after,{u_inner}
                coalesce(r.blocked_after, false) AS blocked_after, coalesce(r.blocked_before, false) AS blocked_before
         FROM {tracking} t
         LEFT JOIN r ON r.message_id = t.message_id AND r.recipient = t.recipient
@@ -340,7 +340,7 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
     )
     SELECT message_id, recipient, event, occurred_at, true AS in_feed_before, true AS in_feed_after,
            on_timeline_before AND recipient IS NOT NULL AS on_timeline_before,
-           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after, {u_outer}
+           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after,{u_outer}
            blocked_before, blocked_after, known_row
     FROM t ORDER BY occurred_at NULLS LAST, message_id, recipient NULLS FIRST, event"""
 
@@ -388,6 +388,10 @@ def _contact_total_columns(before: str, after: str) -> list[tuple[str, str]]:
             ("timeline_after", f"coalesce(sum(timeline_{after}), 0)"),
             ("timeline_incoming_before", f"coalesce(sum(timeline_incoming_{before}), 0)"),
             ("timeline_incoming_after", f"coalesce(sum(timeline_incoming_{after}), 0)")]
+
+
+# The names of those figures, in that order.
+CONTACT_TOTALS = tuple(name for name, _ in _contact_total_columns("before", "after"))
 
 
 def contact_totals(contacts: str, before: str = "before", after: str = "after") -> str:
@@ -628,7 +632,7 @@ def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: b
 
 
 def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, tracking: str | None = None,
-                        timeline: bool = True) -> str:
+                        timeline: bool = True, recipients: str | None = None, n_domains: int = 0) -> str:
     """One pass for an edit of the candidate alone: the touched recipients' figures under the old and
     the new candidate, when no entry of the baseline (the same in both pairs) can match them.
 
@@ -638,7 +642,9 @@ def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, t
     candidate's as ``candidate``; ``*_before`` is then the old candidate's outcome, ``*_after`` the
     new one's. Each side's figures are a struct column ``old`` / ``new`` shaped as
     :func:`whatif_figures`' (the baseline's share: unlisted figures, nothing blocked), read the same way.
-    ``timeline``: the timeline entries that leave (a baseline is in force elsewhere).
+    ``timeline``: the timeline entries that leave (a baseline is in force elsewhere). ``recipients``
+    (:func:`whatif_recipients`) adds a column ``domains``: :func:`whatif_recipient_shares`' rows for
+    ``n_domains`` domains, as a list.
     """
     ctes = [f"w_rows AS ({touched})", f"w_e AS {entries}", f"w_m AS ({matches_select('w_rows', 'w_e')})",
             f"w_b AS ({blocks_select('w_m')})", f"w_a AS ({affected_select('w_rows', 'w_m', 'w_b', everyone=True)})",
@@ -688,5 +694,55 @@ def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, t
                          f"blocked_before := 0, blocked_after := w_fs.blocked_{side}, unmatched := w_fs.unmatched, "
                          f"left_timeline := w_fs.left_{side})")
         out.append(f"struct_pack({', '.join(parts)}) AS {side}")
+    if recipients is not None:
+        ctes.append(f"w_p AS ({whatif_recipient_shares(recipients, timeline, n_domains)})")
+        out.append("(SELECT list(struct_pack(part := part, rdomain := rdomain, \"full\" := \"full\", \"none\" := \"none\")) "
+                   "FROM w_p) AS domains")
     return f"WITH {', '.join(ctes)}\nSELECT {', '.join(out)} FROM {', '.join(reads)}"
 
+
+
+def whatif_recipients(rows: str, contacts: str, late: bool, timeline: bool, out: str) -> str:
+    """Every recipient's outcome with no list and with every governed row blocked (built once per
+    history and rules; sorted by domain, so that a domain's recipients sit in a few row groups).
+
+    A team entry ``*@domain`` blocks every governed row of the domain whatever else matches there, and
+    a recipient no entry names keeps its no-list outcome: a what-if that adds or removes such an
+    entry reads the domain's share here instead of re-counting its rows (simulate.py, "what-ifs").
+    Columns: ``rdomain``, ``contact``, the statistics' outcome columns ``*_unlisted`` (no list) and
+    ``*_after`` (every governed row blocked), ``governed`` (those rows); with ``timeline`` also
+    ``left_full`` (the timeline entries the block removes).
+    """
+    source = f"(SELECT r.*, false AS blocked_before, coalesce({APPLIES}, false) AS blocked_after FROM {rows} r)"
+    outcome = ", ".join(f"s.{c}_{side}" for side in ("unlisted", "after")
+                        for c in ("exists", "created_at", "timeline", "timeline_incoming"))
+    left = ""
+    if timeline:
+        left = f""", l AS (
+        SELECT a.recipient, count(*) FILTER (WHERE {_on_timeline('unlisted', 'c')} AND NOT {_on_timeline('after', 'c')}) AS left_full
+        FROM {source} a JOIN s c ON c.contact = a.recipient GROUP BY a.recipient)"""
+    return f"""
+    CREATE TEMP TABLE {out} AS
+    WITH s AS ({contact_stats_select(source, contacts, late=late)}){left}
+    SELECT split_part(s.contact, '@', -1) AS rdomain, s.contact, s.known_before_history, {outcome},
+           s.governed_rows AS governed{", coalesce(l.left_full, 0) AS left_full" if timeline else ""}
+    FROM s {"LEFT JOIN l ON l.recipient = s.contact" if timeline else ""}
+    ORDER BY rdomain, s.contact"""
+
+
+def whatif_recipient_shares(recipients: str, timeline: bool, n_domains: int) -> str:
+    """From :func:`whatif_recipients`: per domain ``$w_dom0`` … (``n_domains`` of them: bound one by
+    one, DuckDB skips the row groups of other domains), its recipients' figures with every governed
+    row blocked (``full``) and with no list (``none``), over all of them (``part = 'domain'``) and
+    over those in ``$w_named`` (``part = 'named'``)."""
+    left = ", left_timeline := coalesce(sum(left_full), 0)" if timeline else ""
+    figures = (f"struct_pack(listed := {_contact_totals_struct('unlisted', 'after')}, "
+               f"changes := map_entries(histogram({change_class('unlisted', 'after')})), "
+               f"governed := coalesce(sum(governed), 0){left}) AS full, "
+               f"{_contact_totals_struct('unlisted', 'unlisted')} AS none")
+    doms = f"rdomain IN ({', '.join(f'$w_dom{i}' for i in range(n_domains))})"
+    return f"""
+    SELECT 'domain' AS part, rdomain, {figures} FROM {recipients} WHERE {doms} GROUP BY rdomain
+    UNION ALL
+    SELECT 'named' AS part, rdomain, {figures} FROM {recipients}
+    WHERE {doms} AND contact IN (SELECT unnest(CAST($w_named AS VARCHAR[]))) GROUP BY rdomain"""
