@@ -156,7 +156,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     def build() -> dict:
         """The full simulation: every table a result reads, over every governed row."""
         # The long steps tick a progress bar (shown only past a second, like loading's).
-        total = 6 + bool(rules.subdomains) + 5 * gated + (tracking_df is not None)
+        total = 6 + bool(rules.subdomains) + 5 * gated + (tracking_df is not None) + (not gated)
         with _progress(total, "simulating", progress) as bar:
             return _build(bar)
 
@@ -176,7 +176,13 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         if rules.subdomains:
             step(sql.domain_suffixes(frame_rows, names["suffix"]), bind=False)
             suffixes = names["suffix"]
-        step(sql.matches(frame_rows, names["entries"], names["matches"], suffixes))
+        # The rows an entry can match, read once; under replies_only every row is re-counted instead.
+        match_rows = frame_rows
+        if not gated:
+            names["crows"] = f"{p}_crows"
+            step(sql.candidate_rows(frame_rows, names["entries"], names["crows"], suffixes))
+            match_rows = names["crows"]
+        step(sql.matches(match_rows, names["entries"], names["matches"], suffixes))
         step(sql.blocks(names["matches"], names["blocks"]))
         if gated:
             # Record dates come from sent mail alone; they fix which thread has a logged email, when.
@@ -191,7 +197,8 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         global_totals = _global_totals(sent, rules, names["ctab"], late, run, frame_rows if gated else None)
         bar.update(1)
         # A view: read once by the contact statistics now, and again only if .timeline is asked for.
-        step(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows"], everyone=gated), bind=False)
+        step(sql.affected_rows(match_rows if not gated else frame_rows, names["matches"], names["blocks"], names["arows"],
+                               everyone=gated), bind=False)
         step(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated))
 
         def contacts_view() -> str:
