@@ -528,11 +528,15 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
                             extra={k: v for k, v in bound.items() if k != "w_keys"}).fetchall()
         if bound["w_keys"]:
             olds = sides["old"].set_column(0, "scenario", pa.array(["baseline"] * sides["old"].num_rows, pa.string()))
-            # A registered table, not a bound list: DuckDB plans a bound list's every value, a table's none.
-            with sent.engine.registered(f"{prefix}_pair", pa.concat_tables([olds, sides["new"]])) as pair:
-                statement = sql.whatif_pair_figures(touched, f"(FROM {pair})", ctab, late, tracking, timeline=baseline,
-                                                    recipients=recipients if whole else None, n_domains=len(whole))
-                share = one_row(run(statement, extra=bound))
+            keys_t = pa.table({"kind": [k["kind"] for k in bound["w_keys"]], "key": [k["key"] for k in bound["w_keys"]]})
+            # Registered tables, not bound lists: DuckDB plans a bound list's every value, a table's none.
+            with sent.engine.registered(f"{prefix}_pair", pa.concat_tables([olds, sides["new"]])) as pair, \
+                    sent.engine.registered(f"{prefix}_keys", keys_t) as keys_name:
+                statement = sql.whatif_pair_figures(
+                    sql.touched_rows(srows, keys_name), f"(FROM {pair})", ctab, late, tracking, timeline=baseline,
+                    recipients=recipients if whole else None, n_domains=len(whole),
+                    named=f"(SELECT key FROM {keys_name} WHERE kind = 'address')")
+                share = one_row(run(statement, extra={k: v for k, v in bound.items() if k.startswith("w_dom")}))
             for side in shares:
                 shares[side].append(share[side])
             if whole:

@@ -578,6 +578,7 @@ def whatif_domain_check(rows: str) -> str:
 
 # The bound lists a what-if passes (user values stay parameters): the changed keys, and each side's entries.
 WHATIF_KEYS = "(SELECT unnest(CAST($w_keys AS STRUCT(kind VARCHAR, key VARCHAR)[]), recursive := true))"
+WHATIF_NAMED = "(SELECT unnest(CAST($w_named AS VARCHAR[])))"
 _WHATIF_ENTRY = ("STRUCT(scenario VARCHAR, entry VARCHAR, kind VARCHAR, key VARCHAR, list VARCHAR, owner VARCHAR, "
                  "priority INTEGER, rank INTEGER, changed BOOLEAN)[]")
 
@@ -651,7 +652,8 @@ def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: b
 
 
 def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, tracking: str | None = None,
-                        timeline: bool = True, recipients: str | None = None, n_domains: int = 0) -> str:
+                        timeline: bool = True, recipients: str | None = None, n_domains: int = 0,
+                        named: str = WHATIF_NAMED) -> str:
     """One pass for an edit of the candidate alone: the touched recipients' figures under the old and
     the new candidate, when no entry of the baseline (the same in both pairs) can match them.
 
@@ -663,7 +665,7 @@ def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, t
     :func:`whatif_figures`' (the baseline's share: unlisted figures, nothing blocked), read the same way.
     ``timeline``: the timeline entries that leave (a baseline is in force elsewhere). ``recipients``
     (:func:`whatif_recipients`) adds a column ``domains``: :func:`whatif_recipient_shares`' rows for
-    ``n_domains`` domains, as a list.
+    ``n_domains`` domains (the recipients ``named`` counted apart), as a list.
     """
     ctes = [f"w_rows AS ({touched})", f"w_e AS {entries}", f"w_m AS ({matches_select('w_rows', 'w_e')})",
             f"w_b AS ({blocks_select('w_m')})", f"w_a AS ({affected_select('w_rows', 'w_m', 'w_b', everyone=True)})",
@@ -714,7 +716,7 @@ def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, t
                          f"left_timeline := w_fs.left_{side})")
         out.append(f"struct_pack({', '.join(parts)}) AS {side}")
     if recipients is not None:
-        ctes.append(f"w_p AS ({whatif_recipient_shares(recipients, timeline, n_domains)})")
+        ctes.append(f"w_p AS ({whatif_recipient_shares(recipients, timeline, n_domains, named)})")
         out.append("(SELECT list(struct_pack(part := part, rdomain := rdomain, \"full\" := \"full\", \"none\" := \"none\")) "
                    "FROM w_p) AS domains")
     return f"WITH {', '.join(ctes)}\nSELECT {', '.join(out)} FROM {', '.join(reads)}"
@@ -749,11 +751,11 @@ def whatif_recipients(rows: str, contacts: str, late: bool, timeline: bool, out:
     ORDER BY rdomain, s.contact"""
 
 
-def whatif_recipient_shares(recipients: str, timeline: bool, n_domains: int) -> str:
+def whatif_recipient_shares(recipients: str, timeline: bool, n_domains: int, named: str = WHATIF_NAMED) -> str:
     """From :func:`whatif_recipients`: per domain ``$w_dom0`` … (``n_domains`` of them: bound one by
     one, DuckDB skips the row groups of other domains), its recipients' figures with every governed
     row blocked (``full``) and with no list (``none``), over all of them (``part = 'domain'``) and
-    over those in ``$w_named`` (``part = 'named'``)."""
+    over those in ``named`` (a SELECT of addresses, ``$w_named`` by default; ``part = 'named'``)."""
     left = ", left_timeline := coalesce(sum(left_full), 0)" if timeline else ""
     figures = (f"struct_pack(listed := {_contact_totals_struct('unlisted', 'after')}, "
                f"changes := map_entries(histogram({change_class('unlisted', 'after')})), "
@@ -764,4 +766,4 @@ def whatif_recipient_shares(recipients: str, timeline: bool, n_domains: int) -> 
     SELECT 'domain' AS part, rdomain, {figures} FROM {recipients} WHERE {doms} GROUP BY rdomain
     UNION ALL
     SELECT 'named' AS part, rdomain, {figures} FROM {recipients}
-    WHERE {doms} AND contact IN (SELECT unnest(CAST($w_named AS VARCHAR[]))) GROUP BY rdomain"""
+    WHERE {doms} AND contact IN {named} GROUP BY rdomain"""
