@@ -96,8 +96,9 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 
     A what-if is answered incrementally: when a policy a few entries away from one already simulated
     (and its ``metrics()`` read) on this history, with the same rules, contacts and tracking, is
-    simulated, only the recipients the changed entries match are re-counted, and ``metrics()`` is
-    ready at once; the tables are built in full when first read. Profile 2026's ``replies_only`` rule
+    simulated, only the recipients the changed entries match are re-counted (a team domain entry
+    added or removed is read from a per-history table instead), and ``metrics()`` is ready at once;
+    the tables are built in full when first read. Profile 2026's ``replies_only`` rule
     and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py), as does
     every simulation on Spark;
     ``incremental=False`` does too. ``progress`` shows a bar over the simulation's steps when they
@@ -340,9 +341,14 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
 # candidate changed and no baseline entry can match a touched recipient (an analyst editing the
 # candidate, the usual case), one pass counts both: the old candidate as the "before" side, the new
 # one as "after", the baseline's outcome being the one with no list (sql.whatif_pair_figures);
-# otherwise each pair is counted apart (sql.whatif_figures). The rows are read from a copy sorted
-# by domain and recipient, built once per history, where DuckDB skips every row group the edit
-# does not touch. Of the remembered pairs, the one whose changes touch the fewest rows is used.
+# otherwise each pair is counted apart (sql.whatif_figures). A team entry *@domain added or removed
+# (the other side having address entries at most there) is not counted at all: it blocks every
+# governed row of the domain whatever else matches, and a recipient no entry names keeps its no-list
+# outcome, so the domain's share comes from a per-recipient table made at the first what-if
+# (sql.whatif_recipients), and only the recipients the other side names are counted. The rows are
+# read from a copy sorted by domain and recipient, built once per history, where DuckDB skips every
+# row group the edit does not touch. Of the remembered pairs, the one whose changes touch the
+# fewest rows is used.
 #
 # Where this is not exact, simulate() runs in full: profile 2026's replies_only rule (blocking one
 # contact stops other contacts' replies in its threads) and the sub-domain what-if (A2: a domain
