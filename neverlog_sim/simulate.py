@@ -96,8 +96,9 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 
     A what-if is answered incrementally: when a policy a few entries away from one already simulated
     (and its ``metrics()`` read) on this history, with the same rules, contacts and tracking, is
-    simulated, only the recipients the changed entries match are re-counted, and ``metrics()`` is
-    ready at once; the tables are built in full when first read. Profile 2026's ``replies_only`` rule
+    simulated, only the recipients the changed entries match are re-counted (a team domain entry
+    added or removed is read from a per-history table instead), and ``metrics()`` is ready at once;
+    the tables are built in full when first read. Profile 2026's ``replies_only`` rule
     and the sub-domain what-if (A2) always simulate in full (see "what-ifs" in simulate.py), as does
     every simulation on Spark;
     ``incremental=False`` does too. ``progress`` shows a bar over the simulation's steps when they
@@ -156,7 +157,7 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
     def build() -> dict:
         """The full simulation: every table a result reads, over every governed row."""
         # The long steps tick a progress bar (shown only past a second, like loading's).
-        total = 6 + bool(rules.subdomains) + 5 * gated + (tracking_df is not None)
+        total = 6 + bool(rules.subdomains) + 5 * gated + (tracking_df is not None) + (not gated)
         with _progress(total, "simulating", progress) as bar:
             return _build(bar)
 
@@ -176,7 +177,13 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         if rules.subdomains:
             step(sql.domain_suffixes(frame_rows, names["suffix"]), bind=False)
             suffixes = names["suffix"]
-        step(sql.matches(frame_rows, names["entries"], names["matches"], suffixes))
+        # The rows an entry can match, read once; under replies_only every row is re-counted instead.
+        match_rows = frame_rows
+        if not gated:
+            names["crows"] = f"{p}_crows"
+            step(sql.candidate_rows(frame_rows, names["entries"], names["crows"], suffixes))
+            match_rows = names["crows"]
+        step(sql.matches(match_rows, names["entries"], names["matches"], suffixes))
         step(sql.blocks(names["matches"], names["blocks"]))
         if gated:
             # Record dates come from sent mail alone; they fix which thread has a logged email, when.
@@ -191,7 +198,8 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
         global_totals = _global_totals(sent, rules, names["ctab"], late, run, frame_rows if gated else None)
         bar.update(1)
         # A view: read once by the contact statistics now, and again only if .timeline is asked for.
-        step(sql.affected_rows(frame_rows, names["matches"], names["blocks"], names["arows"], everyone=gated), bind=False)
+        step(sql.affected_rows(match_rows if not gated else frame_rows, names["matches"], names["blocks"], names["arows"],
+                               everyone=gated), bind=False)
         step(sql.contact_stats(names["arows"], names["ctab"], names["astats"], late=late, gated=gated))
 
         def contacts_view() -> str:
@@ -233,9 +241,9 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
             sent, state_key, lists, lambda: _keyed(entries()), totals, counts))
     else:
         # The figures are known; the tables are built by the full simulation if and when one is read.
-        totals, counts, keyed = figures
+        totals, counts, keyed, equal = figures
         result = SimulationResult(**common, rows=rows, build=build, totals=totals, entry_counts=counts)
-        _remember(sent, state_key, lists, keyed, totals, counts)
+        _remember(sent, state_key, lists, keyed, totals, counts, equal)
     # What reading the contacts and tracking tables set aside or left out (tracking events that are
     # not opens or clicks, ...): shown with the load report (docs/rules.md#the-load-report).
     result.tracking_problems = [] if tracking_df is None else list(tracking_df.attrs.get("problems", []))
@@ -329,9 +337,18 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
 # and tracking), only the recipients those entries match can change, and every figure of metrics()
 # is a sum over recipients (or tracking events of their rows). The new figures are the old ones
 # minus those recipients' share under the old policy plus their share under the new one, both
-# counted by the full simulation's own SELECTs over those recipients' rows alone
-# (sql.whatif_figures). The rows are read from a copy sorted by domain and recipient, built once
-# per history, where DuckDB skips every row group the edit does not touch.
+# counted by the full simulation's own SELECTs over those recipients' rows alone. When only the
+# candidate changed and no baseline entry can match a touched recipient (an analyst editing the
+# candidate, the usual case), one pass counts both: the old candidate as the "before" side, the new
+# one as "after", the baseline's outcome being the one with no list (sql.whatif_pair_figures);
+# otherwise each pair is counted apart (sql.whatif_figures). A team entry *@domain added or removed
+# (the other side having address entries at most there) is not counted at all: it blocks every
+# governed row of the domain whatever else matches, and a recipient no entry names keeps its no-list
+# outcome, so the domain's share comes from a per-recipient table made at the first what-if
+# (sql.whatif_recipients), and only the recipients the other side names are counted. The rows are
+# read from a copy sorted by domain and recipient, built once per history, where DuckDB skips every
+# row group the edit does not touch. Of the remembered pairs, the one whose changes touch the
+# fewest rows is used.
 #
 # Where this is not exact, simulate() runs in full: profile 2026's replies_only rule (blocking one
 # contact stops other contacts' replies in its threads) and the sub-domain what-if (A2: a domain
@@ -352,8 +369,8 @@ def _frame_key(df: pd.DataFrame | None):
 
 
 def _lists(baseline: Policy, candidate: Policy) -> dict:
-    """(scenario, list, owner) → the list's entry records (cached on each list; one step per list)."""
-    return {(scenario, lst.scope, lst.owner or ""): lst._entry_records()
+    """(scenario, list, owner) → (the list's entry texts, the list): both made with the list, one step per list."""
+    return {(scenario, lst.scope, lst.owner or ""): (lst._entry_texts(), lst)
             for scenario, policy in (("baseline", baseline), ("candidate", candidate)) for lst in policy.lists}
 
 
@@ -381,11 +398,15 @@ def _records_frame(rows: list[tuple]) -> pa.Table:
     return pa.table(cols, schema=_KEYED)
 
 
-def _remember(sent: SentMail, key: tuple, lists: dict, frame, totals: dict, counts: tuple) -> None:
+def _remember(sent: SentMail, key: tuple, lists: dict, frame, totals: dict, counts: tuple, equal: list | None = None) -> None:
     """Keep a simulated policy pair's figures and entries for later what-ifs on this history (the latest few).
 
-    ``frame`` is its ``_keyed`` entries, or a callable that makes them (the full route's, made on first use)."""
-    states = [s for s in sent.cache.get(key, []) if s["lists"] != lists]
+    ``frame`` is its ``_keyed`` entries, or a callable that makes them (the full route's, made on first use);
+    ``equal`` the remembered pairs already found equal to this one (None: compare them here)."""
+    if equal is None:
+        states = [s for s in sent.cache.get(key, []) if _changed(s["lists"], lists) != ([], [])]
+    else:
+        states = [s for s in sent.cache.get(key, []) if not any(s is e for e in equal)]
     totals = {**totals, "changes": dict(totals["changes"])}
     states.append({"lists": lists, "frame": frame, "totals": totals, "counts": tuple(int(c) for c in counts)})
     sent.cache[key] = states[-WHATIF_REMEMBERED:]
@@ -399,14 +420,15 @@ def _frame(state: dict) -> pa.Table:
 
 def _changed(old: dict, new: dict) -> tuple[list, list] | None:
     """The entries (``(scenario, *record)``) one pair of policies has and the other has not — gone and
-    came — comparing list by list (a list rebuilt with the same entries compares equal); None when
-    more than WHATIF_MAX_CHANGES differ."""
+    came — comparing list by list, on the entries' texts (a list rebuilt with the same entries compares
+    equal); None when more than WHATIF_MAX_CHANGES differ."""
     gone, came = [], []
+    none = ((), None)
     for k in old.keys() | new.keys():  # one step per list
-        a, b = old.get(k, []), new.get(k, [])
-        if a is b or a == b:
+        (ta, a), (tb, b) = old.get(k, none), new.get(k, none)
+        if ta is tb or ta == tb:
             continue
-        a, b = set(a), set(b)
+        a, b = set(a._entry_records() if a is not None else []), set(b._entry_records() if b is not None else [])
         gone += [(k[0], *r) for r in a - b]
         came += [(k[0], *r) for r in b - a]
         if len(gone) + len(came) > WHATIF_MAX_CHANGES:
@@ -443,21 +465,28 @@ def _whatif_tracking(sent: SentMail, tracking_df: pd.DataFrame, rows: str, inbou
 
 
 def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late: bool,
-            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple, pa.Table] | None:
-    """The figures of a policy pair (``lists``) from a remembered pair a few entries away, and its
-    keyed entries; None when no remembered pair is near."""
-    best = None
+            tracking_df: pd.DataFrame | None, inbound: bool, run, prefix: str) -> tuple[dict, tuple, pa.Table, list] | None:
+    """The figures of a policy pair (``lists``) from a remembered pair a few entries away, its keyed
+    entries and the remembered pairs equal to it; None when no remembered pair is near."""
+    best, equal = None, []
     for state in sent.cache.get(key, []):  # at most WHATIF_REMEMBERED pairs
         changed = _changed(state["lists"], lists)
-        if changed is not None and (best is None or sum(map(len, changed)) < sum(map(len, best[1]))):
-            best = (state, changed)
+        if changed is None:
+            continue
+        if changed == ([], []):
+            equal.append(state)
+        # The nearest pair is the one whose changes touch the fewest rows: a domain entry re-counts
+        # its whole domain, an address entry one recipient; then the fewest changed entries.
+        cost = (sum(r[2] == "domain" for part in changed for r in part), sum(map(len, changed)))
+        if best is None or cost < best[0]:
+            best = (cost, state, changed)
     if best is None:
         return None
-    state, (gone, came) = best
-    n_entries = sum(len(records) for (scenario, _, _), records in lists.items() if scenario == "candidate")
+    _, state, (gone, came) = best
+    n_entries = sum(len(texts) for (scenario, _, _), (texts, _) in lists.items() if scenario == "candidate")
     old = _frame(state)
     if not gone and not came:
-        return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old
+        return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old, equal
     srows = _whatif_rows(sent, rows, run)
     if srows is None:
         return None
@@ -469,20 +498,176 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
     # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
     near = pc.unique(changed["dom"])
     bound = {"w_keys": keys.to_pylist()}
+    sides = {}
     for side, table in (("old", old), ("new", new)):
         table = table.filter(pc.is_in(table["dom"], near))
-        bound[f"w_{side}"] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
-            ["ident", "dom"]).to_pylist()
+        sides[side] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
+            ["ident", "dom"])
     # With no list in force before, the timeline entries that leave are the difference of the totals
     # (as in SimulationResult._totals), so the changed ones are counted only when a baseline is in force.
-    baseline = any(records for (scenario, _, _), records in lists.items() if scenario == "baseline")
+    baseline = any(texts for (scenario, _, _), (texts, _) in lists.items() if scenario == "baseline")
     candidate_changed = any(r[0] == "candidate" for r in gone + came)
-    statement = sql.whatif_figures(sql.touched_rows(srows), {"old": sql.whatif_entries("w_old"),
-                                                              "new": sql.whatif_entries("w_new")}, ctab, late, tracking,
-                                   timeline=baseline, dead=candidate_changed)
-    share = one_row(run(statement, extra=bound))
+    touched = sql.touched_rows(srows)
+    if all(r[0] == "candidate" for r in gone + came) and not pc.any(pc.equal(sides["old"]["scenario"], "baseline")).as_py():
+        # Only the candidate changed and no baseline entry can match a touched recipient: one pass
+        # counts both pairs, the old candidate as its "before" side (sql.whatif_pair_figures) — and a
+        # domain whose team entry alone came or went is read from the per-domain shares instead.
+        shares = {"old": [], "new": []}
+        whole = {}
+        if tracking is None:
+            # Made at the first what-if, beside the sorted rows, so that no later edit waits for it.
+            recipients = _whatif_recipients(sent, key[1], rows, ctab, late, baseline, run)
+            whole = _whole_domains(gone_t, came_t, sides)
+        found = None
+        if whole:
+            # Their rows are not counted: the domain's share is read from the per-recipient table,
+            # and only the recipients the other side names are counted (sql.whatif_recipients).
+            bound.update({f"w_dom{i}": dom for i, dom in enumerate(whole)},
+                         w_named=[a for named in whole.values() for a in named])
+            bound["w_keys"] = ([k for k in bound["w_keys"] if _key_domain(k) not in whole]
+                               + [{"kind": "address", "key": a} for a in bound["w_named"]])
+            sides = {side: table.set_column(table.schema.get_field_index("changed"), "changed", pc.and_(
+                table["changed"], pc.invert(pc.and_(pc.equal(table["kind"], "domain"), pc.is_in(table["key"], pa.array(list(whole)))))))
+                for side, table in sides.items()}
+            if not bound["w_keys"]:
+                found = run(sql.whatif_recipient_shares(recipients, baseline, len(whole)),
+                            extra={k: v for k, v in bound.items() if k != "w_keys"}).fetchall()
+        if bound["w_keys"]:
+            olds = sides["old"].set_column(0, "scenario", pa.array(["baseline"] * sides["old"].num_rows, pa.string()))
+            keys_t = pa.table({"kind": [k["kind"] for k in bound["w_keys"]], "key": [k["key"] for k in bound["w_keys"]]})
+            # Registered tables, not bound lists: DuckDB plans a bound list's every value, a table's none.
+            with sent.engine.registered(f"{prefix}_pair", pa.concat_tables([olds, sides["new"]])) as pair, \
+                    sent.engine.registered(f"{prefix}_keys", keys_t) as keys_name:
+                statement = sql.whatif_pair_figures(
+                    sql.touched_rows(srows, keys_name), f"(FROM {pair})", ctab, late, tracking, timeline=baseline,
+                    recipients=recipients if whole else None, n_domains=len(whole),
+                    named=f"(SELECT key FROM {keys_name} WHERE kind = 'address')")
+                share = one_row(run(statement, extra={k: v for k, v in bound.items() if k.startswith("w_dom")}))
+            for side in shares:
+                shares[side].append(share[side])
+            if whole:
+                found = [(d["part"], d["rdomain"], d["full"], d["none"]) for d in share["domains"] or []]
+        if whole:
+            with_entry = set(gone_t["dom"].to_pylist())  # the domains whose entry the old side has
+            for dom, part in _domain_shares(whole, found, baseline).items():
+                side, other = ("old", "new") if dom in with_entry else ("new", "old")
+                shares[side] += [part["full"], _negated(part["named_full"])]
+                shares[other] += [part["none"], _negated(part["named_none"])]
+        share = {side: _sum_shares(parts) for side, parts in shares.items()}
+    else:
+        bound.update({f"w_{side}": table.to_pylist() for side, table in sides.items()})
+        statement = sql.whatif_figures(touched, {"old": sql.whatif_entries("w_old"), "new": sql.whatif_entries("w_new")},
+                                       ctab, late, tracking, timeline=baseline, dead=candidate_changed)
+        share = one_row(run(statement, extra=bound))
     n_dead = state["counts"][1] - share["old"].get("dead", 0) + share["new"].get("dead", 0)
-    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new
+    return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new, equal
+
+
+def _key_domain(key: dict) -> str:
+    """The domain whose recipients a changed key (``kind, key``) can touch."""
+    return key["key"] if key["kind"] == "domain" else key["key"].rsplit("@", 1)[-1]
+
+
+def _domains_of(table: pa.Table) -> pa.Array:
+    """The domain each entry's recipients are in (its key's part after the last ``@``)."""
+    return pa.array([k.rsplit("@", 1)[-1] for k in table["key"].to_pylist()], pa.string())
+
+
+def _whole_domains(gone: pa.Table, came: pa.Table, sides: dict) -> dict[str, list[str]]:
+    """The domains whose one changed entry is the candidate's team entry ``*@domain``, where the other
+    side has address entries at most: domain → the addresses those name.
+
+    The side with the entry blocks every governed row of the domain whatever else matches there: its
+    share is the domain's with every governed row blocked (sql.whatif_domains). On the other side a
+    recipient no entry names keeps its no-list outcome: the share is the domain's with no list, but
+    for the named recipients, counted alone."""
+    by_domain: dict[str, list] = {}
+    for e in pa.concat_tables([gone, came]).to_pylist():
+        by_domain.setdefault(e["dom"], []).append(e)
+    with_entry = {"old": {e["dom"] for e in gone.to_pylist()}, "new": {e["dom"] for e in came.to_pylist()}}
+    whole = {}
+    for dom, entries in by_domain.items():
+        if len(entries) != 1 or (entries[0]["kind"], entries[0]["list"], entries[0]["scenario"]) != ("domain", "team",
+                                                                                                   "candidate"):
+            continue
+        other = "new" if dom in with_entry["old"] else "old"
+        near = sides[other].filter(pc.equal(_domains_of(sides[other]), dom))
+        if pc.all(pc.equal(near["kind"], "address")).as_py() is not False:
+            whole[dom] = sorted(set(near["key"].to_pylist()))
+    return whole
+
+
+def _whatif_recipients(sent: SentMail, rules: Rules, rows: str, ctab: str, late: bool, timeline: bool, run) -> str:
+    """Every recipient's outcome with no list and with every governed row blocked (sql.whatif_recipients;
+    cached per history, rules and contacts)."""
+    key = ("whatif_recipients", rows, rules, ctab, late, timeline)
+    if key not in sent.cache:
+        name = f"{rows}_wrec{len(sent.cache)}"
+        run(sql.whatif_recipients(rows, ctab, late, timeline, name)).fetchall()
+        sent.cache[key] = name
+    return sent.cache[key]
+
+
+def _domain_shares(whole: dict[str, list[str]], found: list[tuple], timeline: bool) -> dict:
+    """Per domain of ``whole`` (``_whole_domains``), shares shaped as sql.whatif_pair_figures' sides:
+    ``full`` (every governed row blocked) and ``none`` (no list) of all its recipients, ``named_full``
+    and ``named_none`` of the recipients the other side names — from ``found``, the rows
+    ``(part, rdomain, full, none)`` of sql.whatif_recipient_shares."""
+    found = {(part, dom): (full, none) for part, dom, full, none in found}
+    empty = (None, dict.fromkeys(sql.CONTACT_TOTALS, 0))  # no recipient counted (none, or none named)
+    out = {}
+    for dom in whole:
+        shares = {}
+        for part, prefix in (("domain", ""), ("named", "named_")):
+            full, none = found.get((part, dom), empty)
+            governed = int(full["governed"]) if full else 0
+            blocked = {"contacts": {"listed": dict(full["listed"]) if full else none, "unlisted": none,
+                                    "changes": _changes(full["changes"]) if full else {}},
+                       "blocked": {"blocked_before": 0, "blocked_after": governed},
+                       # The domain's entry matches nothing when no row of the domain is governed.
+                       "dead": int(governed == 0) if part == "domain" else 0}
+            unblocked = {"contacts": {"listed": none, "unlisted": none,
+                                      "changes": {"unchanged": int(none["recipients"])} if none["recipients"] else {}},
+                         "blocked": {"blocked_before": 0, "blocked_after": 0}, "dead": 0}
+            if timeline:
+                blocked["timeline"] = {"left_timeline": int(full["left_timeline"]) if full else 0}
+                unblocked["timeline"] = {"left_timeline": 0}
+            shares[f"{prefix}full"], shares[f"{prefix}none"] = blocked, unblocked
+        out[dom] = shares
+    return out
+
+
+def _changes(value) -> dict:
+    """Change-class counts as a dict, from a DuckDB ``map_entries`` list (None when no recipient) or a dict."""
+    if isinstance(value, dict):
+        return value
+    return {item["key"]: int(item["value"]) for item in value or []}
+
+
+def _negated(part: dict) -> dict:
+    """A share with every figure negated (taken away when added up)."""
+    return {name: _negated(value) if isinstance(value, dict) else -int(value) for name, value in part.items()}
+
+
+def _sum_shares(parts: list[dict]) -> dict:
+    """Shares of disjoint sets of recipients (sql.whatif_pair_figures rows, ``_domain_shares``) added up."""
+    def add(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for name, value in b.items():
+            if name == "changes":
+                counts = dict(out.get(name, {}))
+                for k, v in _changes(value).items():
+                    counts[k] = counts.get(k, 0) + v
+                out[name] = counts
+            elif isinstance(value, dict):
+                out[name] = add(out.get(name, {}), value)
+            else:
+                out[name] = out.get(name, 0) + int(value)
+        return out
+    total: dict = {}
+    for part in parts:
+        total = add(total, part)
+    return total
 
 
 def _shift(totals: dict, old: dict, new: dict) -> dict:
@@ -508,8 +693,8 @@ def _shift(totals: dict, old: dict, new: dict) -> dict:
     changes = dict(out["changes"])
     counted = {}
     for part, sign in ((old, -1), (new, 1)):
-        for item in part["changes"] or []:
-            counted[item["key"]] = counted.get(item["key"], 0) + sign * int(item["value"])
+        for name, value in _changes(part["changes"]).items():
+            counted[name] = counted.get(name, 0) + sign * int(value)
     everyone = sum(changes.values())
     for name in changes:
         if name != "unchanged":

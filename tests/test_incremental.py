@@ -11,6 +11,8 @@ route). The example budget is a fifth of the Hypothesis profile's (tests/conftes
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -172,3 +174,105 @@ def test_the_preview_answers_an_edit_incrementally():
     expected = simulate(load(session), Policy(team=["*@rival.com", "*@gmail.com"]), incremental=False).metrics()
     assert expected == numbers
     assert (3, 1) == (numbers["contacts_not_created"], numbers["changes"]["unchanged"])  # jo@acme.com is untouched
+
+
+def _routes(monkeypatch) -> list[str]:
+    """Which what-if statement each incremental simulate() builds: one pass over both pairs ("pair",
+    sql.whatif_pair_figures) or each pair apart ("both", sql.whatif_figures)."""
+    from neverlog_sim.engine import sql
+    seen = []
+    for route, name in (("pair", "whatif_pair_figures"), ("both", "whatif_figures")):
+        original = getattr(sql, name)
+
+        def spy(*args, _route=route, _original=original, **kwargs):
+            seen.append(_route)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(sql, name, spy)
+    return seen
+
+
+def _busy_session() -> dict:
+    """Sends to gmail.com, acme.com and rival.com on several channels, some before a contact's record."""
+    addresses = ["a@gmail.com", "b@gmail.com", "a@gmail.com", "jo@acme.com", "al@rival.com", "c@gmail.com",
+                 "jo@acme.com", "b@gmail.com"]
+    rows = [{"message_id": f"m{i}", "sent_at": f"2024-01-0{1 + i % 9}T10:00:00Z", "sender": SENDERS[i % 3],
+             "channel": ["extension", "crm", "team_inbox", "bcc_forward"][i % 4], "recipient": address,
+             "role": ["to", "cc"][i % 2], "log_enabled": None, "direction": None}
+            for i, address in enumerate(addresses)]
+    contacts = pd.DataFrame({"email": ["b@gmail.com", "jo@acme.com"],
+                             "created_at": ["2024-01-03T00:00:00Z", None]}, dtype="object")
+    tracking = pd.DataFrame({"message_id": ["m0", "m1", "m5", "m3", "m9"],
+                             "recipient": ["a@gmail.com", "b@gmail.com", "c@gmail.com", "jo@acme.com", None],
+                             "event": ["open", "click", "open", "open", "open"],
+                             "occurred_at": ["2024-01-05T00:00:00Z"] * 5}, dtype="object")
+    return {"level": "recipient", "sent": rows, "contacts": contacts, "tracking": tracking}
+
+
+def test_a_candidate_edit_the_baseline_cannot_reach_is_counted_in_one_pass(monkeypatch):
+    """An edit of the candidate alone, on recipients no baseline entry can match, counts the old and
+    the new candidate in one pass (the baseline's outcome there is the one with no list); with a
+    baseline in force elsewhere, contacts and tracking, every figure and table equals a full simulation."""
+    session = _busy_session()
+    routes = _routes(monkeypatch)
+    sent = load(session)
+    kwargs = dict(baseline=["*@rival.com"], contacts=session["contacts"], tracking=session["tracking"])
+    simulate(sent, ["*@rival.com", "a@gmail.com"], **kwargs).metrics()
+    for candidate in (["*@rival.com", "a@gmail.com", "*@gmail.com"], ["*@rival.com", "*@gmail.com"],
+                      ["*@gmail.com", "jo@acme.com"]):
+        result = simulate(sent, candidate, **kwargs)
+        assert result._build is not None
+        got = everything(result)
+        assert everything(simulate(load(session), candidate, incremental=False, **kwargs)) == got
+    # The last edit takes *@rival.com off the candidate while the baseline keeps it: both pairs apart.
+    assert ["pair", "pair", "both"] == routes
+
+
+def test_an_edit_the_baseline_can_reach_counts_each_pair_apart(monkeypatch):
+    """When a baseline entry can match a touched recipient (here a@gmail.com), or the baseline itself
+    changes, the old and the new pair are counted apart — and equal a full simulation."""
+    session = _busy_session()
+    routes = _routes(monkeypatch)
+    sent = load(session)
+    kwargs = dict(contacts=session["contacts"], tracking=session["tracking"])
+    simulate(sent, ["*@rival.com"], baseline=["a@gmail.com"], **kwargs).metrics()
+    steps = [(["a@gmail.com"], ["*@rival.com", "*@gmail.com"]), (["a@gmail.com", "jo@acme.com"], ["*@rival.com", "*@gmail.com"])]
+    for baseline, candidate in steps:
+        result = simulate(sent, candidate, baseline=baseline, **kwargs)
+        assert result._build is not None
+        expected = simulate(load(session), candidate, baseline=baseline, incremental=False, **kwargs)
+        assert everything(expected) == everything(result)
+    assert ["both", "both"] == routes
+
+
+def test_a_domain_entry_added_or_removed_is_read_from_the_per_recipient_table(monkeypatch):
+    """Adding or removing ``*@gmail.com`` on the team list, where the other side has only address
+    entries in gmail.com (here a personal one, whose recipient is counted alone), takes the domain's
+    share from the per-recipient table (every governed row blocked, or none) instead of re-counting its
+    rows — with a baseline in force elsewhere (timeline entries), and alone or beside another edit.
+    Every figure and table equals a full simulation."""
+    from neverlog_sim import Policy
+    module = importlib.import_module("neverlog_sim.simulate")
+    looked_up = []
+    original = module._domain_shares
+
+    def spy(whole, *args):
+        looked_up.append(dict(whole))
+        return original(whole, *args)
+    monkeypatch.setattr(module, "_domain_shares", spy)
+    session = _busy_session()
+    sent = load(session)
+    kwargs = dict(baseline=["*@rival.com"], contacts=session["contacts"])
+    start = Policy(team=["*@rival.com"], personal={SENDERS[1]: ["b@gmail.com"]})
+    simulate(sent, start, **kwargs).metrics()
+    steps = [Policy(team=["*@rival.com", "*@gmail.com"], personal={SENDERS[1]: ["b@gmail.com"]}),  # add, alone
+             Policy(team=["*@rival.com"], personal={SENDERS[1]: ["b@gmail.com"]}),  # remove it again
+             Policy(team=["*@rival.com", "*@gmail.com", "jo@acme.com"], personal={SENDERS[1]: ["b@gmail.com"]}),
+             Policy(team=["*@rival.com", "*@acme.com"], personal={SENDERS[1]: ["b@gmail.com"]})]
+    for candidate in steps:
+        result = simulate(sent, candidate, **kwargs)
+        assert result._build is not None
+        expected = simulate(load(session), candidate, incremental=False, **kwargs)
+        assert everything(expected) == everything(result)
+    # The second edit is the starting policy again (answered from its figures), the third adds an
+    # address to the first (counted), the fourth adds *@acme.com to the second.
+    assert [{"gmail.com": ["b@gmail.com"]}, {"acme.com": []}] == looked_up

@@ -69,6 +69,21 @@ def domain_suffixes(rows: str, out: str) -> str:
     FROM (SELECT rdomain, parts, unnest(generate_series(1, greatest(len(parts) - 1, 1))) AS i FROM d)"""
 
 
+def candidate_rows(rows: str, entries: str, out: str, suffixes: str | None) -> str:
+    """The rows whose recipient an address key names or whose domain a domain key covers: every row of
+    every recipient an entry can match (a recipient's rows share its domain), in one scan of the rows —
+    matching and the affected rows then read this smaller table, not every row twice."""
+    return f"""
+    CREATE TABLE {out} AS SELECT * FROM {rows}
+    WHERE recipient IN (SELECT key FROM {entries} WHERE kind = 'address') OR rdomain IN {_domains(entries, suffixes)}"""
+
+
+def _domains(entries: str, suffixes: str | None) -> str:
+    """The recipient domains a domain entry of ``entries`` covers (its own; with ``suffixes``, A2's sub-domains too)."""
+    domain_keys = f"(SELECT key FROM {entries} WHERE kind = 'domain')"
+    return domain_keys if suffixes is None else f"(SELECT rdomain FROM {suffixes} WHERE suffix IN {domain_keys})"
+
+
 def matches(rows: str, entries: str, out: str, suffixes: str | None) -> str:
     """Every (row, scenario, entry) that matches: team entries for every sender, personal ones for their owner's."""
     return f"CREATE TABLE {out} AS {matches_select(rows, entries, suffixes)}"
@@ -83,8 +98,12 @@ def matches_select(rows: str, entries: str, suffixes: str | None = None) -> str:
         dom_join = f"JOIN {suffixes} s ON s.rdomain = r.rdomain JOIN {entries} e ON e.key = s.suffix"
     cols = "r.row_id, r.sender, r.recipient, e.scenario, e.entry, e.list, e.owner, e.rank"
     owner_ok = "(e.list = 'team' OR e.owner = r.sender)"
+    # The rows some key can match, found first by a semi-join on the keys alone (a small hash table,
+    # probed in parallel), before the joins that fan out to every entry of a key.
     return f"""
-    WITH r AS NOT MATERIALIZED (SELECT row_id, sender, recipient, rdomain FROM {rows} WHERE {APPLIES})
+    WITH r AS NOT MATERIALIZED (SELECT row_id, sender, recipient, rdomain FROM {rows}
+        WHERE (recipient IN (SELECT key FROM {entries} WHERE kind = 'address') OR rdomain IN {_domains(entries, suffixes)})
+          AND {APPLIES})
     SELECT {cols} FROM r JOIN {entries} e ON e.key = r.recipient WHERE e.kind = 'address' AND {owner_ok}
     UNION ALL SELECT {cols} FROM r {dom_join} WHERE e.kind = 'domain' AND {owner_ok}"""
 
@@ -221,16 +240,18 @@ def contact_stats_select(source: str, contacts: str, *, two_sided: bool = True, 
 UNLISTED = ("exists_unlisted", "created_at_unlisted", "timeline_unlisted", "timeline_incoming_unlisted")
 
 
-def change_class() -> str:
-    """docs/rules.md#change-classes: the first class that holds."""
-    return """CASE
-        WHEN exists_before AND NOT exists_after THEN 'not_created'
-        WHEN exists_before AND exists_after AND created_at_after > created_at_before THEN 'created_later'
-        WHEN exists_before AND exists_after AND timeline_before > 0 AND timeline_after = 0 THEN 'timeline_emptied'
-        WHEN timeline_after < timeline_before AND timeline_after > 0 THEN 'timeline_reduced'
-        WHEN NOT exists_before AND exists_after THEN 'newly_created'
-        WHEN exists_before AND exists_after AND created_at_after < created_at_before THEN 'created_earlier'
-        WHEN timeline_after > timeline_before THEN 'timeline_added'
+def change_class(before: str = "before", after: str = "after") -> str:
+    """docs/rules.md#change-classes: the first class that holds, between the outcome columns ``*_{before}``
+    and ``*_{after}``."""
+    b, a = before, after
+    return f"""CASE
+        WHEN exists_{b} AND NOT exists_{a} THEN 'not_created'
+        WHEN exists_{b} AND exists_{a} AND created_at_{a} > created_at_{b} THEN 'created_later'
+        WHEN exists_{b} AND exists_{a} AND timeline_{b} > 0 AND timeline_{a} = 0 THEN 'timeline_emptied'
+        WHEN timeline_{a} < timeline_{b} AND timeline_{a} > 0 THEN 'timeline_reduced'
+        WHEN NOT exists_{b} AND exists_{a} THEN 'newly_created'
+        WHEN exists_{b} AND exists_{a} AND created_at_{a} < created_at_{b} THEN 'created_earlier'
+        WHEN timeline_{a} > timeline_{b} THEN 'timeline_added'
         ELSE 'unchanged' END"""
 
 
@@ -315,8 +336,12 @@ def feed(tracking: str, rows: str, contacts: str, blocks_t: str, out: str, gated
     return f"CREATE TABLE {out} AS {feed_select(tracking, rows, contacts, blocks_t, gated)}"
 
 
-def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: bool = False) -> str:
-    """The SELECT of :func:`feed`."""
+def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: bool = False,
+                unlisted: bool = False) -> str:
+    """The SELECT of :func:`feed`; ``unlisted`` adds ``on_timeline_unlisted`` (``contacts`` has the
+    two-sided statistics' ``*_unlisted`` columns: what-ifs, see :func:`whatif_pair_figures`)."""
+    u_inner = f" coalesce({_on_timeline('unlisted', 'c', gated)}, false) AS on_timeline_unlisted," if unlisted else ""
+    u_outer = " on_timeline_unlisted AND recipient IS NOT NULL AS on_timeline_unlisted," if unlisted else ""
     return f"""
     WITH r AS (
         SELECT r.*, coalesce(b.blocked_before, false) AS blocked_before, coalesce(b.blocked_after, false) AS blocked_after
@@ -325,7 +350,7 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
     ), t AS (
         SELECT t.*, r.row_id IS NOT NULL AS known_row,
                coalesce({_on_timeline('before', 'c', gated)}, false) AS on_timeline_before,
-               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after,
+               coalesce({_on_timeline('after', 'c', gated)}, false) AS on_timeline_after,{u_inner}
                coalesce(r.blocked_after, false) AS blocked_after, coalesce(r.blocked_before, false) AS blocked_before
         FROM {tracking} t
         LEFT JOIN r ON r.message_id = t.message_id AND r.recipient = t.recipient
@@ -334,7 +359,7 @@ def feed_select(tracking: str, rows: str, contacts: str, blocks_t: str, gated: b
     )
     SELECT message_id, recipient, event, occurred_at, true AS in_feed_before, true AS in_feed_after,
            on_timeline_before AND recipient IS NOT NULL AS on_timeline_before,
-           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after,
+           on_timeline_after AND recipient IS NOT NULL AS on_timeline_after,{u_outer}
            blocked_before, blocked_after, known_row
     FROM t ORDER BY occurred_at NULLS LAST, message_id, recipient NULLS FIRST, event"""
 
@@ -382,6 +407,10 @@ def _contact_total_columns(before: str, after: str) -> list[tuple[str, str]]:
             ("timeline_after", f"coalesce(sum(timeline_{after}), 0)"),
             ("timeline_incoming_before", f"coalesce(sum(timeline_incoming_{before}), 0)"),
             ("timeline_incoming_after", f"coalesce(sum(timeline_incoming_{after}), 0)")]
+
+
+# The names of those figures, in that order.
+CONTACT_TOTALS = tuple(name for name, _ in _contact_total_columns("before", "after"))
 
 
 def contact_totals(contacts: str, before: str = "before", after: str = "after") -> str:
@@ -549,6 +578,7 @@ def whatif_domain_check(rows: str) -> str:
 
 # The bound lists a what-if passes (user values stay parameters): the changed keys, and each side's entries.
 WHATIF_KEYS = "(SELECT unnest(CAST($w_keys AS STRUCT(kind VARCHAR, key VARCHAR)[]), recursive := true))"
+WHATIF_NAMED = "(SELECT unnest(CAST($w_named AS VARCHAR[])))"
 _WHATIF_ENTRY = ("STRUCT(scenario VARCHAR, entry VARCHAR, kind VARCHAR, key VARCHAR, list VARCHAR, owner VARCHAR, "
                  "priority INTEGER, rank INTEGER, changed BOOLEAN)[]")
 
@@ -560,12 +590,18 @@ def whatif_entries(param: str) -> str:
 
 def touched_rows(srows: str, keys: str = WHATIF_KEYS) -> str:
     """Every row of the recipients the entries in ``keys`` (``kind, key``) can match: the recipient an
-    address key names, every recipient of a domain key's domain."""
+    address key names, every recipient of a domain key's domain.
+
+    Two branches, each filtered by one semi-join on a sorted column, so DuckDB skips the row groups of
+    other domains and, within a large domain, of other recipients (an OR of the two would read the
+    whole domain of an address key)."""
+    domains = f"(SELECT key FROM {keys} WHERE kind = 'domain')"
     return f"""
+    SELECT * FROM {srows} WHERE rdomain IN {domains}
+    UNION ALL
     SELECT * FROM {srows}
-    WHERE rdomain IN (SELECT CASE WHEN kind = 'domain' THEN key ELSE split_part(key, '@', -1) END FROM {keys})
-      AND (rdomain IN (SELECT key FROM {keys} WHERE kind = 'domain')
-           OR recipient IN (SELECT key FROM {keys} WHERE kind = 'address'))"""
+    WHERE rdomain IN (SELECT split_part(key, '@', -1) FROM {keys} WHERE kind = 'address')
+      AND recipient IN (SELECT key FROM {keys} WHERE kind = 'address') AND rdomain NOT IN {domains}"""
 
 
 def whatif_tracking(tracking: str, rows: str, out: str) -> str:
@@ -619,3 +655,121 @@ def whatif_figures(touched: str, entries: dict[str, str], contacts: str, late: b
             figures.append(f"feed := (SELECT x FROM ({feed_totals(f'w_{side}_f')}) x)")
         sides.append(f"struct_pack({', '.join(figures)}) AS {side}")
     return f"WITH {', '.join(ctes)}\nSELECT {', '.join(sides)}"
+
+
+def whatif_pair_figures(touched: str, entries: str, contacts: str, late: bool, tracking: str | None = None,
+                        timeline: bool = True, recipients: str | None = None, n_domains: int = 0,
+                        named: str = WHATIF_NAMED) -> str:
+    """One pass for an edit of the candidate alone: the touched recipients' figures under the old and
+    the new candidate, when no entry of the baseline (the same in both pairs) can match them.
+
+    There the baseline's outcome is the one with no list (the ``unlisted`` side of the statistics),
+    so one two-sided run answers both pairs: ``entries`` (a SELECT of ``_entries_frame`` rows with
+    ``changed``) holds the old candidate's entries near the edit as scenario ``baseline`` and the new
+    candidate's as ``candidate``; ``*_before`` is then the old candidate's outcome, ``*_after`` the
+    new one's. Each side's figures are a struct column ``old`` / ``new`` shaped as
+    :func:`whatif_figures`' (the baseline's share: unlisted figures, nothing blocked), read the same way.
+    ``timeline``: the timeline entries that leave (a baseline is in force elsewhere). ``recipients``
+    (:func:`whatif_recipients`) adds a column ``domains``: :func:`whatif_recipient_shares`' rows for
+    ``n_domains`` domains (the recipients ``named`` counted apart), as a list.
+    """
+    ctes = [f"w_rows AS ({touched})", f"w_e AS {entries}", f"w_m AS ({matches_select('w_rows', 'w_e')})",
+            f"w_b AS ({blocks_select('w_m')})", f"w_a AS ({affected_select('w_rows', 'w_m', 'w_b', everyone=True)})",
+            f"w_s AS ({contact_stats_select('w_a', contacts, late=late)})"]
+    if tracking is not None:
+        ctes += [f"w_t AS (SELECT * FROM {tracking} WHERE recipient IN (SELECT recipient FROM w_rows))",
+                 f"w_f AS ({feed_select('w_t', 'w_rows', 'w_s', 'w_b', unlisted=True)})"]
+    # Each figure is aggregated once for both sides (fewer operators: planning is most of an edit's time).
+    sides = (("old", "before", "baseline"), ("new", "after", "candidate"))
+    ctes += ["w_cs AS (SELECT " + ", ".join(
+        [f"{_contact_totals_struct('unlisted', column)} AS listed_{side}, "
+         f"map_entries(histogram({change_class('unlisted', column)})) AS changes_{side}" for side, column, _ in sides]
+        + [f"{_contact_totals_struct('unlisted', 'unlisted')} AS unlisted"]) + " FROM w_s)",
+             "w_bs AS (SELECT " + ", ".join(f"count(*) FILTER (WHERE blocked_{column}) AS {side}"
+                                            for side, column, _ in sides) + " FROM w_b)",
+             "w_ds AS (SELECT " + ", ".join(f"count(*) FILTER (WHERE e.scenario = '{scenario}') AS {side}"
+                                            for side, _, scenario in sides) + """ FROM w_e e
+                WHERE e.changed AND NOT EXISTS (
+                SELECT 1 FROM w_m m WHERE m.scenario = e.scenario AND m.entry = e.entry AND m.list = e.list
+                  AND coalesce(m.owner, '') = coalesce(e.owner, '')))"""]
+    reads = ["w_cs", "w_bs", "w_ds"]
+    if timeline:
+        ctes.append("w_ts AS (SELECT " + ", ".join(f"count(*) FILTER (WHERE on_u AND NOT on_{side}) AS {side}"
+                                                   for side, _, _ in sides)
+                    + f" FROM (SELECT {_on_timeline('unlisted', 'c')} AS on_u, {_on_timeline('before', 'c')} AS on_old, "
+                      f"{_on_timeline('after', 'c')} AS on_new FROM w_a a JOIN w_s c ON c.contact = a.recipient))")
+        reads.append("w_ts")
+    if tracking is not None:
+        ctes.append("w_fs AS (SELECT count(*) AS events, count(*) FILTER (WHERE recipient IS NULL) AS unattributed, "
+                    "count(*) FILTER (WHERE NOT known_row AND recipient IS NOT NULL) AS unmatched, "
+                    "count(*) FILTER (WHERE on_timeline_unlisted) AS on_unlisted, "
+                    + ", ".join(f"count(*) FILTER (WHERE on_timeline_{column}) AS on_{side}, "
+                                f"count(*) FILTER (WHERE blocked_{column}) AS blocked_{side}, "
+                                f"count(*) FILTER (WHERE on_timeline_unlisted AND NOT on_timeline_{column}) AS left_{side}"
+                                for side, column, _ in sides) + " FROM w_f)")
+        reads.append("w_fs")
+    out = []
+    for side, _, _ in sides:
+        parts = [f"contacts := struct_pack(listed := w_cs.listed_{side}, unlisted := w_cs.unlisted, "
+                 f"changes := w_cs.changes_{side})",
+                 f"blocked := struct_pack(blocked_before := 0, blocked_after := w_bs.{side})", f"dead := w_ds.{side}"]
+        if timeline:
+            parts.append(f"timeline := struct_pack(left_timeline := w_ts.{side})")
+        if tracking is not None:
+            parts.append(f"feed := struct_pack(events := w_fs.events, unattributed := w_fs.unattributed, "
+                         f"on_timeline_before := w_fs.on_unlisted, on_timeline_after := w_fs.on_{side}, "
+                         f"blocked_before := 0, blocked_after := w_fs.blocked_{side}, unmatched := w_fs.unmatched, "
+                         f"left_timeline := w_fs.left_{side})")
+        out.append(f"struct_pack({', '.join(parts)}) AS {side}")
+    if recipients is not None:
+        ctes.append(f"w_p AS ({whatif_recipient_shares(recipients, timeline, n_domains, named)})")
+        out.append("(SELECT list(struct_pack(part := part, rdomain := rdomain, \"full\" := \"full\", \"none\" := \"none\")) "
+                   "FROM w_p) AS domains")
+    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(out)} FROM {', '.join(reads)}"
+
+
+
+def whatif_recipients(rows: str, contacts: str, late: bool, timeline: bool, out: str) -> str:
+    """Every recipient's outcome with no list and with every governed row blocked (built once per
+    history and rules; sorted by domain, so that a domain's recipients sit in a few row groups).
+
+    A team entry ``*@domain`` blocks every governed row of the domain whatever else matches there, and
+    a recipient no entry names keeps its no-list outcome: a what-if that adds or removes such an
+    entry reads the domain's share here instead of re-counting its rows (simulate.py, "what-ifs").
+    Columns: ``rdomain``, ``contact``, the statistics' outcome columns ``*_unlisted`` (no list) and
+    ``*_after`` (every governed row blocked), ``governed`` (those rows); with ``timeline`` also
+    ``left_full`` (the timeline entries the block removes).
+    """
+    source = f"(SELECT r.*, false AS blocked_before, coalesce({APPLIES}, false) AS blocked_after FROM {rows} r)"
+    outcome = ", ".join(f"s.{c}_{side}" for side in ("unlisted", "after")
+                        for c in ("exists", "created_at", "timeline", "timeline_incoming"))
+    left = ""
+    if timeline:
+        left = f""", l AS (
+        SELECT a.recipient, count(*) FILTER (WHERE {_on_timeline('unlisted', 'c')} AND NOT {_on_timeline('after', 'c')}) AS left_full
+        FROM {source} a JOIN s c ON c.contact = a.recipient GROUP BY a.recipient)"""
+    return f"""
+    CREATE TEMP TABLE {out} AS
+    WITH s AS ({contact_stats_select(source, contacts, late=late)}){left}
+    SELECT split_part(s.contact, '@', -1) AS rdomain, s.contact, s.known_before_history, {outcome},
+           s.governed_rows AS governed{", coalesce(l.left_full, 0) AS left_full" if timeline else ""}
+    FROM s {"LEFT JOIN l ON l.recipient = s.contact" if timeline else ""}
+    ORDER BY rdomain, s.contact"""
+
+
+def whatif_recipient_shares(recipients: str, timeline: bool, n_domains: int, named: str = WHATIF_NAMED) -> str:
+    """From :func:`whatif_recipients`: per domain ``$w_dom0`` … (``n_domains`` of them: bound one by
+    one, DuckDB skips the row groups of other domains), its recipients' figures with every governed
+    row blocked (``full``) and with no list (``none``), over all of them (``part = 'domain'``) and
+    over those in ``named`` (a SELECT of addresses, ``$w_named`` by default; ``part = 'named'``)."""
+    left = ", left_timeline := coalesce(sum(left_full), 0)" if timeline else ""
+    figures = (f"struct_pack(listed := {_contact_totals_struct('unlisted', 'after')}, "
+               f"changes := map_entries(histogram({change_class('unlisted', 'after')})), "
+               f"governed := coalesce(sum(governed), 0){left}) AS full, "
+               f"{_contact_totals_struct('unlisted', 'unlisted')} AS none")
+    doms = f"rdomain IN ({', '.join(f'$w_dom{i}' for i in range(n_domains))})"
+    return f"""
+    SELECT 'domain' AS part, rdomain, {figures} FROM {recipients} WHERE {doms} GROUP BY rdomain
+    UNION ALL
+    SELECT 'named' AS part, rdomain, {figures} FROM {recipients}
+    WHERE {doms} AND contact IN {named} GROUP BY rdomain"""
