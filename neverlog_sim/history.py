@@ -431,10 +431,10 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
         conflicts = None
         engine.run(sql.profile_from_map("addr_recipients", f"{name}_profile"))
         if maybe_repeated:
-            engine.run(sql.candidate_rows(name, "msg_check", "candidates"))
-            engine.run(sql.staged_repeated("candidates", "repeated"))
+            engine.run(sql.uncleared_rows(name, "msg_check", "uncleared"))
+            engine.run(sql.staged_repeated("uncleared", "repeated"))
         if maybe_repeated and engine.rows(sql.row_count("repeated"))[0][0]:  # repeated pairs: none in most exports
-            engine.run(sql.repeated_rows("candidates", "repeated", "repeated_rows"))
+            engine.run(sql.repeated_rows("uncleared", "repeated", "repeated_rows"))
             conflicts = _problem(sql.CONFLICTS, *engine.rows(sql.conflicting_staged("repeated_rows"))[0])
             engine.run(sql.merge_repeated("repeated_rows", "merged", not recipient_level))
             engine.run(sql.delete_repeated(name, "repeated_rows"))
@@ -476,7 +476,7 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
     engine.run(sql.drop_view("raw_rows") if level == "recipient" else sql.drop("raw_rows"))
     engine.run(sql.drop_view("src_arrow")) if direct else engine.unregister("src_arrow")
     engine.run(sql.drop_view("addr_recipients"))
-    for t in ("candidates", "repeated", "msg_check", "row_stats", "addr_senders", "addr_odd", "addr_fast", "msg"):
+    for t in ("uncleared", "repeated", "msg_check", "row_stats", "addr_senders", "addr_odd", "addr_fast", "msg"):
         engine.run(sql.drop(t))
     set_aside = {"messages": int(msgs_aside) + set_aside_before, "messages_total": int(msgs) + set_aside_before,
                  "rows": int(rows_aside), "rows_total": int(rows)}

@@ -204,7 +204,7 @@ NO_RECIPIENT = "messages with no usable recipient (set aside)"
 # 4. ``row_stats``: the load report's flag counts, the row profile and the date span, in one small grouping.
 # 5. ``message_check``: one aggregation by message gives the message count, the ids shared by two
 #    messages, and the only messages that may name a recipient twice (a 63-bit fingerprint of their
-#    recipients has fewer bits than they have rows); ``staged_repeated`` checks exactly those alone.
+#    recipients has fewer bits than they have rows); ``uncleared_rows`` and ``staged_repeated`` check exactly those alone.
 
 def _codes_bit() -> str:
     return f"CAST(1 AS BIGINT) << ({channel_code()} * 2 + CAST(log_enabled AS INTEGER))"
@@ -422,25 +422,25 @@ def message_counts(checked: str) -> str:
             f"FROM {checked}")
 
 
-def candidate_rows(staged: str, checked: str, out: str) -> str:
+def uncleared_rows(staged: str, checked: str, out: str) -> str:
     """The rows of the messages ``message_check`` could not clear (the others name each recipient once)."""
     return f"""
     CREATE TABLE {out} AS
     SELECT * FROM {staged} WHERE message_id IN (SELECT message_id FROM {checked} WHERE maybe_repeated)"""
 
 
-def staged_repeated(candidates: str, out: str) -> str:
-    """The (message, recipient) pairs staged more than once, among ``candidate_rows``."""
+def staged_repeated(uncleared: str, out: str) -> str:
+    """The (message, recipient) pairs staged more than once, among ``uncleared_rows``."""
     return f"""
     CREATE TABLE {out} AS
-    SELECT message_id, recipient FROM {candidates} GROUP BY message_id, recipient HAVING count(*) > 1"""
+    SELECT message_id, recipient FROM {uncleared} GROUP BY message_id, recipient HAVING count(*) > 1"""
 
 
-def repeated_rows(candidates: str, repeated: str, out: str) -> str:
+def repeated_rows(uncleared: str, repeated: str, out: str) -> str:
     """The staged rows of the repeated pairs: the only rows ``merge_repeated`` merges."""
     return f"""
     CREATE TABLE {out} AS
-    SELECT c.* FROM {candidates} c JOIN {repeated} p ON p.message_id = c.message_id AND p.recipient = c.recipient"""
+    SELECT c.* FROM {uncleared} c JOIN {repeated} p ON p.message_id = c.message_id AND p.recipient = c.recipient"""
 
 
 def row_profile_merged(stats: str, rows: str, merged: str, out: str) -> str:
