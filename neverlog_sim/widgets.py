@@ -74,10 +74,12 @@ class PreviewApp:
         self._profiles = dict(PROFILES)
         self._profiles.setdefault(base.name, base)
         personal = {str(k).strip().lower(): _text(v) for k, v in (personal or {}).items()}
-        senders = _senders(sent)
+        # Every read of the history holds its lock: another app's debounced refresh may be running on it.
+        self._lock = _HISTORY_LOCKS.setdefault(sent, threading.RLock())
+        with self._lock:
+            senders = _senders(sent)
         owners = sorted(set(senders) | set(personal))
         self._personal_texts: dict[str, str] = dict(personal)
-        self._lock = _HISTORY_LOCKS.setdefault(sent, threading.RLock())
         self._timer: threading.Timer | None = None
         self._old_tables: list[str] = []
         self._parsed_lists: dict[tuple, NeverLogList] = {}
@@ -359,8 +361,9 @@ class PreviewApp:
         from .export import export_lists
         folder = Path(folder or self.export_folder.value)
         try:
-            report = export_lists(self.policy, folder, sent=self.sent, rules=self._profile_rules(),
-                                  overwrite=overwrite)
+            with self._lock:  # export_lists reads the history, which a debounced refresh may be using
+                report = export_lists(self.policy, folder, sent=self.sent, rules=self._profile_rules(),
+                                      overwrite=overwrite)
         except Exception as exc:
             # A message of several lines keeps them apart (HTML would run them together).
             lines = "<br>".join(html.escape(line) for line in str(exc).splitlines())

@@ -163,3 +163,26 @@ def test_export_says_where_it_wrote(app, tmp_path):
     app.export_folder.value = str(tmp_path / "out")
     app.export_button.click()
     assert f"exported 2 files to <code>{tmp_path / 'out'}</code>" == app.status.value
+
+
+
+def test_every_read_of_the_history_holds_its_lock(tmp_path, monkeypatch):
+    # Apps on one history share its DuckDB connection, which refuses a second call at once: a debounced
+    # refresh of one app may be running when another app opens or exports. Every statement an app runs —
+    # opening, an edit, the chart and the doctor, an export — must hold the history's lock.
+    from neverlog_sim import widgets
+    sent = load_sent(DATA / "report_sent.csv", progress=False)
+    unlocked = []
+    execute = sent.engine.execute
+
+    def watched(statement, params=None):
+        lock = widgets._HISTORY_LOCKS.get(sent)
+        if lock is None or not lock._is_owned():
+            unlocked.append(" ".join(statement.split())[:60])
+        return execute(statement, params)
+
+    monkeypatch.setattr(sent.engine, "execute", watched)
+    app = preview(sent, debounce=0)
+    app.team_text.value = "*@rival.com"
+    app.export(tmp_path / "out")
+    assert [] == unlocked
