@@ -233,7 +233,7 @@ class SentMail:
 
 # --- building the canonical model ---------------------------------------------------------
 
-def _read_odd(engine, values: list, progress, desc: str) -> pd.DataFrame:
+def _read_odd(values: list, progress, desc: str) -> pd.DataFrame:
     """Python's lenient reading (``classify_recipient``) of the few values the SQL fast path did not settle:
     ``raw, n, address, status`` (``values``: ``(raw, n)`` pairs)."""
     rows = [(raw, n, *classify_recipient(raw)) for raw, n in tqdm(values, desc=desc, delay=1.0,
@@ -248,7 +248,7 @@ def _sender_map(engine: DuckDBEngine, raw_table: str, progress) -> None:
     engine.run(sql.sender_counts(raw_table, "addr_counts"))
     engine.run(sql.classify_counted("addr_counts", "addr_fast"), [sql.STANDARD_ADDRESS])
     engine.run(sql.drop("addr_counts"))
-    odd = _read_odd(engine, [(raw, 0) for (raw,) in engine.rows(sql.odd_counted("addr_fast"))], progress,
+    odd = _read_odd([(raw, 0) for (raw,) in engine.rows(sql.odd_counted("addr_fast"))], progress,
                     "reading odd senders")
     with engine.registered("addr_odd_df", odd) as frame:
         engine.run(sql.counted_map("addr_fast", frame, "addr_senders"))
@@ -269,7 +269,7 @@ def _recipient_map(engine: DuckDBEngine, raw_table: str, staged: str, senders: s
     if odd_found:
         engine.run(sql.odd_rows(raw_table, "addr_fast", "odd_rows"))
         values = engine.rows(sql.odd_values("odd_rows"))
-    odd = _read_odd(engine, values, progress, "reading odd addresses")
+    odd = _read_odd(values, progress, "reading odd addresses")
     with engine.registered("addr_odd_df", odd) as frame:
         engine.run(sql.odd_map(frame, "addr_odd"))
     if odd_found:
