@@ -446,11 +446,11 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
             engine.run(sql.row_profile_merged("row_stats", "repeated_rows", "merged", f"{name}_rowprofile"))
             for t in ("merged", "merged_recipients", "repeated_rows"):
                 engine.run(sql.drop(t))
-            # a merge keeps one sender and date per pair: count them again when the rows disagreed
-            senders_out, first, last = (engine.rows(sql.outbound_stats(name))[0] if conflicts["count"] else
-                                        (engine.rows(sql.outbound_senders_count(name))[0][0], *span))
         else:
             engine.run(sql.row_profile_from_stats("row_stats", f"{name}_rowprofile"))
+        if conflicts is not None and conflicts["count"]:  # a merge of rows that disagreed may change the dates
+            senders_out, first, last = engine.rows(sql.outbound_stats(name))[0]
+        else:
             senders_out, first, last = engine.rows(sql.outbound_senders_count(name))[0][0], *span
         channels = [c for (c,) in engine.rows(sql.profile_channels(f"{name}_rowprofile"))]
         for statement in sql.drop_work_columns(name, not recipient_level):

@@ -207,6 +207,7 @@ NO_RECIPIENT = "messages with no usable recipient (set aside)"
 #    recipients has fewer bits than they have rows); ``uncleared_rows`` and ``staged_repeated`` check exactly those alone.
 
 def _codes_bit() -> str:
+    """A row's bit of the recipient profile (``recipient_profile``): bit 2 × channel code + log toggle."""
     return f"CAST(1 AS BIGINT) << ({channel_code()} * 2 + CAST(log_enabled AS INTEGER))"
 
 
@@ -617,8 +618,7 @@ def recipient_profile(rows: str, out: str) -> str:
     """Per outbound recipient, a bitmask of the (channel, log toggle) pairs its sends used: bit 2*code + log."""
     return f"""
     CREATE TABLE {out} AS
-    SELECT recipient, bit_or(CAST(1 AS BIGINT) << ({channel_code()} * 2 + CAST(log_enabled AS INTEGER))) AS codes
-    FROM {rows} WHERE direction = 'outbound' GROUP BY recipient"""
+    SELECT recipient, bit_or({_codes_bit()}) AS codes FROM {rows} WHERE direction = 'outbound' GROUP BY recipient"""
 
 
 def row_profile(rows: str, out: str) -> str:
