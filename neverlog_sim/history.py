@@ -267,7 +267,7 @@ def _recipient_map(engine: DuckDBEngine, raw_table: str, staged: str, senders: s
     odd_found = bool(engine.rows(sql.odd_count("addr_fast"))[0][0])
     values = []
     if odd_found:
-        engine.run(sql.odd_rows(raw_table, "addr_fast", "odd_rows"))
+        engine.run(sql.odd_rows(raw_table, "addr_fast", "odd_rows", message_level))
         values = engine.rows(sql.odd_values("odd_rows"))
     odd = _read_odd(values, progress, "reading odd addresses")
     with engine.registered("addr_odd_df", odd) as frame:
@@ -396,8 +396,6 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
         recipient_level = level == "recipient"
         _sender_map(engine, "raw_rows", progress)
         senders = "addr_senders"
-        if not recipient_level:
-            engine.run(sql.row_id_sequence(name))
         engine.run(sql.build_staged("raw_rows", name, not recipient_level, senders))
         steps.update()
         _recipient_map(engine, "raw_rows", name, senders, not recipient_level, progress)
@@ -411,20 +409,27 @@ def _build(engine, level: str, has: set, typed_sent_at: bool, report: list, hint
         if msg:  # message level: every address read is a row; no row stands for an empty recipient
             rows, empty = rows - empty, 0
         no_recipient = None
-        if msg:  # before any merge: staged_without_recipient reads each staged row's message
-            count, examples = engine.rows(sql.staged_without_recipient(msg, name))[0]
-            no_recipient = _problem(sql.NO_RECIPIENT, count, examples or [])
         rows_aside = problems[0]["count"] + empty
         engine.run(sql.message_check(name, "msg_check"))
         msgs_kept, shared, maybe_repeated = engine.rows(sql.message_counts("msg_check"))[0]
         if msg:
             msgs = engine.rows(sql.row_count(msg))[0][0]
-        elif rows_aside:
-            msgs = engine.rows(sql.set_aside_counts("raw_rows", name, None))[0][2]
+            # As many message ids kept as there are lines: every line kept a row, under an id no other line
+            # has. Then no line lost every recipient and no id is shared, and neither check below reads
+            # every line again.
+            apart = msgs_kept == msgs
+            # Before any merge: staged_without_recipient reads each staged row's line.
+            count, examples = (0, []) if apart else engine.rows(sql.staged_without_recipient(msg, name))[0]
+            no_recipient = _problem(sql.NO_RECIPIENT, count, examples or [])
+            exact = not apart
         else:
-            msgs = msgs_kept  # every staged row was kept: the same message ids
+            if rows_aside:
+                msgs = engine.rows(sql.set_aside_counts("raw_rows", name, None))[0][2]
+            else:
+                msgs = msgs_kept  # every staged row was kept: the same message ids
+            exact = shared or rows_aside or rewritten
         # The exact check reads the staged source again: only when the staged rows cannot settle it.
-        if shared or rows_aside or rewritten or msg:
+        if exact:
             shared_ids = _problem(sql.SHARED_IDS, *engine.rows(sql.shared_message_ids(msg or "raw_rows"))[0])
         else:
             shared_ids = _problem(sql.SHARED_IDS, 0, [])

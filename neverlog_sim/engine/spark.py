@@ -182,10 +182,11 @@ def star_exclude(tree: exp.Expression, engine: "SparkEngine") -> exp.Expression:
 
 
 def row_ids(tree: exp.Expression, engine: "SparkEngine") -> exp.Expression:
-    """``nextval('seq')`` numbering rows → ``monotonically_increasing_id()``: unique, and fixed once the
-    table is checkpointed (row ids are only ever joined on, never counted)."""
+    """A table's ``rowid`` (DuckDB numbers a table's rows; the load reads it as the split rows' ids) →
+    ``monotonically_increasing_id()``: unique, and fixed once the table is checkpointed (row ids are only
+    ever joined on, never counted)."""
     def rewrite(node):
-        if isinstance(node, exp.Anonymous) and node.name.lower() == "nextval":
+        if isinstance(node, exp.Column) and node.name.lower() == "rowid":
             return exp.func("monotonically_increasing_id")
         return node
     return tree.transform(rewrite)
@@ -216,8 +217,7 @@ OVERRIDES = {
 }
 _TEXT = ("positional_parameters", "list_length")
 # Statement shapes handled by the engine itself (not SQL on Spark): CREATE TABLE ... AS → a
-# checkpointed DataFrame as a temporary view; CREATE VIEW → a lazy one; CREATE SEQUENCE → nothing
-# (see row_ids); DROP TABLE/VIEW → the view dropped and its data released; ALTER ... RENAME → the
+# checkpointed DataFrame as a temporary view; CREATE VIEW → a lazy one; DROP TABLE/VIEW → the view dropped and its data released; ALTER ... RENAME → the
 # DataFrame registered under the new name; ALTER ... DROP COLUMN → the DataFrame without it;
 # DELETE → the rows kept, checkpointed; INSERT ... SELECT → the union by column name, checkpointed.
 
@@ -344,8 +344,6 @@ class SparkEngine(Engine):
                 kind = "insert"
             cacheable = _cacheable(select)
             plan = _Plan(kind, target, self._spark_sql(self._overridden(select)))
-        elif isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "SEQUENCE":
-            plan = _Plan("nothing")
         else:
             kind, target = "select", None
             if isinstance(tree, exp.Create):

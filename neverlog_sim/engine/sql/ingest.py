@@ -166,11 +166,6 @@ def join_addresses(raw_rows: str, senders: str, odd: str, out: str) -> str:
     LEFT JOIN {senders} s ON s.raw = r.sender_raw"""
 
 
-def row_id_sequence(out: str) -> str:
-    # A sequence numbers rows as they stream; row_number() OVER () would buffer every row first.
-    return f"CREATE SEQUENCE {out}_row_id"
-
-
 # The load report (docs/rules.md#recipients-in-your-data: nothing dropped or changed silently): label, the rows it counts,
 # and what to quote as examples. Counted over staged rows, before a message's repeats are merged.
 _KEPT = "recipient IS NOT NULL"
@@ -259,11 +254,13 @@ def recipient_counts(staged: str, out: str) -> str:
     FROM {staged} GROUP BY recipient"""
 
 
-def odd_rows(raw_rows: str, fast: str, out: str) -> str:
-    """The source rows whose recipient the fast path did not settle, kept to be read by Python."""
+def odd_rows(raw_rows: str, fast: str, out: str, message_level: bool = False) -> str:
+    """The source rows whose recipient the fast path did not settle, kept to be read by Python (at message
+    level with their row's id, ``split_row``: see ``build_staged``)."""
+    split = ", rowid AS split_row" if message_level else ""
     return f"""
     CREATE TABLE {out} AS
-    SELECT * FROM {raw_rows} WHERE lower(raw) IN (SELECT raw FROM {fast} WHERE address IS NULL)"""
+    SELECT *{split} FROM {raw_rows} WHERE lower(raw) IN (SELECT raw FROM {fast} WHERE address IS NULL)"""
 
 
 def odd_count(fast: str) -> str:
@@ -348,13 +345,17 @@ def work_columns(message_level: bool) -> tuple[str, ...]:
 def build_staged(raw_rows: str, out: str, message_level: bool, senders: str, odd: str | None = None) -> str:
     """Every row that names a recipient: the canonical columns and the working ones (``flags``, ``sid``;
     ``msg_row`` at message level), in one pass, before any merge. ``row_id``: the source row at recipient
-    level (unique), a sequence at message level (a message gives several rows).
+    level (unique), the split row's ``rowid`` in ``raw_rows`` at message level (a message gives several rows).
 
     ``senders``: every raw sender's reading (``counted_map``). ``odd``: append (INSERT) the rows of
     ``raw_rows`` whose raw recipient ``odd`` reads as an address, instead of creating ``out`` from every row,
     its recipient read as ``lower(raw)``.
     """
-    rid = f"nextval('{out}_row_id')" if message_level else "msg_row"
+    # Message level: raw_rows is a table (the split fields), whose rowid numbers its rows in parallel (a
+    # sequence's nextval() would number them one at a time); an odd row re-inserted keeps its id, which
+    # odd_rows copied as split_row.
+    rid = "split_row" if message_level else "msg_row"
+    split = "r.rowid AS split_row, " if message_level and not odd else ""
     if odd:
         source, rec = f"{raw_rows} r JOIN {odd} o ON o.raw = r.raw AND o.address IS NOT NULL", "o.address"
     else:
@@ -369,7 +370,8 @@ def build_staged(raw_rows: str, out: str, message_level: bool, senders: str, odd
            thread_id, in_reply_to, {"msg_row, " if message_level else ""}
            CAST({_flags()} AS INTEGER) AS flags,  -- INTEGER, not USMALLINT: Spark has no unsigned types
            sid
-    FROM (SELECT r.*, {rec} AS rec, s.reading AS snd, s.sid FROM {source} WHERE r.raw IS NOT NULL)"""
+    FROM (SELECT r.*, {split}{rec} AS rec, s.reading AS snd, s.sid FROM {source}
+          WHERE r.raw IS NOT NULL)"""
 
 
 def row_stats(staged: str, out: str) -> str:
