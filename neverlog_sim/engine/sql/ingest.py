@@ -352,9 +352,10 @@ def build_staged(raw_rows: str, out: str, message_level: bool, senders: str, odd
     its recipient read as ``lower(raw)``.
     """
     # Message level: raw_rows is a table (the split fields), whose rowid numbers its rows in parallel (a
-    # sequence's nextval() would number them one at a time); an odd row re-inserted keeps its id, which
-    # odd_rows copied as split_row.
-    rid = "split_row" if message_level else "msg_row"
+    # sequence's nextval() would number them one at a time). An odd row re-inserted takes its split row's
+    # id (odd_rows copied it) negated: Spark numbers rows per statement, and a second numbering could give
+    # it an id the build gave another row.
+    rid = ("-1 - split_row" if odd else "split_row") if message_level else "msg_row"
     split = "r.rowid AS split_row, " if message_level and not odd else ""
     if odd:
         source, rec = f"{raw_rows} r JOIN {odd} o ON o.raw = r.raw AND o.address IS NOT NULL", "o.address"
