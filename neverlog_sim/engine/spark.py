@@ -217,9 +217,10 @@ OVERRIDES = {
 }
 _TEXT = ("positional_parameters", "list_length")
 # Statement shapes handled by the engine itself (not SQL on Spark): CREATE TABLE ... AS → a
-# checkpointed DataFrame as a temporary view; CREATE VIEW → a lazy one; DROP TABLE/VIEW → the view dropped and its data released; ALTER ... RENAME → the
-# DataFrame registered under the new name; ALTER ... DROP COLUMN → the DataFrame without it;
-# DELETE → the rows kept, checkpointed; INSERT ... SELECT → the union by column name, checkpointed.
+# checkpointed DataFrame as a temporary view; CREATE VIEW → a lazy one; DROP TABLE/VIEW → the view
+# dropped and its data released; ALTER ... RENAME → the DataFrame registered under the new name;
+# ALTER ... DROP COLUMN → the DataFrame without it; DELETE → the rows kept, checkpointed;
+# INSERT ... SELECT → the union by column name, checkpointed.
 
 
 def _cacheable(tree: exp.Expression) -> bool:
