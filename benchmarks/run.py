@@ -106,20 +106,22 @@ _BARE_STEPS = (
 )
 
 
+def bare_load(con, path: Path, reader: str) -> None:
+    """Run ``_BARE_ROWS`` and ``_BARE_STEPS`` on ``path`` in ``con``: tables ``bare``, ``bare_r``, ``bare_a``, ``bare_m``."""
+    from neverlog_sim.engine.sql.common import STANDARD_ADDRESS
+    con.execute(_BARE_ROWS[reader], [str(path)])
+    for step in _BARE_STEPS:
+        con.execute(step, [STANDARD_ADDRESS] if "$1" in step else None)
+
+
 def _bare_load(path: Path, reader: str) -> float:
-    """Seconds for ``_BARE_ROWS`` and ``_BARE_STEPS`` on ``path`` (a fresh connection, the run's limits)."""
+    """Seconds for ``bare_load`` on ``path`` (a fresh connection, the run's limits)."""
     import duckdb
 
     from neverlog_sim.engine.duckdb import _settings
-    from neverlog_sim.engine.sql.common import STANDARD_ADDRESS
     con = duckdb.connect(config=_settings({}))
     con.execute("SET preserve_insertion_order = false")
-
-    def run():
-        con.execute(_BARE_ROWS[reader], [str(path)])
-        for step in _BARE_STEPS:
-            con.execute(step, [STANDARD_ADDRESS] if "$1" in step else None)
-    seconds, _ = _timed(run)
+    seconds, _ = _timed(lambda: bare_load(con, path, reader))
     con.close()
     return seconds
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from benchmarks.run import _BARE_ROWS, _BARE_STEPS, _generate, measure, table
+from benchmarks.run import _generate, bare_load, measure, table
 from neverlog_sim import load_sent
-from neverlog_sim.engine.sql.common import STANDARD_ADDRESS
 
 
 def test_one_size_measures_every_figure_of_the_table():
@@ -34,9 +33,7 @@ def test_the_bare_load_finds_the_rows_recipients_and_messages_the_toolkit_loads(
     path = parquet if reader == "read_parquet" else csv
     sent = load_sent(path, progress=False)
     con = duckdb.connect()
-    con.execute(_BARE_ROWS[reader], [str(path)])
-    for step in _BARE_STEPS:
-        con.execute(step, [STANDARD_ADDRESS] if "$1" in step else None)
+    bare_load(con, path, reader)
     rows, = con.execute("SELECT count(*) FROM (SELECT DISTINCT message_id, recipient FROM bare)").fetchone()
     recipients, valid = con.execute("SELECT count(*), count(*) FILTER (WHERE ok) FROM bare_a").fetchone()
     messages, = con.execute("SELECT count(*) FROM bare_m").fetchone()
