@@ -27,6 +27,14 @@ csv.field_size_limit(2**31 - 1)
 PRIORITY = {("team", "address"): 1, ("team", "domain"): 2, ("personal", "address"): 3, ("personal", "domain"): 4}
 
 
+def entry_record(text: str, scope: str, owner: str) -> tuple:
+    """What simulate() reads of one entry of a list: ``(entry, kind, key, list, owner, priority)``, made
+    from the entry's normalised text (``str(Entry)``) and its list's scope and owner (``TEAM_OWNER`` for
+    the team list) alone."""
+    kind = "domain" if text.startswith("*@") else "address"
+    return text, kind, text[2:] if kind == "domain" else text, scope, owner, PRIORITY[(scope, kind)]
+
+
 @dataclass(frozen=True)
 class Duplicate:
     """An entry that appeared again (after normalisation) on ``line``; the first was on ``first_line``."""
@@ -269,9 +277,8 @@ class NeverLogList:
         # re-simulates many times with the same personal lists.
         cached = getattr(self, "_records", None)
         if cached is None:
-            cached = self._records = [
-                (str(e), e.kind, e.address if e.kind == "address" else e.domain, self.scope, self.owner or TEAM_OWNER,
-                 PRIORITY[(self.scope, e.kind)]) for e in self.entries]
+            owner = self.owner or TEAM_OWNER
+            cached = self._records = [entry_record(str(e), self.scope, owner) for e in self.entries]
         return cached
 
     def _entry_texts(self) -> tuple[str, ...]:

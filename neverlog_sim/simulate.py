@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from .engine import one_row, sql
 from .history import SentMail, _progress, load_contacts, load_sent, load_tracking
 from .errors import ArgumentError, quote
-from .lists import NeverLogList, Policy
+from .lists import TEAM_OWNER, NeverLogList, Policy, entry_record
 from .results import SimulationResult
 from .rules import CHANNELS, INBOUND_CHANNELS, Rules, get_rules
 
@@ -259,14 +259,13 @@ def simulate(sent: "SentMail | str | Path | pd.DataFrame", candidate: "Policy | 
 # preview re-simulates after each edit). The caches live on the SentMail, beside its rows.
 
 def _contacts_table(sent: SentMail, contacts_df: pd.DataFrame | None) -> str:
-    if contacts_df is None:
-        key = ("contacts", None)
-        frame = pd.DataFrame({"email": pd.Series(dtype="object"), "created_at": pd.Series(dtype="datetime64[us]")})
-    else:
-        key = ("contacts", len(contacts_df), int(pd.util.hash_pandas_object(contacts_df, index=False).sum()))
-        frame = contacts_df.astype({"email": "object"})
+    key = ("contacts", None) if contacts_df is None else ("contacts", *_frame_key(contacts_df))
     cache = sent.cache
     if key not in cache:
+        if contacts_df is None:
+            frame = pd.DataFrame({"email": pd.Series(dtype="object"), "created_at": pd.Series(dtype="datetime64[us]")})
+        else:
+            frame = contacts_df.astype({"email": "object"})
         name = f"{sent.table}_ctab{len(cache)}"
         with sent.engine.registered(f"{name}_df", frame) as registered:
             sent.engine.run(sql.normalise_emails(registered, name))
@@ -358,7 +357,7 @@ def _global_totals(sent: SentMail, rules: Rules, ctab: str, late: bool, run, gat
 
 WHATIF_MAX_CHANGES = 64   # changed entries beyond which a full simulation is as quick
 WHATIF_REMEMBERED = 3     # policies remembered per history and rules (their figures and entries)
-_RECORD = ["entry", "kind", "key", "list", "owner", "priority"]  # NeverLogList._entry_records()
+_RECORD = ["entry", "kind", "key", "list", "owner", "priority"]  # lists.entry_record()
 
 
 def _frame_key(df: pd.DataFrame | None):
@@ -369,8 +368,11 @@ def _frame_key(df: pd.DataFrame | None):
 
 
 def _lists(baseline: Policy, candidate: Policy) -> dict:
-    """(scenario, list, owner) → (the list's entry texts, the list): both made with the list, one step per list."""
-    return {(scenario, lst.scope, lst.owner or ""): (lst._entry_texts(), lst)
+    """(scenario, list, owner) → the list's entry texts (made with the list), one step per list.
+
+    Texts, not the lists: a remembered pair must not keep its policies alive (freeing a policy of
+    500 personal lists takes milliseconds, and would fall to the what-if that forgets the pair)."""
+    return {(scenario, lst.scope, lst.owner or TEAM_OWNER): lst._entry_texts()
             for scenario, policy in (("baseline", baseline), ("candidate", candidate)) for lst in policy.lists}
 
 
@@ -423,14 +425,14 @@ def _changed(old: dict, new: dict) -> tuple[list, list] | None:
     came — comparing list by list, on the entries' texts (a list rebuilt with the same entries compares
     equal); None when more than WHATIF_MAX_CHANGES differ."""
     gone, came = [], []
-    none = ((), None)
     for k in old.keys() | new.keys():  # one step per list
-        (ta, a), (tb, b) = old.get(k, none), new.get(k, none)
+        ta, tb = old.get(k, ()), new.get(k, ())
         if ta is tb or ta == tb:
             continue
-        a, b = set(a._entry_records() if a is not None else []), set(b._entry_records() if b is not None else [])
-        gone += [(k[0], *r) for r in a - b]
-        came += [(k[0], *r) for r in b - a]
+        scenario, scope, owner = k
+        a, b = set(ta), set(tb)
+        gone += [(scenario, *entry_record(t, scope, owner)) for t in a - b]
+        came += [(scenario, *entry_record(t, scope, owner)) for t in b - a]
         if len(gone) + len(came) > WHATIF_MAX_CHANGES:
             return None
     return gone, came
@@ -483,7 +485,7 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
     if best is None:
         return None
     _, state, (gone, came) = best
-    n_entries = sum(len(texts) for (scenario, _, _), (texts, _) in lists.items() if scenario == "candidate")
+    n_entries = sum(len(texts) for (scenario, _, _), texts in lists.items() if scenario == "candidate")
     old = _frame(state)
     if not gone and not came:
         return _shift(state["totals"], None, None), (n_entries, state["counts"][1]), old, equal
@@ -492,20 +494,24 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
         return None
     tracking = None if tracking_df is None else _whatif_tracking(sent, tracking_df, rows, inbound, run, prefix)
     gone_t, came_t = _records_frame(gone), _records_frame(came)
-    new = pa.concat_tables([old.filter(pc.invert(pc.is_in(old["ident"], gone_t["ident"]))), came_t])
+
+    def new() -> pa.Table:
+        """The new pair's entries (made when a later what-if starts from this pair)."""
+        return pa.concat_tables([old.filter(pc.invert(pc.is_in(old["ident"], gone_t["ident"]))), came_t])
+
     changed = pa.concat_tables([gone_t, came_t])
     keys = pa.table({"kind": changed["kind"], "key": changed["key"]}).group_by(["kind", "key"]).aggregate([])
     # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
-    near = pc.unique(changed["dom"])
+    near = old.filter(pc.is_in(old["dom"], pc.unique(changed["dom"])))
     bound = {"w_keys": keys.to_pylist()}
     sides = {}
-    for side, table in (("old", old), ("new", new)):
-        table = table.filter(pc.is_in(table["dom"], near))
+    for side, table in (("old", near), ("new", pa.concat_tables([
+            near.filter(pc.invert(pc.is_in(near["ident"], gone_t["ident"]))), came_t]))):
         sides[side] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
             ["ident", "dom"])
     # With no list in force before, the timeline entries that leave are the difference of the totals
     # (as in SimulationResult._totals), so the changed ones are counted only when a baseline is in force.
-    baseline = any(texts for (scenario, _, _), (texts, _) in lists.items() if scenario == "baseline")
+    baseline = any(texts for (scenario, _, _), texts in lists.items() if scenario == "baseline")
     candidate_changed = any(r[0] == "candidate" for r in gone + came)
     touched = sql.touched_rows(srows)
     if all(r[0] == "candidate" for r in gone + came) and not pc.any(pc.equal(sides["old"]["scenario"], "baseline")).as_py():

@@ -276,3 +276,43 @@ def test_a_domain_entry_added_or_removed_is_read_from_the_per_recipient_table(mo
     # The second edit is the starting policy again (answered from its figures), the third adds an
     # address to the first (counted), the fourth adds *@acme.com to the second.
     assert [{"gmail.com": ["b@gmail.com"]}, {"acme.com": []}] == looked_up
+
+
+def test_a_remembered_policy_is_not_kept_alive():
+    """simulate() remembers a policy's entry texts for later what-ifs, not its lists: once the analyst
+    drops a policy and its result, its lists are freed then, not when the history forgets them (a policy of 500
+    personal lists takes milliseconds to free, which would fall to a later edit's answer)."""
+    import gc
+    import weakref
+
+    from neverlog_sim import Policy
+    sent = load(_busy_session())
+    simulate(sent, Policy(team=["*@rival.com"])).metrics()
+    edited = Policy(team=["*@rival.com", "a@gmail.com"], personal={SENDERS[0]: ["*@acme.com"]})
+    result = simulate(sent, edited)
+    assert result._build is not None  # answered incrementally, and remembered
+    result.metrics()
+    gone = [weakref.ref(lst) for lst in edited.lists]
+    del edited, result
+    gc.collect()
+    assert [None, None] == [ref() for ref in gone]
+    # The remembered texts still answer the next edit: one entry away from the dropped policy.
+    again = simulate(sent, Policy(team=["*@rival.com", "a@gmail.com", "b@gmail.com"],
+                                  personal={SENDERS[0]: ["*@acme.com"]}))
+    assert again._build is not None
+    expected = simulate(load(_busy_session()), Policy(team=["*@rival.com", "a@gmail.com", "b@gmail.com"],
+                                                      personal={SENDERS[0]: ["*@acme.com"]}), incremental=False)
+    assert expected.metrics() == again.metrics()
+
+
+def test_an_entry_record_is_made_from_its_text_and_list_alone():
+    """What a what-if compares (entry texts) gives back the records a list makes of its entries."""
+    from neverlog_sim import NeverLogList
+    from neverlog_sim.lists import entry_record
+    for lst in (NeverLogList(["Jo@ACME.com", "*@Rival.com", "*@xn--bcher-kva.example", "a.b+c@d.co.uk"]),
+                NeverLogList(["*@gmail.com", "x@gmail.com"], scope="personal", owner="Rep@Northwind.com")):
+        owner = lst.owner or ""
+        assert [entry_record(t, lst.scope, owner) for t in lst._entry_texts()] == lst._entry_records()
+    assert entry_record("*@rival.com", "team", "") == ("*@rival.com", "domain", "rival.com", "team", "", 2)
+    assert entry_record("jo@acme.com", "personal", "rep@northwind.com") == (
+        "jo@acme.com", "address", "jo@acme.com", "personal", "rep@northwind.com", 3)
