@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -494,19 +495,14 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
         return None
     tracking = None if tracking_df is None else _whatif_tracking(sent, tracking_df, rows, inbound, run, prefix)
     gone_t, came_t = _records_frame(gone), _records_frame(came)
-
-    def new() -> pa.Table:
-        """The new pair's entries (made when a later what-if starts from this pair)."""
-        return pa.concat_tables([old.filter(pc.invert(pc.is_in(old["ident"], gone_t["ident"]))), came_t])
-
+    new = functools.partial(_edited, old, gone_t, came_t)  # made when a later what-if starts from this pair
     changed = pa.concat_tables([gone_t, came_t])
     keys = pa.table({"kind": changed["kind"], "key": changed["key"]}).group_by(["kind", "key"]).aggregate([])
     # The entries that can match a touched recipient: those whose recipients share a changed key's domain.
     near = old.filter(pc.is_in(old["dom"], pc.unique(changed["dom"])))
     bound = {"w_keys": keys.to_pylist()}
     sides = {}
-    for side, table in (("old", near), ("new", pa.concat_tables([
-            near.filter(pc.invert(pc.is_in(near["ident"], gone_t["ident"]))), came_t]))):
+    for side, table in (("old", near), ("new", _edited(near, gone_t, came_t))):
         sides[side] = table.append_column("changed", pc.is_in(table["ident"], changed["ident"])).drop_columns(
             ["ident", "dom"])
     # With no list in force before, the timeline entries that leave are the difference of the totals
@@ -567,6 +563,11 @@ def _whatif(sent: SentMail, key: tuple, lists: dict, rows: str, ctab: str, late:
         share = one_row(run(statement, extra=bound))
     n_dead = state["counts"][1] - share["old"].get("dead", 0) + share["new"].get("dead", 0)
     return _shift(state["totals"], share["old"], share["new"]), (n_entries, int(n_dead)), new, equal
+
+
+def _edited(entries: pa.Table, gone: pa.Table, came: pa.Table) -> pa.Table:
+    """``entries`` (``_keyed`` rows) without those ``gone`` names, with those ``came`` names."""
+    return pa.concat_tables([entries.filter(pc.invert(pc.is_in(entries["ident"], gone["ident"]))), came])
 
 
 def _key_domain(key: dict) -> str:
