@@ -66,15 +66,22 @@ def _generate(folder: Path, rows: int, csv: bool) -> tuple[Path, Path | None]:
     return parquet, csv_path
 
 
-def _floor_load(path: Path, reader: str) -> float:
+def _seconds_in_plain_duckdb(work) -> float:
+    """Seconds for ``work(con)`` in a fresh plain DuckDB connection under the run's limits (the memory limit
+    the toolkit runs under), insertion order not kept, as the toolkit's engine keeps none."""
     import duckdb
 
     from neverlog_sim.engine.duckdb import _settings
-    con = duckdb.connect(config=_settings({}))  # the floor runs under the memory limit the toolkit runs under
+    con = duckdb.connect(config=_settings({}))
     con.execute("SET preserve_insertion_order = false")
-    seconds, _ = _timed(lambda: con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}($1)", [str(path)]).fetchall())
+    seconds, _ = _timed(lambda: work(con))
     con.close()
     return seconds
+
+
+def _floor_load(path: Path, reader: str) -> float:
+    return _seconds_in_plain_duckdb(
+        lambda con: con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}($1)", [str(path)]).fetchall())
 
 
 # The least a load must do to answer the rules, and nothing more: the rows copied with each recipient in
@@ -116,14 +123,7 @@ def bare_load(con, path: Path, reader: str) -> None:
 
 def _bare_load(path: Path, reader: str) -> float:
     """Seconds for ``bare_load`` on ``path`` (a fresh connection, the run's limits)."""
-    import duckdb
-
-    from neverlog_sim.engine.duckdb import _settings
-    con = duckdb.connect(config=_settings({}))
-    con.execute("SET preserve_insertion_order = false")
-    seconds, _ = _timed(lambda: bare_load(con, path, reader))
-    con.close()
-    return seconds
+    return _seconds_in_plain_duckdb(lambda con: bare_load(con, path, reader))
 
 
 def _policy(sent):
